@@ -1,0 +1,217 @@
+package dev.trinobundle.authenticator;
+
+import com.google.common.base.Ticker;
+import com.google.common.collect.ImmutableMap;
+import io.airlift.log.Logger;
+import io.airlift.units.Duration;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+/**
+ * Secrets read from Vault, by path. A secret is used for {@code ttl}; after three quarters of it a login triggers a
+ * background refresh and gets the cached copy at once, so logins do not wait for Vault while the cache is warm.
+ * Concurrent misses of one path share one Vault request. When Vault fails, a secret past its TTL is still used for
+ * {@code staleWindow} (with one WARN per secret); after that, reads fail closed.
+ * Absent secrets (404) are cached as well, so unknown users do not cost a Vault request per attempt.
+ */
+final class SecretCache
+{
+    private static final Logger log = Logger.get(SecretCache.class);
+
+    interface Loader
+    {
+        Optional<Map<String, String>> load(String path);
+    }
+
+    private static final class Entry
+    {
+        final Optional<Map<String, String>> secret;
+        final long fetchedAt;
+        volatile long lastAccess;
+        volatile boolean refreshFailing;
+        final AtomicBoolean staleWarned = new AtomicBoolean();
+
+        Entry(Optional<Map<String, String>> secret, long fetchedAt)
+        {
+            this.secret = secret;
+            this.fetchedAt = fetchedAt;
+            this.lastAccess = fetchedAt;
+        }
+    }
+
+    private final Loader loader;
+    private final Executor executor;
+    private final Ticker ticker;
+    private final long ttlNanos;
+    private final long refreshAfterNanos;
+    private final long staleNanos;
+    private final int maxEntries;
+    private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<Entry>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicBoolean fullWarned = new AtomicBoolean();
+
+    SecretCache(Loader loader, Executor executor, Ticker ticker, Duration ttl, Duration staleWindow, int maxEntries)
+    {
+        this.loader = requireNonNull(loader, "loader is null");
+        this.executor = requireNonNull(executor, "executor is null");
+        this.ticker = requireNonNull(ticker, "ticker is null");
+        this.ttlNanos = ttl.roundTo(NANOSECONDS);
+        this.refreshAfterNanos = ttlNanos / 4 * 3;
+        this.staleNanos = staleWindow.roundTo(NANOSECONDS);
+        this.maxEntries = maxEntries;
+    }
+
+    Optional<Map<String, String>> get(String path)
+    {
+        long now = ticker.read();
+        Entry entry = entries.get(path);
+        if (entry == null) {
+            // cold: nothing to fall back on, so a Vault failure fails the login
+            return await(load(path)).secret;
+        }
+        entry.lastAccess = now;
+        long age = now - entry.fetchedAt;
+        if (age < refreshAfterNanos) {
+            return entry.secret;
+        }
+        if (age < ttlNanos) {
+            refreshInBackground(path);
+            return entry.secret;
+        }
+        boolean withinStaleWindow = age < ttlNanos + staleNanos;
+        if (withinStaleWindow && entry.refreshFailing) {
+            // Vault is known to be failing: do not make every login wait for the retries, keep trying in the background
+            refreshInBackground(path);
+            return stale(path, entry, age, null);
+        }
+        try {
+            return await(load(path)).secret;
+        }
+        catch (VaultUnavailableException e) {
+            if (withinStaleWindow) {
+                return stale(path, entry, age, e);
+            }
+            throw new VaultUnavailableException("Vault is unavailable and the last copy of secret '%s' is %ss old, past vault.cache.ttl (%s) plus vault.cache.stale-window (%s): %s"
+                    .formatted(path, NANOSECONDS.toSeconds(age), Duration.succinctNanos(ttlNanos), Duration.succinctNanos(staleNanos), e.getMessage()), e);
+        }
+    }
+
+    private Optional<Map<String, String>> stale(String path, Entry entry, long age, VaultUnavailableException cause)
+    {
+        if (entry.staleWarned.compareAndSet(false, true)) {
+            log.warn("Vault is unavailable; using the copy of secret '%s' read %ss ago (stale window %s)%s",
+                    path, NANOSECONDS.toSeconds(age), Duration.succinctNanos(staleNanos), cause == null ? "" : ": " + cause.getMessage());
+        }
+        return entry.secret;
+    }
+
+    /**
+     * Refreshes the secrets that are due and still in use, and forgets those unused for longer than TTL plus stale window.
+     * Run periodically so that an idle coordinator also keeps its copy fresh.
+     */
+    void refreshDue()
+    {
+        long now = ticker.read();
+        entries.forEach((path, entry) -> {
+            if (now - entry.lastAccess > ttlNanos + staleNanos) {
+                entries.remove(path, entry);
+            }
+            else if (now - entry.fetchedAt >= refreshAfterNanos) {
+                refreshInBackground(path);
+            }
+        });
+    }
+
+    /** Starts loading a path without waiting, e.g. at startup. */
+    void prefetch(String path)
+    {
+        refreshInBackground(path);
+    }
+
+    int size()
+    {
+        return entries.size();
+    }
+
+    private void refreshInBackground(String path)
+    {
+        load(path).exceptionally(failure -> null);
+    }
+
+    private CompletableFuture<Entry> load(String path)
+    {
+        CompletableFuture<Entry> created = new CompletableFuture<>();
+        CompletableFuture<Entry> existing = inFlight.putIfAbsent(path, created);
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    created.complete(fetch(path));
+                }
+                catch (Throwable t) {
+                    created.completeExceptionally(t);
+                }
+                finally {
+                    inFlight.remove(path, created);
+                }
+            });
+        }
+        catch (RejectedExecutionException e) {
+            inFlight.remove(path, created);
+            created.completeExceptionally(new VaultUnavailableException("Vault authenticator is shutting down", e));
+        }
+        return created;
+    }
+
+    private Entry fetch(String path)
+    {
+        Optional<Map<String, String>> secret;
+        try {
+            secret = loader.load(path).map(ImmutableMap::copyOf);
+        }
+        catch (RuntimeException e) {
+            Entry previous = entries.get(path);
+            if (previous != null) {
+                previous.refreshFailing = true;
+            }
+            throw e;
+        }
+        Entry entry = new Entry(secret, ticker.read());
+        if (entries.size() < maxEntries || entries.containsKey(path)) {
+            Entry previous = entries.put(path, entry);
+            if (previous != null && previous.refreshFailing) {
+                log.info("Vault is available again; secret '%s' refreshed", path);
+            }
+        }
+        else if (fullWarned.compareAndSet(false, true)) {
+            log.warn("Secret cache is full (vault.cache.max-entries=%s); further secrets are read from Vault at every login", maxEntries);
+        }
+        return entry;
+    }
+
+    private static Entry await(CompletableFuture<Entry> future)
+    {
+        try {
+            return future.join();
+        }
+        catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new VaultUnavailableException("Vault is unavailable: " + e.getCause(), e.getCause());
+        }
+    }
+}

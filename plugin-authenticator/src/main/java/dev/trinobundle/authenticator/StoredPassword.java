@@ -1,0 +1,193 @@
+package dev.trinobundle.authenticator;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.google.common.io.BaseEncoding;
+
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A password as stored in Vault: a bcrypt hash ({@code $2a$/$2b$/$2y$}, cost at least 8), a PBKDF2 hash in Trino's
+ * password-file format ({@code iterations:hexSalt:hexHash}, PBKDF2WithHmacSHA1, at least 1000 iterations), or the plain
+ * password, compared in constant time. {@link #toString()} never shows the value.
+ */
+sealed interface StoredPassword
+        permits StoredPassword.Bcrypt, StoredPassword.Pbkdf2, StoredPassword.Plain
+{
+    int BCRYPT_MIN_COST = 8;
+    int PBKDF2_MIN_ITERATIONS = 1000;
+
+    Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
+    Pattern PBKDF2 = Pattern.compile("(\\d{1,9}):([0-9a-fA-F]{2,}):([0-9a-fA-F]{2,})");
+
+    boolean matches(String password);
+
+    /** A stored value of the same kind and cost that no password matches, to spend the same time on unknown users. */
+    StoredPassword dummy();
+
+    /**
+     * @throws IllegalArgumentException when the value claims to be a hash but is unusable (message without the value)
+     */
+    static StoredPassword parse(String value)
+    {
+        requireNonNull(value, "value is null");
+        if (value.startsWith("$2")) {
+            Matcher matcher = BCRYPT.matcher(value);
+            if (!matcher.matches()) {
+                throw new IllegalArgumentException("stored value starts like a bcrypt hash but is not one ($2a$/$2b$/$2y$, two-digit cost, 53 characters)");
+            }
+            int cost = Integer.parseInt(matcher.group(1));
+            if (cost < BCRYPT_MIN_COST || cost > 31) {
+                throw new IllegalArgumentException("bcrypt cost " + cost + " is outside " + BCRYPT_MIN_COST + "..31");
+            }
+            return new Bcrypt(value, cost);
+        }
+        Matcher matcher = PBKDF2.matcher(value);
+        if (matcher.matches() && matcher.group(2).length() % 2 == 0 && matcher.group(3).length() % 2 == 0) {
+            int iterations = Integer.parseInt(matcher.group(1));
+            if (iterations < PBKDF2_MIN_ITERATIONS) {
+                throw new IllegalArgumentException("PBKDF2 iterations " + iterations + " are below " + PBKDF2_MIN_ITERATIONS);
+            }
+            BaseEncoding hex = BaseEncoding.base16().lowerCase();
+            return new Pbkdf2(iterations, hex.decode(matcher.group(2).toLowerCase()), hex.decode(matcher.group(3).toLowerCase()));
+        }
+        return new Plain(value);
+    }
+
+    final class Bcrypt
+            implements StoredPassword
+    {
+        private final String hash;
+        private final int cost;
+
+        Bcrypt(String hash, int cost)
+        {
+            this.hash = hash;
+            this.cost = cost;
+        }
+
+        @Override
+        public boolean matches(String password)
+        {
+            try {
+                return BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), hash.getBytes(StandardCharsets.UTF_8)).verified;
+            }
+            catch (IllegalArgumentException e) {
+                // e.g. a password longer than bcrypt's 72 bytes: it cannot be verified, so it does not match
+                return false;
+            }
+        }
+
+        @Override
+        public StoredPassword dummy()
+        {
+            return DummyPasswords.bcrypt(cost);
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Bcrypt{cost=" + cost + "}";
+        }
+    }
+
+    final class Pbkdf2
+            implements StoredPassword
+    {
+        private final int iterations;
+        private final byte[] salt;
+        private final byte[] hash;
+
+        Pbkdf2(int iterations, byte[] salt, byte[] hash)
+        {
+            this.iterations = iterations;
+            this.salt = salt.clone();
+            this.hash = hash.clone();
+        }
+
+        @Override
+        public boolean matches(String password)
+        {
+            return MessageDigest.isEqual(hash, derive(password, salt, iterations, hash.length));
+        }
+
+        static byte[] derive(String password, byte[] salt, int iterations, int length)
+        {
+            PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, length * 8);
+            try {
+                return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA1").generateSecret(spec).getEncoded();
+            }
+            catch (GeneralSecurityException e) {
+                throw new IllegalStateException("PBKDF2WithHmacSHA1 is not available", e);
+            }
+            finally {
+                spec.clearPassword();
+            }
+        }
+
+        @Override
+        public StoredPassword dummy()
+        {
+            byte[] randomHash = new byte[hash.length];
+            new SecureRandom().nextBytes(randomHash);
+            return new Pbkdf2(iterations, salt, randomHash);
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Pbkdf2{iterations=" + iterations + "}";
+        }
+    }
+
+    final class Plain
+            implements StoredPassword
+    {
+        private final byte[] password;
+
+        Plain(String password)
+        {
+            this.password = password.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean matches(String candidate)
+        {
+            // MessageDigest.isEqual is constant time for equal lengths; hashing first hides the stored length as well
+            return MessageDigest.isEqual(sha256(password), sha256(candidate.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        private static byte[] sha256(byte[] bytes)
+        {
+            try {
+                return MessageDigest.getInstance("SHA-256").digest(bytes);
+            }
+            catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public StoredPassword dummy()
+        {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return new Plain(BaseEncoding.base64().encode(random));
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Plain{<redacted>}";
+        }
+    }
+}

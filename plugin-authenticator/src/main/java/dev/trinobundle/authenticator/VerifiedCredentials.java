@@ -1,0 +1,82 @@
+package dev.trinobundle.authenticator;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.common.io.BaseEncoding;
+import io.airlift.units.Duration;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+/**
+ * Credentials that passed bcrypt/PBKDF2 verification, so that the next query of the same user skips the slow hash.
+ * The key is an HMAC-SHA256, under a random key that lives only in this process, of the user, the stored value the
+ * password was verified against and the password: the plaintext password is never kept, and a password rotated in Vault
+ * (a new stored value) no longer matches any remembered entry. Only successes are remembered.
+ */
+final class VerifiedCredentials
+{
+    private final SecretKeySpec key;
+    private final Cache<String, Boolean> verified;
+    private final boolean enabled;
+
+    VerifiedCredentials(Ticker ticker, int maxSize, Duration ttl)
+    {
+        byte[] keyBytes = new byte[32];
+        new SecureRandom().nextBytes(keyBytes);
+        this.key = new SecretKeySpec(keyBytes, "HmacSHA256");
+        this.enabled = maxSize > 0;
+        this.verified = CacheBuilder.newBuilder()
+                .ticker(ticker)
+                .maximumSize(maxSize)
+                .expireAfterWrite(ttl.roundTo(NANOSECONDS), NANOSECONDS)
+                .build();
+    }
+
+    String digest(String user, String storedValue, String password)
+    {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            update(mac, user);
+            update(mac, storedValue);
+            update(mac, password);
+            return BaseEncoding.base16().encode(mac.doFinal());
+        }
+        catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    private static void update(Mac mac, String value)
+    {
+        // length-prefixed, so that ("ab", "c") and ("a", "bc") give different digests
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        mac.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16), (byte) (bytes.length >>> 8), (byte) bytes.length});
+        mac.update(bytes);
+    }
+
+    boolean contains(String digest)
+    {
+        return enabled && verified.getIfPresent(digest) != null;
+    }
+
+    void add(String digest)
+    {
+        if (enabled) {
+            verified.put(digest, Boolean.TRUE);
+        }
+    }
+
+    long size()
+    {
+        return verified.size();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.trinobundle.authenticator;
+
+import com.google.common.collect.ImmutableMap;
+import io.airlift.units.Duration;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.airlift.configuration.testing.ConfigAssertions.assertFullMapping;
+import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
+import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.MINUTES;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+final class TestVaultAuthenticatorConfig
+{
+    @Test
+    void testDefaults()
+    {
+        assertRecordedDefaults(recordDefaults(VaultAuthenticatorConfig.class)
+                .setAddress(null)
+                .setAllowInsecure(false)
+                .setNamespace(null)
+                .setCaCertFile(null)
+                .setHttpTimeout(new Duration(10, SECONDS))
+                .setAuthMethod(AuthMethod.TOKEN)
+                .setToken(null)
+                .setTokenFile(null)
+                .setAppRoleMount("approle")
+                .setAppRoleRoleId(null)
+                .setAppRoleSecretIdFile(null)
+                .setKubernetesMount("kubernetes")
+                .setKubernetesRole(null)
+                .setKubernetesJwtFile("/var/run/secrets/kubernetes.io/serviceaccount/token")
+                .setKvMount("secret")
+                .setKvVersion(2)
+                .setLayout(PasswordLayout.MAP)
+                .setKvPath("trino/password")
+                .setUserPathPrefix("trino/users")
+                .setPasswordField("password")
+                .setUsernameField("username")
+                .setDefaultUser(null)
+                .setCacheTtl(new Duration(1, MINUTES))
+                .setStaleWindow(new Duration(15, MINUTES))
+                .setCacheMaxEntries(10_000)
+                .setCredentialCacheMaxSize(1000)
+                .setCredentialCacheTtl(new Duration(10, MINUTES))
+                .setThrottleMaxFailures(5)
+                .setThrottleLockout(new Duration(30, SECONDS))
+                .setThrottleMaxLockout(new Duration(15, MINUTES))
+                .setRetryMaxAttempts(3)
+                .setRetryInitialDelay(new Duration(200, MILLISECONDS))
+                .setRetryMaxDelay(new Duration(2, SECONDS)));
+    }
+
+    @Test
+    void testExplicitPropertyMappings()
+    {
+        Map<String, String> properties = ImmutableMap.<String, String>builder()
+                .put("vault.address", "https://vault.example.com:8200")
+                .put("vault.allow-insecure", "true")
+                .put("vault.namespace", "team/trino")
+                .put("vault.ca-cert-file", "/etc/trino/vault/ca.pem")
+                .put("vault.http-timeout", "3s")
+                .put("vault.auth-method", "KUBERNETES")
+                .put("vault.token", "s.inline")
+                .put("vault.token-file", "/etc/trino/vault/token")
+                .put("vault.approle.mount", "approle-trino")
+                .put("vault.approle.role-id", "role-1")
+                .put("vault.approle.secret-id-file", "/etc/trino/vault/secret-id")
+                .put("vault.kubernetes.mount", "k8s/prod")
+                .put("vault.kubernetes.role", "trino")
+                .put("vault.kubernetes.jwt-file", "/var/run/token")
+                .put("vault.kv.mount", "kv")
+                .put("vault.kv.version", "1")
+                .put("vault.password-layout", "PER_USER")
+                .put("vault.kv.path", "apps/trino")
+                .put("vault.kv.user-path-prefix", "apps/trino/users")
+                .put("vault.kv.password-field", "pw")
+                .put("vault.kv.username-field", "user")
+                .put("vault.single-user.default-user", "admin")
+                .put("vault.cache.ttl", "30s")
+                .put("vault.cache.stale-window", "1h")
+                .put("vault.cache.max-entries", "50")
+                .put("vault.credential-cache.max-size", "10")
+                .put("vault.credential-cache.ttl", "2m")
+                .put("vault.throttle.max-failures", "3")
+                .put("vault.throttle.lockout", "5s")
+                .put("vault.throttle.max-lockout", "1m")
+                .put("vault.retry.max-attempts", "5")
+                .put("vault.retry.initial-delay", "50ms")
+                .put("vault.retry.max-delay", "1s")
+                .buildOrThrow();
+
+        VaultAuthenticatorConfig expected = new VaultAuthenticatorConfig()
+                .setAddress("https://vault.example.com:8200")
+                .setAllowInsecure(true)
+                .setNamespace("team/trino")
+                .setCaCertFile("/etc/trino/vault/ca.pem")
+                .setHttpTimeout(new Duration(3, SECONDS))
+                .setAuthMethod(AuthMethod.KUBERNETES)
+                .setToken("s.inline")
+                .setTokenFile("/etc/trino/vault/token")
+                .setAppRoleMount("approle-trino")
+                .setAppRoleRoleId("role-1")
+                .setAppRoleSecretIdFile("/etc/trino/vault/secret-id")
+                .setKubernetesMount("k8s/prod")
+                .setKubernetesRole("trino")
+                .setKubernetesJwtFile("/var/run/token")
+                .setKvMount("kv")
+                .setKvVersion(1)
+                .setLayout(PasswordLayout.PER_USER)
+                .setKvPath("apps/trino")
+                .setUserPathPrefix("apps/trino/users")
+                .setPasswordField("pw")
+                .setUsernameField("user")
+                .setDefaultUser("admin")
+                .setCacheTtl(new Duration(30, SECONDS))
+                .setStaleWindow(new Duration(1, java.util.concurrent.TimeUnit.HOURS))
+                .setCacheMaxEntries(50)
+                .setCredentialCacheMaxSize(10)
+                .setCredentialCacheTtl(new Duration(2, MINUTES))
+                .setThrottleMaxFailures(3)
+                .setThrottleLockout(new Duration(5, SECONDS))
+                .setThrottleMaxLockout(new Duration(1, MINUTES))
+                .setRetryMaxAttempts(5)
+                .setRetryInitialDelay(new Duration(50, MILLISECONDS))
+                .setRetryMaxDelay(new Duration(1, SECONDS));
+
+        assertFullMapping(properties, expected);
+    }
+}
