@@ -529,6 +529,10 @@ public final class TrinoServer
                     "-XX:+ExitOnOutOfMemoryError",
                     "-XX:ReservedCodeCacheSize=256M",
                     "-Djdk.attach.allowAttachSelf=true",
+                    // what Trino's own jvm.config recommends for Java 24+: no warnings about JOL, JNA and Unsafe
+                    "-XX:+EnableDynamicAgentLoading",
+                    "--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow",
                     "-Dfile.encoding=UTF-8");
             Files.writeString(etc.resolve("jvm.config"), String.join("\n", jvm) + "\n");
 
