@@ -1,0 +1,412 @@
+package dev.trinobundle.authenticator;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import io.airlift.units.Duration;
+import io.trino.spi.security.AccessDeniedException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+
+import static dev.trinobundle.authenticator.testing.TestingVaultServer.fields;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.MINUTES;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestVaultAuthenticator
+{
+    private static final String MAP_PATH = "/v1/secret/data/trino/password";
+
+    private TestingVaultServer vault;
+    private final ManualTicker ticker = new ManualTicker();
+
+    @BeforeEach
+    void setUp()
+    {
+        vault = TestingVaultServer.start();
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        vault.close();
+    }
+
+    @Test
+    void testMapLayoutWithEveryStoredFormat()
+            throws Exception
+    {
+        vault.putSecret("secret", "trino/password", fields(
+                "admin", "plain-secret",
+                "querybook", bcrypt("qb-pass", BCrypt.Version.VERSION_2Y, 8),
+                "metabase", bcrypt("mb-pass", BCrypt.Version.VERSION_2B, 8),
+                "legacy", bcrypt("legacy-pass", BCrypt.Version.VERSION_2A, 8),
+                "etl", pbkdf2("etl-pass", 1000)));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "plain-secret").toString()).isEqualTo("admin");
+        assertThat(authenticator.createAuthenticatedPrincipal("querybook", "qb-pass").getName()).isEqualTo("querybook");
+        assertThat(authenticator.createAuthenticatedPrincipal("metabase", "mb-pass").getName()).isEqualTo("metabase");
+        assertThat(authenticator.createAuthenticatedPrincipal("legacy", "legacy-pass").getName()).isEqualTo("legacy");
+        assertThat(authenticator.createAuthenticatedPrincipal("etl", "etl-pass").getName()).isEqualTo("etl");
+
+        assertDenied(authenticator, "admin", "plain-secreT");
+        assertDenied(authenticator, "admin", "plain-secret ");
+        assertDenied(authenticator, "querybook", "mb-pass");
+        assertDenied(authenticator, "etl", "etl-pas");
+        assertDenied(authenticator, "nobody", "plain-secret");
+        // one Vault read served all of the above
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1);
+    }
+
+    @Test
+    void testUnusableStoredHashDeniesOnlyThatUser()
+    {
+        vault.putSecret("secret", "trino/password", fields(
+                "weak", bcrypt("weak-pass", BCrypt.Version.VERSION_2Y, 4),
+                "admin", "plain-secret"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+        try (LogCapture logs = new LogCapture()) {
+            assertDenied(authenticator, "weak", "weak-pass");
+            assertThat(logs.messages(Level.SEVERE)).anyMatch(line -> line.contains("bcrypt cost 4 is outside 8..31"));
+        }
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "plain-secret").getName()).isEqualTo("admin");
+    }
+
+    @Test
+    void testSingleUserLayout()
+    {
+        vault.putSecret("secret", "trino/password", fields("username", "svc-trino", "password", "s3cret"));
+        VaultAuthenticator withUsernameField = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.SINGLE_USER), ticker);
+        assertThat(withUsernameField.createAuthenticatedPrincipal("svc-trino", "s3cret").getName()).isEqualTo("svc-trino");
+        assertDenied(withUsernameField, "admin", "s3cret");
+        // the field names are fields, not users
+        assertDenied(withUsernameField, "password", "s3cret");
+
+        vault.putSecret("secret", "trino/seed", fields("password", "seed-pass"));
+        VaultAuthenticator withDefaultUser = VaultTesting.authenticator(VaultTesting.config(vault)
+                .setLayout(PasswordLayout.SINGLE_USER)
+                .setKvPath("trino/seed")
+                .setDefaultUser("admin"), ticker);
+        assertThat(withDefaultUser.createAuthenticatedPrincipal("admin", "seed-pass").getName()).isEqualTo("admin");
+        assertDenied(withDefaultUser, "root", "seed-pass");
+
+        VaultAuthenticator withoutUser = VaultTesting.authenticator(VaultTesting.config(vault)
+                .setLayout(PasswordLayout.SINGLE_USER)
+                .setKvPath("trino/seed"), ticker);
+        assertDenied(withoutUser, "admin", "seed-pass");
+    }
+
+    @Test
+    void testPerUserLayoutRefusesPathTricksWithoutAskingVault()
+    {
+        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
+        vault.putSecret("secret", "trino/password", fields("password", "not-a-user"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), ticker);
+
+        assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
+        assertDenied(authenticator, "alice", "bob-pass");
+        assertDenied(authenticator, "bob", "alice-pass");
+        assertThat(vault.requestCount("/v1/secret/data/trino/users/bob")).isEqualTo(1);
+
+        vault.resetRequestCounts();
+        for (String trick : List.of("../password", "..", ".", "a/../../password", "alice/..", "%2e%2e", "%2E%2E%2Fpassword", "alice%2f",
+                "alice\u0000", "alice\n", "al\tice", "alice\\..", "", "-x", "\u0430lice", "a".repeat(129))) {
+            assertDenied(authenticator, trick, "not-a-user");
+        }
+        assertThat(vault.totalRequestCount()).isZero();
+    }
+
+    @Test
+    void testKvVersion1()
+    {
+        vault.mountKv("kv", 1);
+        vault.putSecret("kv", "trino/password", fields("admin", "v1-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setKvMount("kv").setKvVersion(1), ticker);
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "v1-pass").getName()).isEqualTo("admin");
+        assertDenied(authenticator, "admin", "v2-pass");
+        assertThat(vault.requestCount("/v1/kv/trino/password")).isEqualTo(1);
+    }
+
+    @Test
+    void testSoftDeletedAndDestroyedSecretsAreUnknownUsers()
+    {
+        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
+        vault.putSecret("secret", "trino/users/bob", fields("password", "bob-pass"));
+        vault.deleteSecret("secret", "trino/users/alice");
+        vault.destroySecret("secret", "trino/users/bob");
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), ticker);
+        assertDenied(authenticator, "alice", "alice-pass");
+        assertDenied(authenticator, "bob", "bob-pass");
+    }
+
+    @Test
+    void testWarmCacheAndRotation()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", bcrypt("old-pass", BCrypt.Version.VERSION_2Y, 8)));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(60, SECONDS)), ticker);
+        for (int i = 0; i < 50; i++) {
+            authenticator.createAuthenticatedPrincipal("admin", "old-pass");
+        }
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1);
+
+        vault.putSecret("secret", "trino/password", fields("admin", bcrypt("new-pass", BCrypt.Version.VERSION_2Y, 8)));
+        // before the refresh point the cached copy is still used
+        ticker.advance(java.time.Duration.ofSeconds(40));
+        authenticator.createAuthenticatedPrincipal("admin", "old-pass");
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1);
+
+        // past 3/4 of the TTL a login triggers the refresh (here on the same thread) and is answered from the cached copy
+        ticker.advance(java.time.Duration.ofSeconds(6));
+        authenticator.createAuthenticatedPrincipal("admin", "old-pass");
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(2);
+
+        // within the TTL of the rotation, the old password is refused (also from the verified-credential cache) and the new one works
+        assertDenied(authenticator, "admin", "old-pass");
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "new-pass").getName()).isEqualTo("admin");
+    }
+
+    @Test
+    void testExpiredSecretIsReadAgainBeforeAnswering()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(10, SECONDS)), ticker);
+        authenticator.createAuthenticatedPrincipal("admin", "old-pass");
+        vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
+        ticker.advance(java.time.Duration.ofSeconds(11));
+        assertDenied(authenticator, "admin", "old-pass");
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "new-pass").getName()).isEqualTo("admin");
+    }
+
+    @Test
+    void testBackgroundMaintenanceRefreshesIdleSecrets()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(60, SECONDS)), ticker);
+        authenticator.createAuthenticatedPrincipal("admin", "old-pass");
+        vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
+        ticker.advance(java.time.Duration.ofSeconds(50));
+        authenticator.runMaintenance();
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(2);
+
+        // the login after the TTL needs no Vault request: the copy was refreshed in the background
+        ticker.advance(java.time.Duration.ofSeconds(20));
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "new-pass").getName()).isEqualTo("admin");
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(2);
+    }
+
+    @Test
+    void testOutageInsideAndBeyondStaleWindow()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault)
+                .setCacheTtl(new Duration(1, MINUTES))
+                .setStaleWindow(new Duration(10, MINUTES)), ticker);
+        authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
+
+        vault.setSealed(true);
+        try (LogCapture logs = new LogCapture()) {
+            ticker.advance(java.time.Duration.ofMinutes(5));
+            assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
+            assertDenied(authenticator, "admin", "wrong");
+            assertThat(logs.messages(Level.WARNING)).anyMatch(line -> line.contains("Vault is unavailable; using the copy of secret 'trino/password'"));
+            assertThat(logs.messages(Level.WARNING)).filteredOn(line -> line.contains("using the copy")).hasSize(1);
+        }
+
+        // Vault stopped answering at all: same behaviour
+        vault.setSealed(false);
+        vault.stop();
+        ticker.advance(java.time.Duration.ofMinutes(5));
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
+
+        // past TTL + stale window: fail closed, and not as "wrong password"
+        ticker.advance(java.time.Duration.ofMinutes(2));
+        assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass"))
+                .isInstanceOf(VaultUnavailableException.class)
+                .isNotInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("Vault is unavailable")
+                .hasMessageContaining("vault.cache.stale-window")
+                .hasMessageNotContaining("admin-pass");
+
+        // Vault back: logins work again
+        vault.restart();
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
+    }
+
+    @Test
+    void testColdCacheWithVaultSealedFailsClosed()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.setSealed(true);
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+        assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass"))
+                .isInstanceOf(VaultUnavailableException.class)
+                .hasMessageContaining("Vault is unavailable")
+                .hasMessageContaining("HTTP 503 (Vault is sealed)")
+                .hasMessageContaining("after 3 attempt(s)");
+    }
+
+    @Test
+    void testRateLimitAndStandbyAnswersAreRetried()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+        // the first request is the token lookup; then two rejections of the KV read
+        authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
+        ticker.advance(java.time.Duration.ofMinutes(2));
+        vault.resetRequestCounts();
+        vault.failNextRequests(429, 1);
+        vault.failNextRequests(503, 1);
+        assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
+        assertThat(vault.requestCount(MAP_PATH)).isEqualTo(3);
+    }
+
+    @Test
+    void testThrottlingLocksOutWithoutAskingVault()
+    {
+        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault)
+                .setLayout(PasswordLayout.PER_USER)
+                .setCacheTtl(new Duration(1, SECONDS))
+                .setThrottleMaxFailures(3)
+                .setThrottleLockout(new Duration(30, SECONDS))
+                .setThrottleMaxLockout(new Duration(2, MINUTES)), ticker);
+        for (int i = 0; i < 3; i++) {
+            assertDenied(authenticator, "alice", "guess-" + i);
+        }
+        int requestsBefore = vault.requestCount("/v1/secret/data/trino/users/alice");
+        // locked out: even the right password is refused, and Vault is not asked although the cached copy expired
+        ticker.advance(java.time.Duration.ofSeconds(5));
+        for (int i = 0; i < 20; i++) {
+            assertDenied(authenticator, "alice", "alice-pass");
+        }
+        assertThat(vault.requestCount("/v1/secret/data/trino/users/alice")).isEqualTo(requestsBefore);
+
+        // after the lock-out the right password works and clears the failures
+        ticker.advance(java.time.Duration.ofSeconds(26));
+        assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
+
+        // a new streak: 3 failures lock for 30s, the 4th (after the lock) for 60s
+        for (int i = 0; i < 3; i++) {
+            assertDenied(authenticator, "alice", "guess-" + i);
+        }
+        ticker.advance(java.time.Duration.ofSeconds(31));
+        assertDenied(authenticator, "alice", "guess-again");
+        ticker.advance(java.time.Duration.ofSeconds(59));
+        assertDenied(authenticator, "alice", "alice-pass");
+        ticker.advance(java.time.Duration.ofSeconds(2));
+        assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
+
+        // unknown users are throttled the same way, so the lock-out does not reveal who exists
+        for (int i = 0; i < 3; i++) {
+            assertDenied(authenticator, "mallory", "guess-" + i);
+        }
+        int mallory = vault.requestCount("/v1/secret/data/trino/users/mallory");
+        ticker.advance(java.time.Duration.ofSeconds(5));
+        assertDenied(authenticator, "mallory", "guess");
+        assertThat(vault.requestCount("/v1/secret/data/trino/users/mallory")).isEqualTo(mallory);
+    }
+
+    @Test
+    void testConcurrentLoginsShareOneVaultRequest()
+            throws Exception
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.setResponseDelay(java.time.Duration.ofMillis(300));
+        VaultAuthenticatorConfig config = VaultTesting.config(vault);
+        ExecutorService refresh = Executors.newFixedThreadPool(2);
+        ExecutorService clients = Executors.newFixedThreadPool(32);
+        try {
+            VaultAuthenticator authenticator = new VaultAuthenticator(config, VaultTesting.client(config, ticker), ticker, refresh);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> logins = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                logins.add(clients.submit(() -> {
+                    start.await();
+                    return authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName();
+                }));
+            }
+            start.countDown();
+            for (Future<String> login : logins) {
+                assertThat(login.get(30, SECONDS)).isEqualTo("admin");
+            }
+            assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1);
+        }
+        finally {
+            clients.shutdownNow();
+            refresh.shutdownNow();
+        }
+    }
+
+    @Test
+    void testEveryAttemptIsLoggedWithoutThePassword()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "Pa55-word-admin"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+        try (LogCapture logs = new LogCapture()) {
+            authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
+            assertDenied(authenticator, "admin", "Guess-word-admin");
+            assertDenied(authenticator, "ghost", "Pa55-word-admin");
+            assertDenied(authenticator, "evil\nuser=admin outcome=SUCCESS", "x");
+            vault.setSealed(true);
+            ticker.advance(java.time.Duration.ofHours(1));
+            assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin"))
+                    .isInstanceOf(VaultUnavailableException.class);
+
+            List<String> lines = logs.messages(Level.INFO);
+            assertThat(lines).contains(
+                    "Vault password authentication: user=admin outcome=SUCCESS reason=password verified",
+                    "Vault password authentication: user=admin outcome=DENIED reason=wrong password",
+                    "Vault password authentication: user=ghost outcome=DENIED reason=unknown user",
+                    "Vault password authentication: user=evil?user=admin?outcome=SUCCESS outcome=DENIED reason=user name refused (characters outside [A-Za-z0-9_.@+-], '..' or too long)");
+            assertThat(lines).anyMatch(line -> line.startsWith("Vault password authentication: user=admin outcome=ERROR reason=password could not be checked: Vault is unavailable"));
+            assertThat(logs.messages()).noneMatch(line -> line.contains("Pa55-word-admin") || line.contains("Guess-word-admin") || line.contains(vault.rootToken()));
+        }
+    }
+
+    @Test
+    void testToStringsRevealNoSecret()
+    {
+        VaultAuthenticatorConfig config = VaultTesting.config(vault).setToken("hvs.very-secret-token");
+        assertThat(VaultLogin.create(config, new VaultEnvironment(java.util.Map.of())).toString()).doesNotContain("very-secret-token");
+        assertThat(new VaultToken("hvs.very-secret-token", true, 10, 0).toString()).doesNotContain("very-secret-token");
+        assertThat(StoredPassword.parse("plain-password").toString()).doesNotContain("plain-password");
+        assertThat(new VaultEnvironment(java.util.Map.of("VAULT_TOKEN", "hvs.very-secret-token")).toString()).doesNotContain("very-secret-token");
+        assertThat(VaultTesting.authenticator(config, ticker).toString()).doesNotContain("very-secret-token");
+    }
+
+    private static void assertDenied(VaultAuthenticator authenticator, String user, String password)
+    {
+        assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal(user, password))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessage("Access Denied: Invalid credentials");
+    }
+
+    static String bcrypt(String password, BCrypt.Version version, int cost)
+    {
+        return BCrypt.with(version).hashToString(cost, password.toCharArray());
+    }
+
+    static String pbkdf2(String password, int iterations)
+            throws Exception
+    {
+        byte[] salt = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
+        byte[] hash = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA1")
+                .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256))
+                .getEncoded();
+        return iterations + ":" + HexFormat.of().formatHex(salt) + ":" + HexFormat.of().formatHex(hash);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.trinobundle.authenticator;
+
+import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import io.airlift.units.Duration;
+
+import java.util.Map;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
+/** Wiring shared by the unit tests: an authenticator or client pointed at a {@link TestingVaultServer}. */
+final class VaultTesting
+{
+    private VaultTesting() {}
+
+    static VaultAuthenticatorConfig config(TestingVaultServer vault)
+    {
+        return new VaultAuthenticatorConfig()
+                .setAddress(vault.address().toString())
+                .setAllowInsecure(true)
+                .setToken(vault.rootToken())
+                .setRetryMaxAttempts(3)
+                .setRetryInitialDelay(new Duration(1, MILLISECONDS))
+                .setRetryMaxDelay(new Duration(5, MILLISECONDS));
+    }
+
+    static VaultClient client(VaultAuthenticatorConfig config, ManualTicker ticker)
+    {
+        return client(config, new VaultEnvironment(Map.of()), ticker);
+    }
+
+    static VaultClient client(VaultAuthenticatorConfig config, VaultEnvironment environment, ManualTicker ticker)
+    {
+        return new VaultClient(
+                new VaultHttp(VaultConnectionSettings.resolve(config, environment), config.getHttpTimeout(), config.getRetryMaxAttempts(), config.getRetryInitialDelay(), config.getRetryMaxDelay()),
+                VaultLogin.create(config, environment),
+                config.getKvMount(),
+                config.getKvVersion(),
+                ticker);
+    }
+
+    /** Background refreshes run on the calling thread, so that tests are deterministic. */
+    static VaultAuthenticator authenticator(VaultAuthenticatorConfig config, ManualTicker ticker)
+    {
+        return new VaultAuthenticator(config, client(config, ticker), ticker, Runnable::run);
+    }
+}
