@@ -23,6 +23,9 @@ import static java.util.concurrent.TimeUnit.SECONDS;
  */
 public class VaultAuthenticatorConfig
 {
+    // relative Vault paths: segments of safe characters, no empty, "." or ".." segment
+    private static final String SAFE_PATH = "(?!(.*/)?\\.\\.?(/.*)?$)[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)*";
+
     private String address;
     private boolean allowInsecure;
     private String namespace;
@@ -172,7 +175,7 @@ public class VaultAuthenticatorConfig
     }
 
     @NotNull
-    @Pattern(regexp = "[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", message = "must be a Vault mount path such as approle")
+    @Pattern(regexp = SAFE_PATH, message = "must be a Vault mount path such as approle")
     public String getAppRoleMount()
     {
         return appRoleMount;
@@ -213,7 +216,7 @@ public class VaultAuthenticatorConfig
     }
 
     @NotNull
-    @Pattern(regexp = "[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", message = "must be a Vault mount path such as kubernetes")
+    @Pattern(regexp = SAFE_PATH, message = "must be a Vault mount path such as kubernetes")
     public String getKubernetesMount()
     {
         return kubernetesMount;
@@ -255,7 +258,7 @@ public class VaultAuthenticatorConfig
     }
 
     @NotNull
-    @Pattern(regexp = "[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", message = "must be a Vault mount path such as secret")
+    @Pattern(regexp = SAFE_PATH, message = "must be a Vault mount path such as secret")
     public String getKvMount()
     {
         return kvMount;
@@ -299,7 +302,7 @@ public class VaultAuthenticatorConfig
     }
 
     @NotNull
-    @Pattern(regexp = "[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)*", message = "must be a relative secret path such as trino/password")
+    @Pattern(regexp = SAFE_PATH, message = "must be a relative secret path such as trino/password")
     public String getKvPath()
     {
         return kvPath;
@@ -314,7 +317,7 @@ public class VaultAuthenticatorConfig
     }
 
     @NotNull
-    @Pattern(regexp = "[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)*", message = "must be a relative secret path such as trino/users")
+    @Pattern(regexp = SAFE_PATH, message = "must be a relative secret path such as trino/users")
     public String getUserPathPrefix()
     {
         return userPathPrefix;
