@@ -1,5 +1,7 @@
 package dev.trinobundle.eventlistener;
 
+import com.google.inject.Injector;
+import io.airlift.bootstrap.Bootstrap;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 
@@ -19,6 +21,11 @@ public class AuditEventListenerFactory
     @Override
     public EventListener create(Map<String, String> config, EventListenerContext context)
     {
-        throw new UnsupportedOperationException("event-listener.name=audit is not implemented yet");
+        Bootstrap app = new Bootstrap(new AuditEventListenerModule());
+        Injector injector = app
+                .doNotInitializeLogging()
+                .setRequiredConfigurationProperties(config)
+                .initialize();
+        return injector.getInstance(AuditEventListener.class);
     }
 }

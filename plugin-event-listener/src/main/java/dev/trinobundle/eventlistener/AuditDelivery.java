@@ -1,0 +1,108 @@
+package dev.trinobundle.eventlistener;
+
+import com.google.common.collect.ImmutableList;
+import io.airlift.log.Logger;
+
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that retries journal
+ * writes that failed, fsyncs the journal ({@link FsyncPolicy#INTERVAL}) and deletes segments every sink has.
+ */
+public final class AuditDelivery
+{
+    private static final Logger log = Logger.get(AuditDelivery.class);
+
+    private final AuditJournal journal;
+    private final List<SinkShipper> shippers;
+    private final FsyncPolicy fsyncPolicy;
+    private final long maintenanceIntervalMillis;
+    private final ScheduledExecutorService maintenance;
+
+    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, FsyncPolicy fsyncPolicy, long maintenanceIntervalMillis,
+            int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    {
+        this.journal = requireNonNull(journal, "journal is null");
+        this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
+        this.maintenanceIntervalMillis = maintenanceIntervalMillis;
+        this.shippers = sinks.stream()
+                .map(sink -> new SinkShipper(journal, sink, batchSize, retryDelayMillis, maxRetryDelayMillis))
+                .collect(ImmutableList.toImmutableList());
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-journal-maintenance").factory());
+    }
+
+    public void start()
+    {
+        shippers.forEach(SinkShipper::start);
+        maintenance.scheduleWithFixedDelay(this::maintain, maintenanceIntervalMillis, maintenanceIntervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Wakes the shippers after an append; cheap enough for Trino's calling thread.
+     */
+    public void recordAppended()
+    {
+        for (SinkShipper shipper : shippers) {
+            shipper.wakeUp();
+        }
+    }
+
+    private void maintain()
+    {
+        try {
+            journal.writeUnwritten();
+            if (fsyncPolicy == FsyncPolicy.INTERVAL) {
+                journal.force();
+            }
+            journal.deleteDeliveredSegments(committedByAllSinks());
+        }
+        catch (Throwable t) {
+            log.error(t, "Audit journal maintenance failed for %s", journal.getDirectory());
+        }
+    }
+
+    public long committedByAllSinks()
+    {
+        return shippers.stream().mapToLong(SinkShipper::getCommittedSequence).min().orElse(0);
+    }
+
+    List<SinkShipper> shippers()
+    {
+        return shippers;
+    }
+
+    /**
+     * Drains what the sinks accept within the timeout and stops; the rest stays in the journal for the next start.
+     */
+    public void stop(long timeoutMillis)
+    {
+        maintenance.shutdownNow();
+        journal.writeUnwritten();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        // Stop them in parallel so that a sink that is down does not eat the time of the others.
+        List<Thread> stoppers = shippers.stream()
+                .map(shipper -> Thread.ofPlatform().daemon().name("audit-stop-" + shipper.name()).start(() -> shipper.stop(deadline)))
+                .toList();
+        for (Thread stopper : stoppers) {
+            try {
+                stopper.join();
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        journal.deleteDeliveredSegments(committedByAllSinks());
+        for (SinkShipper shipper : shippers) {
+            if (shipper.getPendingRecords() > 0) {
+                log.warn("Audit sink %s: %s records not delivered at shutdown stay in the journal %s and are delivered at the next start",
+                        shipper.name(), shipper.getPendingRecords(), journal.getDirectory());
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.trinobundle.eventlistener;
+
+import com.google.inject.Inject;
+import io.airlift.log.Logger;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.QueryCompletedEvent;
+import io.trino.spi.eventlistener.QueryCreatedEvent;
+import org.weakref.jmx.MBeanExporter;
+import org.weakref.jmx.Managed;
+
+import javax.management.ObjectName;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
+ * the local journal (a page-cache write); sinks are fed by {@link AuditDelivery} in the background. Callbacks never
+ * throw into Trino.
+ */
+public final class AuditEventListener
+        implements EventListener
+{
+    private static final Logger log = Logger.get(AuditEventListener.class);
+
+    private final AuditRecordSerializer serializer;
+    private final AuditJournal journal;
+    private final AuditDelivery delivery;
+    private final MBeanExporter exporter;
+    private final long shutdownTimeoutMillis;
+    private final List<ObjectName> exportedNames = new ArrayList<>();
+    private final AtomicLong eventFailures = new AtomicLong();
+
+    @Inject
+    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, MBeanExporter exporter, AuditEventListenerConfig config)
+    {
+        this(serializer, journal, delivery, exporter, config.getShutdownTimeout().toMillis());
+    }
+
+    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, MBeanExporter exporter, long shutdownTimeoutMillis)
+    {
+        this.serializer = requireNonNull(serializer, "serializer is null");
+        this.journal = requireNonNull(journal, "journal is null");
+        this.delivery = requireNonNull(delivery, "delivery is null");
+        this.exporter = requireNonNull(exporter, "exporter is null");
+        this.shutdownTimeoutMillis = shutdownTimeoutMillis;
+        export("AuditEventListener", this);
+        export("AuditJournal", journal);
+        for (SinkShipper shipper : delivery.shippers()) {
+            export("AuditSink,sink=" + shipper.name(), shipper);
+        }
+        delivery.start();
+    }
+
+    private void export(String type, Object object)
+    {
+        // Keyed by journal directory: several audit listeners (one per journal) can run in one server.
+        try {
+            ObjectName name = new ObjectName("dev.trinobundle.eventlistener:type=" + type + ",journal=" + ObjectName.quote(journal.getDirectory().toString()));
+            exporter.export(name, object);
+            exportedNames.add(name);
+        }
+        catch (Exception e) {
+            log.warn("Cannot export JMX bean %s for audit journal %s: %s", type, journal.getDirectory(), e);
+        }
+    }
+
+    @Override
+    public void queryCreated(QueryCreatedEvent event)
+    {
+        try {
+            append(serializer.serialize(event));
+        }
+        catch (Throwable t) {
+            eventFailures.incrementAndGet();
+            log.error(t, "Cannot record audit event 'created' of query %s", event.getMetadata().getQueryId());
+        }
+    }
+
+    @Override
+    public void queryCompleted(QueryCompletedEvent event)
+    {
+        try {
+            append(serializer.serialize(event));
+        }
+        catch (Throwable t) {
+            eventFailures.incrementAndGet();
+            log.error(t, "Cannot record audit event 'completed' of query %s", event.getMetadata().getQueryId());
+        }
+    }
+
+    private void append(byte[] body)
+    {
+        if (journal.append(body) > 0) {
+            delivery.recordAppended();
+        }
+    }
+
+    @Managed(description = "Events that could not be turned into a record (see the server log)")
+    public long getEventFailures()
+    {
+        return eventFailures.get();
+    }
+
+    @Override
+    public void shutdown()
+    {
+        delivery.stop(shutdownTimeoutMillis);
+        journal.close();
+        for (ObjectName name : exportedNames) {
+            try {
+                exporter.unexport(name);
+            }
+            catch (Exception e) {
+                log.debug("Cannot unexport %s: %s", name, e);
+            }
+        }
+        exportedNames.clear();
+    }
+}

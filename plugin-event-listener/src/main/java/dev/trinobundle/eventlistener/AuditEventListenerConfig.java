@@ -1,0 +1,210 @@
+package dev.trinobundle.eventlistener;
+
+import io.airlift.configuration.Config;
+import io.airlift.configuration.ConfigDescription;
+import io.airlift.units.DataSize;
+import io.airlift.units.Duration;
+import io.airlift.units.MaxDataSize;
+import io.airlift.units.MinDataSize;
+import io.airlift.units.MinDuration;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import static io.airlift.units.DataSize.Unit.MEGABYTE;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+public class AuditEventListenerConfig
+{
+    private String journalDirectory;
+    private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
+    private Duration fsyncInterval = new Duration(1, SECONDS);
+    private DataSize journalSegmentSize = DataSize.of(64, MEGABYTE);
+    private int maxUnwrittenRecords = 10_000;
+    private int maxQueryTextLength = 65_536;
+    private int deliveryBatchSize = 500;
+    private Duration retryDelay = new Duration(1, SECONDS);
+    private Duration maxRetryDelay = new Duration(30, SECONDS);
+    private Duration shutdownTimeout = new Duration(10, SECONDS);
+    private boolean fileSinkEnabled = true;
+    private boolean postgresqlSinkEnabled;
+
+    @NotNull
+    public String getJournalDirectory()
+    {
+        return journalDirectory;
+    }
+
+    @Config("audit.journal.directory")
+    @ConfigDescription("Local directory of the append-only journal every record is written to before it is shipped to the sinks")
+    public AuditEventListenerConfig setJournalDirectory(String journalDirectory)
+    {
+        this.journalDirectory = journalDirectory;
+        return this;
+    }
+
+    @NotNull
+    public FsyncPolicy getFsyncPolicy()
+    {
+        return fsyncPolicy;
+    }
+
+    @Config("audit.journal.fsync")
+    @ConfigDescription("When the journal is forced to disk: NONE, INTERVAL or EVERY_RECORD")
+    public AuditEventListenerConfig setFsyncPolicy(FsyncPolicy fsyncPolicy)
+    {
+        this.fsyncPolicy = fsyncPolicy;
+        return this;
+    }
+
+    @NotNull
+    @MinDuration("10ms")
+    public Duration getFsyncInterval()
+    {
+        return fsyncInterval;
+    }
+
+    @Config("audit.journal.fsync-interval")
+    @ConfigDescription("How often the journal is forced to disk with audit.journal.fsync=INTERVAL; also the retry period of unwritten records")
+    public AuditEventListenerConfig setFsyncInterval(Duration fsyncInterval)
+    {
+        this.fsyncInterval = fsyncInterval;
+        return this;
+    }
+
+    @NotNull
+    @MinDataSize("1kB")
+    @MaxDataSize("1GB")
+    public DataSize getJournalSegmentSize()
+    {
+        return journalSegmentSize;
+    }
+
+    @Config("audit.journal.segment-size")
+    @ConfigDescription("Size after which the journal starts a new segment file; segments delivered to every sink are deleted")
+    public AuditEventListenerConfig setJournalSegmentSize(DataSize journalSegmentSize)
+    {
+        this.journalSegmentSize = journalSegmentSize;
+        return this;
+    }
+
+    @Min(1)
+    public int getMaxUnwrittenRecords()
+    {
+        return maxUnwrittenRecords;
+    }
+
+    @Config("audit.journal.max-unwritten-records")
+    @ConfigDescription("Records kept in memory while the journal cannot be written (full disk); beyond this records are dropped, logged and counted")
+    public AuditEventListenerConfig setMaxUnwrittenRecords(int maxUnwrittenRecords)
+    {
+        this.maxUnwrittenRecords = maxUnwrittenRecords;
+        return this;
+    }
+
+    @Min(0)
+    public int getMaxQueryTextLength()
+    {
+        return maxQueryTextLength;
+    }
+
+    @Config("audit.query-text.max-length")
+    @ConfigDescription("Maximum number of characters of the SQL text kept in a record; longer text is truncated and flagged")
+    public AuditEventListenerConfig setMaxQueryTextLength(int maxQueryTextLength)
+    {
+        this.maxQueryTextLength = maxQueryTextLength;
+        return this;
+    }
+
+    @Min(1)
+    @Max(100_000)
+    public int getDeliveryBatchSize()
+    {
+        return deliveryBatchSize;
+    }
+
+    @Config("audit.delivery.batch-size")
+    @ConfigDescription("Maximum number of records shipped to a sink in one batch")
+    public AuditEventListenerConfig setDeliveryBatchSize(int deliveryBatchSize)
+    {
+        this.deliveryBatchSize = deliveryBatchSize;
+        return this;
+    }
+
+    @NotNull
+    @MinDuration("1ms")
+    public Duration getRetryDelay()
+    {
+        return retryDelay;
+    }
+
+    @Config("audit.delivery.retry-delay")
+    @ConfigDescription("First delay before a batch a sink rejected is retried; doubles up to audit.delivery.max-retry-delay")
+    public AuditEventListenerConfig setRetryDelay(Duration retryDelay)
+    {
+        this.retryDelay = retryDelay;
+        return this;
+    }
+
+    @NotNull
+    @MinDuration("1ms")
+    public Duration getMaxRetryDelay()
+    {
+        return maxRetryDelay;
+    }
+
+    @Config("audit.delivery.max-retry-delay")
+    @ConfigDescription("Longest delay between two delivery attempts to a sink that is down")
+    public AuditEventListenerConfig setMaxRetryDelay(Duration maxRetryDelay)
+    {
+        this.maxRetryDelay = maxRetryDelay;
+        return this;
+    }
+
+    @NotNull
+    public Duration getShutdownTimeout()
+    {
+        return shutdownTimeout;
+    }
+
+    @Config("audit.shutdown-timeout")
+    @ConfigDescription("How long shutdown waits for the sinks to catch up; what is left stays in the journal for the next start")
+    public AuditEventListenerConfig setShutdownTimeout(Duration shutdownTimeout)
+    {
+        this.shutdownTimeout = shutdownTimeout;
+        return this;
+    }
+
+    public boolean isFileSinkEnabled()
+    {
+        return fileSinkEnabled;
+    }
+
+    @Config("audit.file.enabled")
+    @ConfigDescription("Ship records to JSON Lines files in audit.file.directory")
+    public AuditEventListenerConfig setFileSinkEnabled(boolean fileSinkEnabled)
+    {
+        this.fileSinkEnabled = fileSinkEnabled;
+        return this;
+    }
+
+    public boolean isPostgresqlSinkEnabled()
+    {
+        return postgresqlSinkEnabled;
+    }
+
+    @Config("audit.postgresql.enabled")
+    @ConfigDescription("Ship records to a PostgreSQL table (audit.postgresql.*)")
+    public AuditEventListenerConfig setPostgresqlSinkEnabled(boolean postgresqlSinkEnabled)
+    {
+        this.postgresqlSinkEnabled = postgresqlSinkEnabled;
+        return this;
+    }
+
+    @AssertTrue(message = "At least one sink must be enabled: set audit.file.enabled=true or audit.postgresql.enabled=true")
+    public boolean isAnySinkEnabled()
+    {
+        return fileSinkEnabled || postgresqlSinkEnabled;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.trinobundle.eventlistener;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Checks the sequence numbers and the hash chain of audit files (the file sink's {@code audit-*.jsonl} or the
+ * journal's {@code journal-*.jsonl}) and reports the first broken or missing link. Uses no Trino class:
+ * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier &lt;file|directory&gt;</pre>
+ * Exit code 0 when the chain is intact, 1 when it is broken, 2 on a usage or I/O error.
+ */
+public final class AuditLogVerifier
+{
+    private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private AuditLogVerifier() {}
+
+    public static void main(String[] args)
+    {
+        if (args.length != 1) {
+            System.err.println("Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() + " <audit file or directory>");
+            System.exit(2);
+        }
+        System.exit(run(Paths.get(args[0]), System.out, System.err));
+    }
+
+    public static int run(Path path, PrintStream out, PrintStream err)
+    {
+        try {
+            Result result = verify(path);
+            if (result.intact()) {
+                out.println(result.message());
+                return 0;
+            }
+            err.println("BROKEN: " + result.message());
+            return 1;
+        }
+        catch (IOException e) {
+            err.println("Cannot read " + path + ": " + e);
+            return 2;
+        }
+    }
+
+    public static Result verify(Path path)
+            throws IOException
+    {
+        List<Path> files;
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> list = Files.list(path)) {
+                files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
+            }
+            if (files.isEmpty()) {
+                throw new IOException("no audit-*.jsonl or journal-*.jsonl files in directory " + path);
+            }
+        }
+        else {
+            files = List.of(path);
+        }
+
+        MessageDigest digest = AuditRecordFormat.newDigest();
+        String previousHash = null;
+        long previousSequence = -1;
+        long firstSequence = -1;
+        long records = 0;
+        for (Path file : files) {
+            long lineNumber = 0;
+            try (InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                byte[] line;
+                while ((line = readLine(input)) != null) {
+                    lineNumber++;
+                    String location = file + ":" + lineNumber;
+                    Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, 0, line.length);
+                    if (split.isEmpty()) {
+                        return Result.broken(location, "line does not end with a \"hash\" field: not an audit record, or edited");
+                    }
+                    JsonNode header;
+                    try {
+                        header = MAPPER.readTree(split.get().canonical());
+                    }
+                    catch (IOException e) {
+                        return Result.broken(location, "record is not valid JSON (edited or truncated)");
+                    }
+                    long sequence = header.path("seq").asLong(-1);
+                    String recordPreviousHash = header.path("prevHash").asText("");
+                    if (sequence < 1 || recordPreviousHash.length() != 64) {
+                        return Result.broken(location, "record has no valid seq/prevHash header");
+                    }
+                    if (previousHash == null) {
+                        // The first record present: earlier ones may have been removed by retention.
+                        firstSequence = sequence;
+                        if (sequence == 1 && !recordPreviousHash.equals(AuditRecordFormat.GENESIS_HASH)) {
+                            return Result.broken(location, "record 1 does not start the chain (prevHash is not the genesis hash)");
+                        }
+                    }
+                    else {
+                        if (sequence != previousSequence + 1) {
+                            String problem = sequence > previousSequence + 1
+                                    ? "records %s..%s are missing here (deleted or moved)".formatted(previousSequence + 1, sequence - 1)
+                                    : "out of order (reordered or duplicated)";
+                            return Result.broken(location, "expected seq %s after %s but found %s: %s".formatted(previousSequence + 1, previousSequence, sequence, problem));
+                        }
+                        if (!recordPreviousHash.equals(previousHash)) {
+                            return Result.broken(location, "seq %s: prevHash does not match the hash of record %s (a record before it was replaced)".formatted(sequence, previousSequence));
+                        }
+                    }
+                    String expected = AuditRecordFormat.computeHash(recordPreviousHash, split.get().canonical(), digest);
+                    if (!expected.equals(split.get().hash())) {
+                        return Result.broken(location, "seq %s: hash does not match the record's content (record edited)".formatted(sequence));
+                    }
+                    previousHash = split.get().hash();
+                    previousSequence = sequence;
+                    records++;
+                }
+            }
+        }
+        if (records == 0) {
+            return new Result(true, "no records in " + path);
+        }
+        return new Result(true, "OK: %s records, seq %s..%s, chain intact%s, last hash %s".formatted(
+                records, firstSequence, previousSequence,
+                firstSequence > 1 ? " (starts at seq %s: earlier records were removed by retention or journal cleanup)".formatted(firstSequence) : "",
+                previousHash));
+    }
+
+    /**
+     * Reads one line without its newline; a last line without a newline is returned too (a torn write is reported).
+     */
+    private static byte[] readLine(InputStream input)
+            throws IOException
+    {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(2048);
+        int c;
+        boolean any = false;
+        while ((c = input.read()) != -1) {
+            any = true;
+            if (c == '\n') {
+                return line.toByteArray();
+            }
+            line.write(c);
+        }
+        return any ? line.toByteArray() : null;
+    }
+
+    public record Result(boolean intact, String message)
+    {
+        static Result broken(String location, String problem)
+        {
+            return new Result(false, location + ": " + problem);
+        }
+    }
+}

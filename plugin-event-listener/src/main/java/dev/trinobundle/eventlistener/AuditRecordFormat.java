@@ -1,0 +1,160 @@
+package dev.trinobundle.eventlistener;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+/**
+ * The on-disk line format shared by the journal, the file sink and the verifier. It deliberately uses no Trino SPI
+ * class so that {@link AuditLogVerifier} runs with only the plugin directory on the class path.
+ * <p>
+ * A record's canonical bytes are a JSON object that starts with
+ * {@code {"schemaVersion":1,"seq":N,"prevHash":"<64 hex>",}. The stored line is the canonical object with
+ * {@code ,"hash":"<64 hex>"} inserted before its closing brace, followed by a newline, where
+ * {@code hash = SHA-256(prevHash as ASCII || canonical bytes)}. Keeping the hash as a fixed-size suffix lets the
+ * verifier recover the exact hashed bytes without re-serializing JSON.
+ */
+public final class AuditRecordFormat
+{
+    public static final int SCHEMA_VERSION = 1;
+    public static final String GENESIS_HASH = "0".repeat(64);
+
+    private static final byte[] HEADER_START = ("{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":").getBytes(US_ASCII);
+    private static final byte[] HEADER_PREV_HASH = ",\"prevHash\":\"".getBytes(US_ASCII);
+    private static final byte[] HASH_SUFFIX_START = ",\"hash\":\"".getBytes(US_ASCII);
+    // ,"hash":"<64 hex>"}
+    private static final int HASH_SUFFIX_LENGTH = HASH_SUFFIX_START.length + 64 + 2;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private AuditRecordFormat() {}
+
+    public static MessageDigest newDigest()
+    {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    }
+
+    /**
+     * Builds the stored line (with trailing newline) for a record body. The body is a serialized JSON object whose
+     * first character is '{' and which holds every field except the header and the hash.
+     *
+     * @return the line, ending with its hash suffix and a newline
+     */
+    public static byte[] encodeLine(long sequence, String previousHash, byte[] body, MessageDigest digest)
+    {
+        if (body.length < 2 || body[0] != '{' || body[body.length - 1] != '}') {
+            throw new IllegalArgumentException("record body is not a JSON object");
+        }
+        byte[] sequenceBytes = Long.toString(sequence).getBytes(US_ASCII);
+        byte[] previousHashBytes = previousHash.getBytes(US_ASCII);
+        boolean emptyBody = body.length == 2;
+        // canonical = header + body without its '{' (or just '}' when the body is empty)
+        int headerLength = HEADER_START.length + sequenceBytes.length + HEADER_PREV_HASH.length + previousHashBytes.length + 1;
+        int canonicalLength = headerLength + (emptyBody ? 1 : 1 + body.length - 1);
+        byte[] line = new byte[canonicalLength - 1 + HASH_SUFFIX_LENGTH + 1];
+        int position = 0;
+        position = put(line, position, HEADER_START);
+        position = put(line, position, sequenceBytes);
+        position = put(line, position, HEADER_PREV_HASH);
+        position = put(line, position, previousHashBytes);
+        line[position++] = '"';
+        if (emptyBody) {
+            line[position++] = '}';
+        }
+        else {
+            line[position++] = ',';
+            System.arraycopy(body, 1, line, position, body.length - 1);
+            position += body.length - 1;
+        }
+        // position == canonicalLength
+        digest.reset();
+        digest.update(previousHashBytes);
+        digest.update(line, 0, canonicalLength);
+        byte[] hash = HEX.formatHex(digest.digest()).getBytes(US_ASCII);
+        position = canonicalLength - 1;
+        position = put(line, position, HASH_SUFFIX_START);
+        position = put(line, position, hash);
+        line[position++] = '"';
+        line[position++] = '}';
+        line[position] = '\n';
+        return line;
+    }
+
+    /**
+     * Splits a stored line (without its newline) into the canonical bytes and the stored hash, or returns empty if
+     * the line does not end with a well-formed hash suffix.
+     */
+    public static Optional<SplitLine> split(byte[] line, int offset, int length)
+    {
+        if (length < HASH_SUFFIX_LENGTH + 2 || line[offset + length - 1] != '}' || line[offset + length - 2] != '"') {
+            return Optional.empty();
+        }
+        int suffixStart = offset + length - HASH_SUFFIX_LENGTH;
+        for (int i = 0; i < HASH_SUFFIX_START.length; i++) {
+            if (line[suffixStart + i] != HASH_SUFFIX_START[i]) {
+                return Optional.empty();
+            }
+        }
+        String hash = new String(line, suffixStart + HASH_SUFFIX_START.length, 64, US_ASCII);
+        if (!hash.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return Optional.empty();
+        }
+        int canonicalWithoutBrace = suffixStart - offset;
+        byte[] canonical = new byte[canonicalWithoutBrace + 1];
+        System.arraycopy(line, offset, canonical, 0, canonicalWithoutBrace);
+        canonical[canonicalWithoutBrace] = '}';
+        return Optional.of(new SplitLine(canonical, hash));
+    }
+
+    public static String computeHash(String previousHash, byte[] canonical, MessageDigest digest)
+    {
+        digest.reset();
+        digest.update(previousHash.getBytes(US_ASCII));
+        digest.update(canonical);
+        return HEX.formatHex(digest.digest());
+    }
+
+    /**
+     * Reads the sequence number from the fixed header without parsing the JSON, or returns -1 if the line does not
+     * start with the header this version writes.
+     */
+    public static long parseSequence(byte[] line, int offset, int length)
+    {
+        if (length <= HEADER_START.length) {
+            return -1;
+        }
+        for (int i = 0; i < HEADER_START.length; i++) {
+            if (line[offset + i] != HEADER_START[i]) {
+                return -1;
+            }
+        }
+        long value = 0;
+        int digits = 0;
+        for (int i = offset + HEADER_START.length; i < offset + length && line[i] >= '0' && line[i] <= '9' && digits < 19; i++) {
+            value = value * 10 + (line[i] - '0');
+            digits++;
+        }
+        return digits == 0 ? -1 : value;
+    }
+
+    public static String toUtf8(byte[] bytes)
+    {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static int put(byte[] target, int position, byte[] source)
+    {
+        System.arraycopy(source, 0, target, position, source.length);
+        return position + source.length;
+    }
+
+    public record SplitLine(byte[] canonical, String hash) {}
+}

@@ -1,0 +1,37 @@
+package dev.trinobundle.eventlistener;
+
+import java.io.Closeable;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * A destination of audit records. Called from a single background thread; never from Trino's threads.
+ */
+public interface AuditSink
+        extends Closeable
+{
+    /**
+     * Stable name, used for the committed-offset file and in JMX and log messages.
+     */
+    String name();
+
+    /**
+     * The last sequence number the destination itself is known to hold, if it can tell. Lets a sink skip records it
+     * already has when the committed offset lags behind (the process was killed between delivery and commit).
+     */
+    default OptionalLong lastStoredSequence()
+            throws Exception
+    {
+        return OptionalLong.empty();
+    }
+
+    /**
+     * Stores the records, in order. Must be idempotent: after a failure or a crash the same records may be delivered
+     * again. Throws if the records are not all stored; the batch is then retried.
+     */
+    void deliver(List<JournalRecord> records)
+            throws Exception;
+
+    @Override
+    void close();
+}

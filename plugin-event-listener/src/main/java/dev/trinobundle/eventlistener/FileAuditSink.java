@@ -1,0 +1,218 @@
+package dev.trinobundle.eventlistener;
+
+import com.google.common.collect.ImmutableList;
+import com.google.inject.Inject;
+import io.airlift.log.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Clock;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static java.lang.String.format;
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Writes records as JSON Lines to {@code audit-<first sequence, 20 digits>.jsonl} files, rotated by size and age, and
+ * keeps at most {@code audit.file.max-files} of them. The lines are the journal's lines byte for byte, so the files
+ * can be checked with {@link AuditLogVerifier}.
+ */
+public final class FileAuditSink
+        implements AuditSink
+{
+    private static final Logger log = Logger.get(FileAuditSink.class);
+    static final Pattern FILE_NAME = Pattern.compile("audit-(\\d{20})\\.jsonl");
+
+    private final Path directory;
+    private final long maxFileSize;
+    private final long rotationIntervalMillis;
+    private final int maxFiles;
+    private final boolean fsync;
+    private final Clock clock;
+
+    private FileChannel channel;
+    private long channelSize;
+    private long channelOpenedMillis;
+    private long lastStoredSequence;
+
+    @Inject
+    public FileAuditSink(FileSinkConfig config, AuditEventListenerConfig listenerConfig)
+    {
+        this(Paths.get(config.getDirectory()),
+                config.getMaxFileSize().toBytes(),
+                config.getRotationInterval().toMillis(),
+                config.getMaxFiles(),
+                listenerConfig.getFsyncPolicy() != FsyncPolicy.NONE,
+                Clock.systemUTC());
+    }
+
+    public FileAuditSink(Path directory, long maxFileSize, long rotationIntervalMillis, int maxFiles, boolean fsync, Clock clock)
+    {
+        this.directory = requireNonNull(directory, "directory is null").toAbsolutePath();
+        this.maxFileSize = maxFileSize;
+        this.rotationIntervalMillis = rotationIntervalMillis;
+        this.maxFiles = maxFiles;
+        this.fsync = fsync;
+        this.clock = requireNonNull(clock, "clock is null");
+        try {
+            Files.createDirectories(this.directory);
+            Path probe = Files.createTempFile(this.directory, ".write-probe", ".tmp");
+            Files.delete(probe);
+        }
+        catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(format(
+                    "Audit file directory %s (audit.file.directory) is not a writable directory: %s. " +
+                            "Create it with write permission for the Trino user or point audit.file.directory elsewhere",
+                    this.directory, e), e);
+        }
+        this.lastStoredSequence = recoverLastStoredSequence();
+    }
+
+    @Override
+    public String name()
+    {
+        return "file";
+    }
+
+    @Override
+    public OptionalLong lastStoredSequence()
+    {
+        return lastStoredSequence > 0 ? OptionalLong.of(lastStoredSequence) : OptionalLong.empty();
+    }
+
+    private long recoverLastStoredSequence()
+    {
+        List<Path> files = listFiles();
+        for (Path file : files.reversed()) {
+            try (FileChannel existing = FileChannel.open(file, READ, WRITE);
+                    JournalSegmentScanner scanner = new JournalSegmentScanner(existing, 0)) {
+                long last = -1;
+                long validEnd = 0;
+                JournalRecord record;
+                while ((record = scanner.next()) != null) {
+                    last = Math.max(last, record.sequence());
+                    validEnd = scanner.position();
+                }
+                if (validEnd < existing.size()) {
+                    log.warn("Audit file %s: discarding %s bytes of an incomplete last line; the record is delivered again from the journal",
+                            file, existing.size() - validEnd);
+                    existing.truncate(validEnd);
+                }
+                if (last > 0) {
+                    return last;
+                }
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException("Cannot read audit file " + file, e);
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public void deliver(List<JournalRecord> records)
+            throws IOException
+    {
+        boolean written = false;
+        for (JournalRecord record : records) {
+            if (record.sequence() <= lastStoredSequence) {
+                // already in the files: the committed offset lagged behind when the process stopped
+                continue;
+            }
+            if (channel == null || channelSize + record.line().length > maxFileSize && channelSize > 0
+                    || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
+                rotate(record.sequence());
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(record.line());
+            long before = channelSize;
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            catch (IOException e) {
+                // never leave half a line behind: the retry appends the whole record again
+                channel.truncate(before);
+                throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
+            }
+            channelSize += record.line().length;
+            lastStoredSequence = record.sequence();
+            written = true;
+        }
+        if (written && fsync) {
+            channel.force(false);
+        }
+    }
+
+    private void rotate(long firstSequence)
+            throws IOException
+    {
+        closeChannel();
+        Path file = directory.resolve("audit-%020d.jsonl".formatted(firstSequence));
+        channel = FileChannel.open(file, CREATE, WRITE);
+        channelSize = channel.size();
+        channel.position(channelSize);
+        channelOpenedMillis = clock.millis();
+        applyRetention();
+    }
+
+    private void applyRetention()
+    {
+        List<Path> files = listFiles();
+        for (int i = 0; i < files.size() - maxFiles; i++) {
+            try {
+                Files.deleteIfExists(files.get(i));
+                log.info("Audit file %s deleted (audit.file.max-files=%s)", files.get(i), maxFiles);
+            }
+            catch (IOException e) {
+                log.error("Cannot delete audit file %s for retention (audit.file.max-files): %s", files.get(i), e);
+            }
+        }
+    }
+
+    List<Path> listFiles()
+    {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(file -> FILE_NAME.matcher(file.getFileName().toString()).matches())
+                    .sorted()
+                    .collect(ImmutableList.toImmutableList());
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot list audit file directory " + directory, e);
+        }
+    }
+
+    private void closeChannel()
+            throws IOException
+    {
+        if (channel != null) {
+            if (fsync) {
+                channel.force(false);
+            }
+            channel.close();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try {
+            closeChannel();
+        }
+        catch (IOException e) {
+            log.error("Cannot close audit file in %s: %s", directory, e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package dev.trinobundle.eventlistener;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.inject.Inject;
+import io.airlift.log.Logger;
+import org.postgresql.Driver;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.StringJoiner;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), creating it if
+ * missing. The primary key (query_id, event_kind) with {@code ON CONFLICT DO NOTHING} makes redelivery harmless, so a
+ * batch retried after a lost connection or a restart never duplicates rows.
+ */
+public final class PostgresqlAuditSink
+        implements AuditSink
+{
+    private static final Logger log = Logger.get(PostgresqlAuditSink.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final String url;
+    // the URL may carry credentials as parameters: only this part is ever logged
+    private final String urlForLogs;
+    private final Properties connectionProperties;
+    private final String qualifiedTable;
+    private final String schema;
+    private final String table;
+    private Connection connection;
+
+    @Inject
+    public PostgresqlAuditSink(PostgresqlSinkConfig config)
+    {
+        this.url = requireNonNull(config.getUrl(), "url is null");
+        this.urlForLogs = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
+        this.schema = config.getSchema();
+        this.table = config.getTable();
+        this.qualifiedTable = schema + "." + table;
+        Properties properties = new Properties();
+        if (config.getUser() != null) {
+            properties.setProperty("user", config.getUser());
+        }
+        if (config.getPassword() != null) {
+            properties.setProperty("password", config.getPassword());
+        }
+        String timeoutSeconds = Long.toString(Math.max(1, config.getConnectTimeout().roundTo(java.util.concurrent.TimeUnit.SECONDS)));
+        properties.setProperty("connectTimeout", timeoutSeconds);
+        properties.setProperty("socketTimeout", Long.toString(Math.max(30, Long.parseLong(timeoutSeconds) * 3)));
+        properties.setProperty("ApplicationName", "trino-audit-event-listener");
+        this.connectionProperties = properties;
+    }
+
+    public static String createTableSql(String schema, String table)
+    {
+        return """
+                CREATE TABLE IF NOT EXISTS %s.%s (
+                    query_id text NOT NULL,
+                    event_kind text NOT NULL,
+                    seq bigint NOT NULL,
+                    event_time timestamptz NOT NULL,
+                    principal text,
+                    user_name text NOT NULL,
+                    original_user text,
+                    impersonated boolean NOT NULL,
+                    source text,
+                    remote_address text,
+                    query_state text NOT NULL,
+                    query_type text,
+                    error_code text,
+                    error_type text,
+                    error_message text,
+                    sql_text text,
+                    wall_time_ms bigint,
+                    cpu_time_ms bigint,
+                    rows_read bigint,
+                    bytes_read bigint,
+                    rows_written bigint,
+                    bytes_written bigint,
+                    tables_read text,
+                    tables_written text,
+                    record jsonb NOT NULL,
+                    hash text NOT NULL,
+                    PRIMARY KEY (query_id, event_kind))""".formatted(schema, table);
+    }
+
+    @Override
+    public String name()
+    {
+        return "postgresql";
+    }
+
+    @Override
+    public void deliver(List<JournalRecord> records)
+            throws SQLException
+    {
+        try {
+            Connection connection = connection();
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO %s (query_id, event_kind, seq, event_time, principal, user_name, original_user, impersonated,
+                        source, remote_address, query_state, query_type, error_code, error_type, error_message, sql_text,
+                        wall_time_ms, cpu_time_ms, rows_read, bytes_read, rows_written, bytes_written, tables_read, tables_written,
+                        record, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                    ON CONFLICT (query_id, event_kind) DO NOTHING""".formatted(qualifiedTable))) {
+                for (JournalRecord record : records) {
+                    bind(insert, record);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            connection.commit();
+        }
+        catch (SQLException | RuntimeException e) {
+            // The connection may be broken (server restarted): start over with a new one on the retry.
+            closeConnection();
+            throw e;
+        }
+    }
+
+    private static void bind(PreparedStatement insert, JournalRecord record)
+            throws SQLException
+    {
+        String json = new String(record.line(), 0, record.line().length - 1, UTF_8);
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON", e);
+        }
+        JsonNode identity = root.path("identity");
+        JsonNode client = root.path("client");
+        JsonNode query = root.path("query");
+        JsonNode error = query.path("error");
+        int parameter = 1;
+        insert.setString(parameter++, query.path("id").asText());
+        insert.setString(parameter++, root.path("kind").asText());
+        insert.setLong(parameter++, record.sequence());
+        insert.setTimestamp(parameter++, Timestamp.from(Instant.parse(root.path("eventTime").asText())));
+        setText(insert, parameter++, identity.get("principal"));
+        insert.setString(parameter++, identity.path("user").asText());
+        setText(insert, parameter++, identity.get("originalUser"));
+        insert.setBoolean(parameter++, identity.path("impersonated").asBoolean());
+        setText(insert, parameter++, client.get("source"));
+        setText(insert, parameter++, client.get("remoteAddress"));
+        insert.setString(parameter++, query.path("state").asText());
+        setText(insert, parameter++, query.get("type"));
+        setText(insert, parameter++, error.get("code"));
+        setText(insert, parameter++, error.get("type"));
+        setText(insert, parameter++, error.get("message"));
+        setText(insert, parameter++, query.get("sql"));
+        setLong(insert, parameter++, query.get("wallTimeMillis"));
+        setLong(insert, parameter++, query.get("cpuTimeMillis"));
+        setLong(insert, parameter++, query.get("rowsRead"));
+        setLong(insert, parameter++, query.get("bytesRead"));
+        setLong(insert, parameter++, query.get("rowsWritten"));
+        setLong(insert, parameter++, query.get("bytesWritten"));
+        insert.setString(parameter++, tableNames(root.path("objects").path("read")));
+        insert.setString(parameter++, tableNames(root.path("objects").path("written")));
+        insert.setString(parameter++, json);
+        insert.setString(parameter, root.path("hash").asText());
+    }
+
+    private static String tableNames(JsonNode tables)
+    {
+        StringJoiner names = new StringJoiner(",");
+        for (JsonNode table : tables) {
+            names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText());
+        }
+        return names.toString();
+    }
+
+    private static void setText(PreparedStatement statement, int parameter, JsonNode value)
+            throws SQLException
+    {
+        if (value == null || value.isNull()) {
+            statement.setNull(parameter, Types.VARCHAR);
+        }
+        else {
+            statement.setString(parameter, value.asText());
+        }
+    }
+
+    private static void setLong(PreparedStatement statement, int parameter, JsonNode value)
+            throws SQLException
+    {
+        if (value == null || value.isNull()) {
+            statement.setNull(parameter, Types.BIGINT);
+        }
+        else {
+            statement.setLong(parameter, value.asLong());
+        }
+    }
+
+    private Connection connection()
+            throws SQLException
+    {
+        if (connection == null) {
+            // The driver is instantiated directly: DriverManager would not see it through the plugin class loader.
+            Connection newConnection = new Driver().connect(url, connectionProperties);
+            if (newConnection == null) {
+                throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
+            }
+            try (Statement statement = newConnection.createStatement()) {
+                statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                statement.execute(createTableSql(schema, table));
+            }
+            catch (SQLException e) {
+                newConnection.close();
+                throw new SQLException("Cannot create audit table %s in %s: %s".formatted(qualifiedTable, urlForLogs, e.getMessage()), e);
+            }
+            newConnection.setAutoCommit(false);
+            connection = newConnection;
+            log.info("Audit sink postgresql connected to %s, table %s", urlForLogs, qualifiedTable);
+        }
+        return connection;
+    }
+
+    private void closeConnection()
+    {
+        if (connection != null) {
+            try {
+                connection.close();
+            }
+            catch (SQLException ignored) {
+                // already broken
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closeConnection();
+    }
+}

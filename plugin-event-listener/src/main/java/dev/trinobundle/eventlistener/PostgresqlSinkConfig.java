@@ -1,0 +1,108 @@
+package dev.trinobundle.eventlistener;
+
+import io.airlift.configuration.Config;
+import io.airlift.configuration.ConfigDescription;
+import io.airlift.configuration.ConfigSecuritySensitive;
+import io.airlift.units.Duration;
+import io.airlift.units.MinDuration;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+public class PostgresqlSinkConfig
+{
+    private static final String IDENTIFIER = "[a-z_][a-z0-9_]{0,62}";
+
+    private String url;
+    private String user;
+    private String password;
+    private String schema = "audit";
+    private String table = "trino_queries";
+    private Duration connectTimeout = new Duration(10, SECONDS);
+
+    @NotNull
+    @Pattern(regexp = "jdbc:postgresql:.*", message = "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)")
+    public String getUrl()
+    {
+        return url;
+    }
+
+    @Config("audit.postgresql.url")
+    @ConfigDescription("JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://db:5432/audit")
+    public PostgresqlSinkConfig setUrl(String url)
+    {
+        this.url = url;
+        return this;
+    }
+
+    public String getUser()
+    {
+        return user;
+    }
+
+    @Config("audit.postgresql.user")
+    public PostgresqlSinkConfig setUser(String user)
+    {
+        this.user = user;
+        return this;
+    }
+
+    public String getPassword()
+    {
+        return password;
+    }
+
+    @Config("audit.postgresql.password")
+    @ConfigSecuritySensitive
+    public PostgresqlSinkConfig setPassword(String password)
+    {
+        this.password = password;
+        return this;
+    }
+
+    @NotNull
+    @Pattern(regexp = IDENTIFIER, message = "must be a lower-case SQL identifier")
+    public String getSchema()
+    {
+        return schema;
+    }
+
+    @Config("audit.postgresql.schema")
+    @ConfigDescription("Schema of the audit table, created if missing")
+    public PostgresqlSinkConfig setSchema(String schema)
+    {
+        this.schema = schema;
+        return this;
+    }
+
+    @NotNull
+    @Pattern(regexp = IDENTIFIER, message = "must be a lower-case SQL identifier")
+    public String getTable()
+    {
+        return table;
+    }
+
+    @Config("audit.postgresql.table")
+    @ConfigDescription("Audit table, created if missing")
+    public PostgresqlSinkConfig setTable(String table)
+    {
+        this.table = table;
+        return this;
+    }
+
+    @NotNull
+    @MinDuration("1s")
+    public Duration getConnectTimeout()
+    {
+        return connectTimeout;
+    }
+
+    @Config("audit.postgresql.connect-timeout")
+    @ConfigDescription("Connect and socket timeout of the JDBC connection")
+    public PostgresqlSinkConfig setConnectTimeout(Duration connectTimeout)
+    {
+        this.connectTimeout = connectTimeout;
+        return this;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.trinobundle.eventlistener;
+
+import io.airlift.log.Logger;
+import org.weakref.jmx.Managed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
+ * in {@code <journal>/sink-<name>.offset} so that a restart resumes where delivery stopped. A failing sink is retried
+ * with exponential backoff; its records wait in the journal meanwhile.
+ */
+public final class SinkShipper
+{
+    private static final Logger log = Logger.get(SinkShipper.class);
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final AuditJournal journal;
+    private final AuditSink sink;
+    private final int batchSize;
+    private final long retryDelayMillis;
+    private final long maxRetryDelayMillis;
+    private final Path offsetFile;
+    private final Thread thread;
+
+    private final AtomicLong deliveredRecords = new AtomicLong();
+    private final AtomicLong failedDeliveries = new AtomicLong();
+    private volatile long committedSequence;
+    private volatile boolean stopping;
+    private volatile long stopDeadlineNanos;
+    private volatile String lastError;
+
+    SinkShipper(AuditJournal journal, AuditSink sink, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    {
+        this.journal = requireNonNull(journal, "journal is null");
+        this.sink = requireNonNull(sink, "sink is null");
+        this.batchSize = batchSize;
+        this.retryDelayMillis = retryDelayMillis;
+        this.maxRetryDelayMillis = maxRetryDelayMillis;
+        this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
+        this.committedSequence = readOffset();
+        this.thread = Thread.ofPlatform().daemon().name("audit-sink-" + sink.name()).unstarted(this::run);
+    }
+
+    void start()
+    {
+        thread.start();
+    }
+
+    /**
+     * Called after a record was appended; wakes the shipper without blocking the caller.
+     */
+    void wakeUp()
+    {
+        LockSupport.unpark(thread);
+    }
+
+    String name()
+    {
+        return sink.name();
+    }
+
+    private long readOffset()
+    {
+        try {
+            if (!Files.exists(offsetFile)) {
+                return 0;
+            }
+            return Long.parseLong(Files.readString(offsetFile, US_ASCII).trim());
+        }
+        catch (IOException | NumberFormatException e) {
+            // An unreadable offset only means records are delivered again; every sink is idempotent.
+            log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
+            return 0;
+        }
+    }
+
+    private void writeOffset(long sequence)
+    {
+        Path temporary = offsetFile.resolveSibling(offsetFile.getFileName() + ".tmp");
+        try {
+            Files.writeString(temporary, Long.toString(sequence), US_ASCII);
+            Files.move(temporary, offsetFile, ATOMIC_MOVE, REPLACE_EXISTING);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot write audit sink offset " + offsetFile, e);
+        }
+        committedSequence = sequence;
+    }
+
+    private void run()
+    {
+        long failureLoggedNanos = 0;
+        long delay = retryDelayMillis;
+        JournalReader reader = null;
+        List<JournalRecord> batch = List.of();
+        try {
+            while (true) {
+                try {
+                    if (reader == null) {
+                        long start = committedSequence;
+                        OptionalLong stored = sink.lastStoredSequence();
+                        if (stored.isPresent() && stored.getAsLong() > start) {
+                            start = stored.getAsLong();
+                        }
+                        reader = new JournalReader(journal, start + 1);
+                    }
+                    if (batch.isEmpty()) {
+                        batch = reader.read(batchSize);
+                    }
+                    if (batch.isEmpty()) {
+                        if (stopping) {
+                            return;
+                        }
+                        LockSupport.parkNanos(IDLE_PARK_NANOS);
+                        continue;
+                    }
+                    sink.deliver(batch);
+                    writeOffset(batch.getLast().sequence());
+                    deliveredRecords.addAndGet(batch.size());
+                    batch = List.of();
+                    if (lastError != null) {
+                        log.info("Audit sink %s recovered; delivering again", sink.name());
+                        lastError = null;
+                    }
+                    delay = retryDelayMillis;
+                }
+                catch (Exception e) {
+                    failedDeliveries.incrementAndGet();
+                    lastError = e.toString();
+                    long now = System.nanoTime();
+                    if (failureLoggedNanos == 0 || now - failureLoggedNanos > FAILURE_LOG_INTERVAL_NANOS) {
+                        failureLoggedNanos = now;
+                        log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
+                                sink.name(), e, journal.getLastWrittenSequence() - committedSequence, journal.getDirectory());
+                    }
+                    if (stopping && System.nanoTime() - stopDeadlineNanos > 0) {
+                        return;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+                    delay = Math.min(maxRetryDelayMillis, delay * 2);
+                }
+                if (stopping && System.nanoTime() - stopDeadlineNanos > 0) {
+                    return;
+                }
+            }
+        }
+        catch (Throwable t) {
+            log.error(t, "Audit sink %s stopped unexpectedly; its records stay in the journal until the next start", sink.name());
+        }
+        finally {
+            if (reader != null) {
+                try {
+                    reader.close();
+                }
+                catch (IOException ignored) {
+                    // reading only
+                }
+            }
+            sink.close();
+        }
+    }
+
+    /**
+     * Delivers what it can until the deadline, then stops; undelivered records stay in the journal.
+     */
+    void stop(long deadlineNanos)
+    {
+        stopDeadlineNanos = deadlineNanos;
+        stopping = true;
+        LockSupport.unpark(thread);
+        try {
+            long remaining = deadlineNanos - System.nanoTime();
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)) + 1000);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            thread.interrupt();
+        }
+    }
+
+    @Managed(description = "Sequence number of the last record the sink has acknowledged")
+    public long getCommittedSequence()
+    {
+        return committedSequence;
+    }
+
+    @Managed(description = "Records in the journal not yet delivered to this sink")
+    public long getPendingRecords()
+    {
+        return Math.max(0, journal.getLastWrittenSequence() - committedSequence);
+    }
+
+    @Managed(description = "Records delivered to this sink since start")
+    public long getDeliveredRecords()
+    {
+        return deliveredRecords.get();
+    }
+
+    @Managed(description = "Failed delivery attempts (each is retried)")
+    public long getFailedDeliveries()
+    {
+        return failedDeliveries.get();
+    }
+
+    @Managed(description = "Last delivery error, null while the sink is healthy")
+    public String getLastError()
+    {
+        return lastError;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.trinobundle.eventlistener;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.EventListenerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.ObjectName;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static com.google.common.collect.Iterables.getOnlyElement;
+import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
+import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestAuditEventListener
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Path directory;
+    private final Path journalDirectory;
+    private final Path fileDirectory;
+
+    TestAuditEventListener()
+            throws IOException
+    {
+        directory = Files.createTempDirectory("audit-listener-test");
+        journalDirectory = directory.resolve("journal");
+        fileDirectory = directory.resolve("files");
+    }
+
+    @AfterEach
+    void tearDown()
+            throws IOException
+    {
+        MoreFiles.deleteRecursively(directory, RecursiveDeleteOption.ALLOW_INSECURE);
+    }
+
+    @Test
+    void testEventsReachTheFileSink()
+            throws Exception
+    {
+        EventListener listener = create(Map.of());
+        listener.queryCreated(created("q1"));
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+
+        List<JsonNode> records = fileRecords();
+        assertThat(records).extracting(record -> record.get("kind").asText()).containsExactly("created", "completed");
+        assertThat(records).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
+        assertThat(records.get(1).get("identity").get("principal").asText()).isEqualTo("admin");
+        assertThat(records.get(1).get("schemaVersion").asInt()).isEqualTo(1);
+        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 2 records");
+    }
+
+    @Test
+    void testJmxCounters()
+            throws Exception
+    {
+        EventListener listener = create(Map.of());
+        listener.queryCompleted(completed("q1"));
+        ObjectName journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + ObjectName.quote(journalDirectory.toString()));
+        ObjectName sink = new ObjectName("dev.trinobundle.eventlistener:type=AuditSink,sink=file,journal=" + ObjectName.quote(journalDirectory.toString()));
+        var server = ManagementFactory.getPlatformMBeanServer();
+        assertThat(server.getAttribute(journal, "RecordsWritten")).isEqualTo(1L);
+        assertThat((Long) server.getAttribute(journal, "JournalSizeBytes")).isGreaterThan(100L);
+        assertThat(server.getAttribute(sink, "FailedDeliveries")).isEqualTo(0L);
+        assertThat(server.getAttribute(sink, "PendingRecords")).isIn(0L, 1L);
+        listener.shutdown();
+        assertThat(server.isRegistered(journal)).isFalse();
+    }
+
+    @Test
+    void testJournalIsReplayedIntoSinksAtStart()
+            throws Exception
+    {
+        // A server killed before the shipper ran: records are in the journal only.
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        for (int i = 0; i < 10; i++) {
+            journal.append(serializer.serialize(completed("before-" + i)));
+        }
+
+        EventListener listener = create(Map.of());
+        listener.queryCompleted(completed("after"));
+        listener.shutdown();
+
+        List<JsonNode> records = fileRecords();
+        assertThat(records).hasSize(11);
+        assertThat(records.getFirst().get("query").get("id").asText()).isEqualTo("before-0");
+        assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after");
+        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
+
+        // and a second start delivers nothing twice
+        create(Map.of()).shutdown();
+        assertThat(fileRecords()).hasSize(11);
+    }
+
+    @Test
+    void testUnknownPropertyFailsStartup()
+    {
+        assertThatThrownBy(() -> create(Map.of("audit.no-such-property", "x")))
+                .hasMessageContaining("audit.no-such-property");
+    }
+
+    @Test
+    void testPostgresqlPropertiesRequireThePostgresqlSink()
+    {
+        // a misspelled or forgotten audit.postgresql.enabled must not silently ignore the database settings
+        assertThatThrownBy(() -> create(Map.of("audit.postgresql.url", "jdbc:postgresql://localhost/audit")))
+                .hasMessageContaining("audit.postgresql.url");
+    }
+
+    private EventListener create(Map<String, String> extra)
+    {
+        EventListenerFactory factory = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories());
+        assertThat(factory.getName()).isEqualTo("audit");
+        Map<String, String> config = ImmutableMap.<String, String>builder()
+                .put("audit.journal.directory", journalDirectory.toString())
+                .put("audit.file.directory", fileDirectory.toString())
+                .put("audit.journal.fsync", "NONE")
+                .put("bootstrap.quiet", "true")
+                .putAll(extra)
+                .buildOrThrow();
+        return factory.create(config, new EventListenerFactory.EventListenerContext()
+        {
+            @Override
+            public String getVersion()
+            {
+                return "476";
+            }
+
+            @Override
+            public OpenTelemetry getOpenTelemetry()
+            {
+                return OpenTelemetry.noop();
+            }
+
+            @Override
+            public Tracer getTracer()
+            {
+                return OpenTelemetry.noop().getTracer("test");
+            }
+        });
+    }
+
+    private List<JsonNode> fileRecords()
+            throws IOException
+    {
+        List<JsonNode> records = new ArrayList<>();
+        try (var files = Files.list(fileDirectory)) {
+            for (Path file : files.sorted().toList()) {
+                for (String line : Files.readAllLines(file, UTF_8)) {
+                    records.add(MAPPER.readTree(line));
+                }
+            }
+        }
+        return records;
+    }
+}

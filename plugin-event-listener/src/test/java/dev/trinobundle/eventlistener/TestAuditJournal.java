@@ -1,0 +1,190 @@
+package dev.trinobundle.eventlistener;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestAuditJournal
+{
+    private final Path directory;
+
+    TestAuditJournal()
+            throws IOException
+    {
+        directory = Files.createTempDirectory("audit-journal-test");
+    }
+
+    @AfterEach
+    void tearDown()
+            throws IOException
+    {
+        MoreFiles.deleteRecursively(directory, RecursiveDeleteOption.ALLOW_INSECURE);
+    }
+
+    @Test
+    void testAppendAndReadBack()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.append(body("a"))).isEqualTo(1);
+            assertThat(journal.append(body("b"))).isEqualTo(2);
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
+            assertThat(journal.getRecordsWritten()).isEqualTo(2);
+
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                List<JournalRecord> records = reader.read(10);
+                assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+                assertThat(new String(records.get(0).line(), UTF_8)).contains("\"value\":\"a\"").endsWith("\"}\n");
+                assertThat(reader.read(10)).isEmpty();
+                journal.append(body("c"));
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(3L);
+            }
+        }
+        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+    }
+
+    @Test
+    void testReopenContinuesSequenceAndChain()
+            throws IOException
+    {
+        String headHash;
+        // Not closed: simulates a process killed after its writes returned (the data is in the page cache).
+        AuditJournal killed = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100);
+        killed.append(body("a"));
+        killed.append(body("b"));
+        headHash = killed.previousHash();
+
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
+            assertThat(journal.previousHash()).isEqualTo(headHash);
+            assertThat(journal.append(body("c"))).isEqualTo(3);
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
+            }
+        }
+        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+    }
+
+    @Test
+    void testTornLastLineIsDiscardedOnRecovery()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            journal.append(body("a"));
+        }
+        Path segment = onlySegment();
+        Files.write(segment, "{\"schemaVersion\":1,\"seq\":2,\"prev".getBytes(UTF_8), StandardOpenOption.APPEND);
+
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(1);
+            assertThat(journal.append(body("b"))).isEqualTo(2);
+        }
+        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+    }
+
+    @Test
+    void testSegmentsRollAndDeliveredOnesAreDeleted()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, 100)) {
+            for (int i = 0; i < 30; i++) {
+                journal.append(body("record-" + i));
+            }
+            int segments = journal.segments().size();
+            assertThat(segments).isGreaterThan(3);
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(30).startsWith(1L).endsWith(30L);
+            }
+            assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+
+            journal.deleteDeliveredSegments(10);
+            assertThat(journal.segments().firstKey()).isLessThanOrEqualTo(11L);
+            assertThat(journal.segments().size()).isLessThan(segments);
+            try (JournalReader reader = new JournalReader(journal, 11)) {
+                assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(20).startsWith(11L);
+            }
+
+            journal.deleteDeliveredSegments(30);
+            // the newest segment always stays: it carries the head of the chain across restarts
+            assertThat(journal.segments()).hasSize(1);
+        }
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.append(body("after"))).isEqualTo(31);
+        }
+    }
+
+    @Test
+    void testUnwritableDirectoryFailsStartupNamingThePath()
+            throws IOException
+    {
+        // Running as root defeats permission bits; a regular file where a directory is needed fails for anyone.
+        Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
+        Path journalDirectory = file.resolve("journal");
+
+        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, 100))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(journalDirectory.toString())
+                .hasMessageContaining("audit.journal.directory")
+                .hasMessageContaining("not a writable directory");
+    }
+
+    @Test
+    void testWriteFailureKeepsRecordsInMemoryAndWritesThemLater()
+            throws IOException
+    {
+        Path journalDirectory = directory.resolve("journal");
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, 3)) {
+            journal.append(body("before"));
+            // The directory disappears under us and a file takes its place: the next segment cannot be created.
+            Path moved = directory.resolve("moved");
+            Files.move(journalDirectory, moved);
+            Files.writeString(journalDirectory, "in the way");
+
+            List<Long> sequences = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                sequences.add(journal.append(body("during-" + i)));
+            }
+            // small segments: a roll happens quickly, then every write fails; 3 records wait in memory, the rest are dropped
+            assertThat(journal.getWriteFailures()).isGreaterThan(0);
+            assertThat(journal.getUnwrittenRecords()).isEqualTo(3);
+            assertThat(journal.getRecordsDropped()).isGreaterThan(0);
+            assertThat(sequences).contains(-1L);
+            long lastWrittenWhileBroken = journal.getLastWrittenSequence();
+
+            Files.delete(journalDirectory);
+            Files.move(moved, journalDirectory);
+            journal.writeUnwritten();
+
+            assertThat(journal.getUnwrittenRecords()).isZero();
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(lastWrittenWhileBroken + 3);
+            // dropped records never got a sequence number: the chain has no gap
+            assertThat(journal.append(body("after"))).isEqualTo(lastWrittenWhileBroken + 4);
+        }
+        assertThat(AuditLogVerifier.verify(journalDirectory).intact()).isTrue();
+    }
+
+    private Path onlySegment()
+            throws IOException
+    {
+        try (var files = Files.list(directory)) {
+            return files.filter(file -> file.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
+        }
+    }
+
+    static byte[] body(String value)
+    {
+        return ("{\"kind\":\"completed\",\"value\":\"" + value + "\"}").getBytes(UTF_8);
+    }
+}
