@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -152,6 +153,43 @@ final class TestRulesAccessControl
         applyRules(rules(COMPANY_AND_EXAMPLE_USERS), () -> canImpersonate("alice@example.com"));
         assertThat(canImpersonate("carol@company.com")).isTrue();
         assertThat(isDeniedImpersonating("mallory@evil.com")).isTrue();
+    }
+
+    @Test
+    void testEveryKindOfInvalidFileKeepsLastGoodRules()
+            throws Exception
+    {
+        String validRules = rules(COMPANY_USERS);
+        Map<String, String> invalidContents = new LinkedHashMap<>();
+        invalidContents.put("empty file", "");
+        invalidContents.put("half-written file", validRules.substring(0, validRules.length() / 2));
+        invalidContents.put("unknown section", "{\"impersonations\": [{\"original_user\": \"admin\", \"new_user\": \".*\"}]}");
+        invalidContents.put("unknown field", "{\"impersonation\": [{\"original_user\": \"admin\", \"new_usr\": \".*\"}]}");
+        invalidContents.put("invalid regex", "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"(unclosed\"}]}");
+        invalidContents.put("missing file", null);
+
+        int variant = 0;
+        for (Map.Entry<String, String> invalid : invalidContents.entrySet()) {
+            // Each round starts from distinguishable good rules, so that "last good" is this round's rules.
+            String probeUser = "probe-%s@example.com".formatted(variant);
+            applyRules(rules(COMPANY_USERS + "|probe-%s@example\\.com".formatted(variant)), () -> canImpersonate(probeUser));
+            variant++;
+            long logOffset = Files.size(server.serverLog());
+
+            if (invalid.getValue() == null) {
+                Files.delete(rulesFile);
+            }
+            else {
+                Files.writeString(rulesFile, invalid.getValue());
+            }
+            awaitTrue("an ERROR naming %s after writing a %s".formatted(rulesFile, invalid.getKey()), () -> hasErrorNamingRulesFile(logOffset));
+
+            assertThat(canImpersonate(probeUser)).as("last good rules after a %s", invalid.getKey()).isTrue();
+            assertThat(isDeniedImpersonating("alice@example.com")).as("last good rules after a %s", invalid.getKey()).isTrue();
+            assertThat(showCatalogs("bob", "bobpw")).as("last good rules after a %s", invalid.getKey()).doesNotContain("restricted");
+        }
+
+        applyRules(rules(COMPANY_AND_EXAMPLE_USERS), () -> canImpersonate("alice@example.com"));
     }
 
     @Test
