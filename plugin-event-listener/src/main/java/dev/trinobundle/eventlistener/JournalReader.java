@@ -88,7 +88,9 @@ final class JournalReader
             if (segment == null) {
                 return false;
             }
-            log.warn("Audit journal %s: records before %s are no longer in the journal", journal.getDirectory(), segment.getKey());
+            log.warn("Audit journal %s: records %s..%s are no longer in the journal (already delivered and cleaned up); continuing with %s",
+                    journal.getDirectory(), sequence, segment.getKey() - 1, segment.getKey());
+            nextSequence = segment.getKey();
         }
         try {
             channel = FileChannel.open(segment.getValue(), READ);

@@ -127,6 +127,11 @@ public final class PostgresqlAuditSink
             closeConnection();
             throw e;
         }
+        catch (AssertionError e) {
+            // pgjdbc asserts on a connection that was closed during executeBatch (with -ea, as in tests)
+            closeConnection();
+            throw new SQLException("PostgreSQL connection broke during the batch insert: " + e.getMessage(), e);
+        }
     }
 
     private static void bind(PreparedStatement insert, JournalRecord record)

@@ -139,7 +139,11 @@ public final class SinkShipper
                     }
                     delay = retryDelayMillis;
                 }
-                catch (Exception e) {
+                catch (VirtualMachineError e) {
+                    throw e;
+                }
+                catch (Throwable e) {
+                    // Not only exceptions: the PostgreSQL driver throws AssertionError on a connection that breaks mid-batch.
                     failedDeliveries.incrementAndGet();
                     lastError = e.toString();
                     long now = System.nanoTime();
