@@ -68,6 +68,8 @@ final class LoginThrottle
 
     void recordSuccess(String user)
     {
-        states.invalidate(user);
+        if (states.getIfPresent(user) != null) {
+            states.invalidate(user);
+        }
     }
 }

@@ -104,6 +104,12 @@ public final class VaultAuthenticator
             return deny(user, password, "unknown user", true);
         }
 
+        // a remembered digest implies the stored value parsed and matched this password before
+        String digest = verifiedCredentials.digest(user, stored.get(), password);
+        if (verifiedCredentials.contains(digest)) {
+            return accept(user, "password verified (cached)");
+        }
+
         StoredPassword expected;
         try {
             expected = StoredPassword.parse(stored.get());
@@ -111,11 +117,6 @@ public final class VaultAuthenticator
         catch (IllegalArgumentException e) {
             log.error("The password stored in Vault for user %s cannot be used: %s", UserNames.forLog(user), e.getMessage());
             return deny(user, password, "stored password unusable", true);
-        }
-
-        String digest = verifiedCredentials.digest(user, stored.get(), password);
-        if (verifiedCredentials.contains(digest)) {
-            return accept(user, "password verified (cached)");
         }
         boolean matches = expected.matches(password);
         dummyReference = expected.dummy();

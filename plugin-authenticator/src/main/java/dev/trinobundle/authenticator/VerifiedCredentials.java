@@ -24,6 +24,8 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 final class VerifiedCredentials
 {
     private final SecretKeySpec key;
+    // Mac.getInstance and init cost more than the digest itself; a Mac is not thread-safe, hence one per thread
+    private final ThreadLocal<Mac> macs;
     private final Cache<String, Boolean> verified;
     private final boolean enabled;
 
@@ -32,6 +34,7 @@ final class VerifiedCredentials
         byte[] keyBytes = new byte[32];
         new SecureRandom().nextBytes(keyBytes);
         this.key = new SecretKeySpec(keyBytes, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
         this.enabled = maxSize > 0;
         this.verified = CacheBuilder.newBuilder()
                 .ticker(ticker)
@@ -42,13 +45,19 @@ final class VerifiedCredentials
 
     String digest(String user, String storedValue, String password)
     {
+        Mac mac = macs.get();
+        update(mac, user);
+        update(mac, storedValue);
+        update(mac, password);
+        return BaseEncoding.base16().encode(mac.doFinal());
+    }
+
+    private Mac newMac()
+    {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            update(mac, user);
-            update(mac, storedValue);
-            update(mac, password);
-            return BaseEncoding.base16().encode(mac.doFinal());
+            return mac;
         }
         catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
