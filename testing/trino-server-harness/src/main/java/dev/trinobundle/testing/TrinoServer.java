@@ -268,7 +268,8 @@ public final class TrinoServer
 
     private void awaitStarted()
     {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // HTTP/1.1: the default h2c upgrade attempt makes Jetty log stream resets when a probe times out
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(httpUri().resolve("/v1/info")).timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         String lastAnswer = "no answer";
@@ -447,6 +448,13 @@ public final class TrinoServer
             return this;
         }
 
+        /** Serves HTTPS on this port instead of a free one. */
+        public Builder withHttpsPort(int port)
+        {
+            httpsPort = Optional.of(port);
+            return this;
+        }
+
         /** HTTPS plus {@code http-server.authentication.type=PASSWORD}; configure an authenticator separately. */
         public Builder withPasswordAuthentication()
         {
@@ -520,6 +528,8 @@ public final class TrinoServer
             node.put("node.environment", nodeEnvironment);
             node.put("node.id", UUID.randomUUID().toString());
             node.put("node.data-dir", serverDir.resolve("data").toString());
+            // announce and talk on loopback only: the auto-detected interface address is not ours to send traffic to
+            node.put("node.internal-address", "127.0.0.1");
             Files.writeString(etc.resolve("node.properties"), propertiesFile(node));
 
             List<String> jvm = List.of(

@@ -1,0 +1,106 @@
+package dev.trinobundle.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ./deployment/run-local-server}: a real Trino with the bundle loaded, for trying it out. HTTPS with a
+ * self-signed certificate, our access control with the example rules, the audit listener writing under
+ * {@code local-server/audit}, and password authentication through Vault when {@code VAULT_ADDR} and {@code VAULT_TOKEN}
+ * are set, otherwise through Trino's {@code file} authenticator with a generated {@code admin} password.
+ */
+public final class LocalTrinoServer
+{
+    private LocalTrinoServer() {}
+
+    public static void main(String[] args)
+            throws IOException, InterruptedException
+    {
+        if (args.length != 2) {
+            System.err.println("Usage: LocalTrinoServer <deployment directory> <state directory>");
+            System.exit(2);
+        }
+        Path deployment = Path.of(args[0]).toAbsolutePath();
+        Path state = Path.of(args[1]).toAbsolutePath();
+        int httpsPort = Integer.parseInt(System.getenv().getOrDefault("TRINO_HTTPS_PORT", "8443"));
+        Path auditDir = state.resolve("audit");
+        Files.createDirectories(auditDir);
+
+        TrinoServer.Builder builder = TrinoServer.builder()
+                .withNodeEnvironment("local")
+                .withHeapSize("2G")
+                .withHttpsPort(httpsPort)
+                .withBundledPlugins("tpch", "memory")
+                .withBundlePlugins("rules-access-control", "vault-authenticator", "audit-event-listener")
+                .withCatalog("tpch", Map.of("connector.name", "tpch"))
+                .withCatalog("memory", Map.of("connector.name", "memory"))
+                .withEtcFile("rules.json", Files.readString(deployment.resolve("etc/rules.json")));
+        builder.withEtcProperties("access-control.properties", Map.of(
+                "access-control.name", "rules",
+                "security.config-file", builder.etcDir().resolve("rules.json").toString(),
+                "security.refresh-period", "5s"));
+        builder.withEtcProperties("event-listener.properties", Map.of(
+                "event-listener.name", "audit",
+                "audit.journal.directory", auditDir.resolve("journal").toString(),
+                "audit.file.directory", auditDir.resolve("log").toString()));
+
+        String vaultAddress = System.getenv("VAULT_ADDR");
+        String login;
+        if (vaultAddress != null && System.getenv("VAULT_TOKEN") != null) {
+            // The authenticator reads VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT from the environment.
+            builder.withPasswordAuthentication()
+                    .withEnvironment("VAULT_ADDR", vaultAddress)
+                    .withEnvironment("VAULT_TOKEN", System.getenv("VAULT_TOKEN"))
+                    .withEtcProperties("password-authenticator.properties", Map.of(
+                            "password-authenticator.name", "vault",
+                            "vault.allow-insecure", String.valueOf(vaultAddress.startsWith("http://"))));
+            System.getenv().entrySet().stream()
+                    .filter(entry -> entry.getKey().equals("VAULT_NAMESPACE") || entry.getKey().equals("VAULT_CACERT"))
+                    .forEach(entry -> builder.withEnvironment(entry.getKey(), entry.getValue()));
+            login = "Log in with a user and password stored in Vault at %s (KV v2 secret/trino/password, e.g. vault kv put secret/trino/password admin=...)".formatted(vaultAddress);
+        }
+        else {
+            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+            builder.withBundledPlugins("password-authenticators").withFilePasswords(Map.of("admin", password));
+            login = "Log in as admin with password " + password + "   (shown once; VAULT_ADDR + VAULT_TOKEN switch to the Vault authenticator)";
+        }
+
+        System.out.println("Starting Trino with the security bundle (server directory " + builder.serverDir() + ") ...");
+        TrinoServer server = builder.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nStopping Trino ...");
+            server.close();
+            stopped.countDown();
+        }, "local-trino-stop"));
+
+        System.out.println("""
+
+                Trino %s is running with the security bundle.
+                  Web UI / API : %s/ui/
+                  JDBC URL     : %s
+                  %s
+                  Impersonate  : add the JDBC property sessionUser=alice (the rules let admin run queries as anyone)
+                  CLI          : trino --server %s --cacert %s --user admin --password [--session-user alice]
+                  Rules file   : %s (edits apply within seconds, a broken edit keeps the last good rules)
+                  Audit log    : %s (JSON Lines; verify with the plugin's AuditLogVerifier)
+                  Server log   : %s
+                Press Ctrl-C to stop.
+                """.formatted(
+                TrinoDistribution.get().version(),
+                server.httpsUri().orElseThrow(),
+                server.jdbcUrl(),
+                login,
+                server.httpsUri().orElseThrow(),
+                server.certificatePem().orElseThrow(),
+                server.etcDir().resolve("rules.json"),
+                auditDir.resolve("log"),
+                server.serverLog()));
+        stopped.await();
+    }
+}
