@@ -58,6 +58,7 @@ public final class TrinoServer
     private final Optional<SelfSignedCertificate> certificate;
     private final Map<String, String> environment;
     private final List<String> jvmOptions;
+    private final Map<String, String> configProperties;
     private Process process;
 
     private TrinoServer(Builder builder)
@@ -70,6 +71,7 @@ public final class TrinoServer
         this.certificate = builder.certificate;
         this.environment = Map.copyOf(builder.environment);
         this.jvmOptions = List.copyOf(builder.jvmOptions);
+        this.configProperties = Map.copyOf(builder.writtenConfig);
     }
 
     public static Builder builder()
@@ -132,6 +134,12 @@ public final class TrinoServer
     public Path serverDir()
     {
         return serverDir;
+    }
+
+    /** The {@code config.properties} this server was started with. */
+    public Map<String, String> configProperties()
+    {
+        return configProperties;
     }
 
     public Path etcDir()
@@ -368,6 +376,8 @@ public final class TrinoServer
         private Optional<Integer> httpsPort = Optional.empty();
         private Optional<SelfSignedCertificate> certificate = Optional.empty();
         private boolean passwordAuthentication;
+        private Optional<TrinoServer> coordinator = Optional.empty();
+        private Map<String, String> writtenConfig = Map.of();
         private String nodeEnvironment = "test";
         private String heapSize = "1G";
 
@@ -445,6 +455,16 @@ public final class TrinoServer
                 httpsPort = Optional.of(freePort());
             }
             extraCertificateNames.addAll(List.of(extraCertificateDnsNames));
+            return this;
+        }
+
+        /**
+         * Makes this server a worker of {@code coordinator}: it announces itself to the coordinator's discovery service
+         * and shares its internal-communication secret. Workers serve plain HTTP to the coordinator only.
+         */
+        public Builder asWorkerOf(TrinoServer coordinator)
+        {
+            this.coordinator = Optional.of(coordinator);
             return this;
         }
 
@@ -547,10 +567,20 @@ public final class TrinoServer
             Files.writeString(etc.resolve("jvm.config"), String.join("\n", jvm) + "\n");
 
             Map<String, String> config = new LinkedHashMap<>();
-            config.put("coordinator", "true");
-            config.put("node-scheduler.include-coordinator", "true");
+            if (coordinator.isPresent()) {
+                config.put("coordinator", "false");
+                config.put("discovery.uri", coordinator.get().httpUri().toString());
+                String secret = coordinator.get().configProperties().get("internal-communication.shared-secret");
+                if (secret != null) {
+                    config.put("internal-communication.shared-secret", secret);
+                }
+            }
+            else {
+                config.put("coordinator", "true");
+                config.put("node-scheduler.include-coordinator", "true");
+                config.put("discovery.uri", "http://127.0.0.1:" + httpPort);
+            }
             config.put("http-server.http.port", String.valueOf(httpPort));
-            config.put("discovery.uri", "http://127.0.0.1:" + httpPort);
             config.put("plugin.dir", serverDir.resolve("plugin").toString());
             config.put("catalog.config-dir", etc.resolve("catalog").toString());
             config.put("query.max-memory", "512MB");
@@ -568,6 +598,7 @@ public final class TrinoServer
             }
             config.putAll(configProperties);
             Files.writeString(etc.resolve("config.properties"), propertiesFile(config));
+            writtenConfig = Map.copyOf(config);
             Files.writeString(etc.resolve("log.properties"), "io.trino=INFO\n");
 
             for (Map.Entry<String, Map<String, String>> catalog : catalogs.entrySet()) {
