@@ -1,7 +1,8 @@
 package dev.trinobundle.eventlistener;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
 public final class AuditLogVerifier
 {
     private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // jackson-core only: jackson-databind needs jackson-annotations, which Trino provides and the plugin directory lacks
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private AuditLogVerifier() {}
 
@@ -88,15 +90,15 @@ public final class AuditLogVerifier
                     if (split.isEmpty()) {
                         return Result.broken(location, "line does not end with a \"hash\" field: not an audit record, or edited");
                     }
-                    JsonNode header;
+                    Header header;
                     try {
-                        header = MAPPER.readTree(split.get().canonical());
+                        header = readHeader(split.get().canonical());
                     }
                     catch (IOException e) {
                         return Result.broken(location, "record is not valid JSON (edited or truncated)");
                     }
-                    long sequence = header.path("seq").asLong(-1);
-                    String recordPreviousHash = header.path("prevHash").asText("");
+                    long sequence = header.sequence();
+                    String recordPreviousHash = header.previousHash();
                     if (sequence < 1 || recordPreviousHash.length() != 64) {
                         return Result.broken(location, "record has no valid seq/prevHash header");
                     }
@@ -136,6 +138,40 @@ public final class AuditLogVerifier
                 firstSequence > 1 ? " (starts at seq %s: earlier records were removed by retention or journal cleanup)".formatted(firstSequence) : "",
                 previousHash));
     }
+
+    /**
+     * Reads seq and prevHash, and checks that the whole record is one well-formed JSON object.
+     */
+    private static Header readHeader(byte[] canonical)
+            throws IOException
+    {
+        long sequence = -1;
+        String previousHash = "";
+        try (JsonParser parser = JSON_FACTORY.createParser(canonical)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("seq") && value == JsonToken.VALUE_NUMBER_INT) {
+                    sequence = parser.getLongValue();
+                }
+                else if (field.equals("prevHash") && value == JsonToken.VALUE_STRING) {
+                    previousHash = parser.getText();
+                }
+                else {
+                    parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                throw new IOException("trailing content after the JSON object");
+            }
+        }
+        return new Header(sequence, previousHash);
+    }
+
+    private record Header(long sequence, String previousHash) {}
 
     /**
      * Reads one line without its newline; a last line without a newline is returned too (a torn write is reported).

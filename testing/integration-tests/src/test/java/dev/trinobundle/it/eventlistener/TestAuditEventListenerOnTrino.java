@@ -1,0 +1,270 @@
+package dev.trinobundle.it.eventlistener;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trinobundle.testing.TrinoServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
+
+/**
+ * {@code event-listener.name=audit} in a real Trino 476 server over HTTPS with Trino's own {@code file} password
+ * authenticator and built-in {@code file} access control: {@code admin} may impersonate {@code alice}, {@code bob} may
+ * impersonate nobody. One server is shared; every test marks its queries with a unique string and looks only for them.
+ */
+@TestInstance(PER_CLASS)
+final class TestAuditEventListenerOnTrino
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
+
+    private TrinoServer server;
+    private Path journalDirectory;
+    private Path fileDirectory;
+
+    @BeforeAll
+    void startServer()
+    {
+        TrinoServer.Builder builder = TrinoServer.builder()
+                .withBundledPlugins("tpch")
+                .withBundlePlugins("audit-event-listener")
+                .withCatalog("tpch", Map.of("connector.name", "tpch"))
+                .withFilePasswords(Map.of("admin", "secret", "bob", "bobpw"));
+        journalDirectory = builder.serverDir().resolve("audit/journal");
+        fileDirectory = builder.serverDir().resolve("audit/files");
+        builder.withEtcFile("rules.json", """
+                        {"impersonation": [{"original_user": "admin", "new_user": "alice", "allow": true}]}
+                        """)
+                .withEtcProperties("access-control.properties", Map.of(
+                        "access-control.name", "file",
+                        "security.config-file", builder.etcDir().resolve("rules.json").toString()))
+                .withEtcProperties("event-listener.properties", Map.of(
+                        "event-listener.name", "audit",
+                        "audit.journal.directory", journalDirectory.toString(),
+                        // no fsync at all: a killed process must not lose what is in the page cache
+                        "audit.journal.fsync", "NONE",
+                        "audit.file.directory", fileDirectory.toString(),
+                        // one record per file, so that a file directory that is in the way stops delivery at once
+                        "audit.file.max-size", "1kB",
+                        "audit.file.max-files", "100000",
+                        "audit.delivery.retry-delay", "50ms",
+                        "audit.delivery.max-retry-delay", "200ms"));
+        server = builder.start();
+    }
+
+    @AfterAll
+    void stopServer()
+    {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void testImpersonatedQueryRecordsPrincipalUserAndTables()
+            throws Exception
+    {
+        String marker = marker();
+        try (Connection connection = server.connect("admin", "secret", Map.of("sessionUser", "alice"));
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT '%s', count(*) FROM tpch.tiny.nation".formatted(marker))) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getLong(2)).isEqualTo(25);
+            // read to the end: closing a result set early cancels the query
+            assertThat(rows.next()).isFalse();
+        }
+
+        JsonNode completed = awaitRecord(fileDirectory, marker, "completed");
+        JsonNode identity = completed.get("identity");
+        assertThat(identity.get("principal").asText()).isEqualTo("admin");
+        assertThat(identity.get("user").asText()).isEqualTo("alice");
+        assertThat(identity.get("impersonated").asBoolean()).isTrue();
+        assertThat(completed.get("query").get("state").asText()).as(completed.toString()).isEqualTo("FINISHED");
+        assertThat(completed.get("query").get("error").isNull()).isTrue();
+        assertThat(completed.get("objects").get("read").toString())
+                .contains("{\"catalog\":\"tpch\",\"schema\":\"tiny\",\"table\":\"nation\"");
+        assertThat(completed.get("server").get("version").asText()).isEqualTo("476");
+        assertThat(completed.get("client").get("userAgent").asText()).contains("Trino JDBC");
+
+        JsonNode created = awaitRecord(fileDirectory, marker, "created");
+        assertThat(created.get("identity").get("principal").asText()).isEqualTo("admin");
+        assertThat(created.get("seq").asLong()).isLessThan(completed.get("seq").asLong());
+
+        assertThat(verify(fileDirectory)).startsWith("OK: ");
+    }
+
+    @Test
+    void testDeniedImpersonationIsRecordedAsFailedQuery()
+            throws Exception
+    {
+        String marker = marker();
+        try (Connection connection = server.connect("bob", "bobpw", Map.of("sessionUser", "alice"));
+                Statement statement = connection.createStatement()) {
+            assertThatThrownBy(() -> statement.executeQuery("SELECT '%s'".formatted(marker)))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("cannot impersonate user alice");
+        }
+
+        JsonNode completed = awaitRecord(fileDirectory, marker, "completed");
+        assertThat(completed.get("identity").get("principal").asText()).isEqualTo("bob");
+        assertThat(completed.get("identity").get("user").asText()).isEqualTo("alice");
+        assertThat(completed.get("identity").get("impersonated").asBoolean()).isTrue();
+        JsonNode query = completed.get("query");
+        assertThat(query.get("state").asText()).isEqualTo("FAILED");
+        assertThat(query.get("error").get("code").asText()).isEqualTo("PERMISSION_DENIED");
+        assertThat(query.get("error").get("type").asText()).isEqualTo("USER_ERROR");
+        assertThat(query.get("error").get("message").asText()).contains("User bob cannot impersonate user alice");
+    }
+
+    @Test
+    void testKilledServerLosesNoCompletedRecord()
+            throws Exception
+    {
+        // Make delivery fail: a regular file takes the place of the file sink's directory. Records now wait in the journal.
+        awaitDeliveredEverything();
+        Path parked = fileDirectory.resolveSibling("files-parked");
+        Files.move(fileDirectory, parked);
+        Files.writeString(fileDirectory, "in the way");
+
+        String marker = marker();
+        List<String> markers = new ArrayList<>();
+        try (Connection connection = server.connect("admin", "secret")) {
+            for (int i = 0; i < 10; i++) {
+                String queryMarker = marker + "-" + i;
+                try (Statement statement = connection.createStatement();
+                        ResultSet rows = statement.executeQuery("SELECT '%s', count(*) FROM tpch.tiny.region".formatted(queryMarker))) {
+                    assertThat(rows.next()).isTrue();
+                    assertThat(rows.next()).isFalse();
+                }
+                markers.add(queryMarker);
+            }
+        }
+        // Every completed callback returned: its record is in the journal (written by the server, read back here) ...
+        for (String queryMarker : markers) {
+            awaitRecord(journalDirectory, queryMarker, "completed");
+        }
+        // ... and none reached the sink.
+        assertThat(records(parked)).noneMatch(record -> record.get("query").get("sql").asText().contains(marker));
+
+        server.kill();
+        Files.delete(fileDirectory);
+        Files.move(parked, fileDirectory);
+        server.restart();
+
+        for (String queryMarker : markers) {
+            awaitRecord(fileDirectory, queryMarker, "completed");
+        }
+        List<JsonNode> delivered = records(fileDirectory).stream()
+                .filter(record -> record.get("query").get("sql").asText().contains(marker))
+                .toList();
+        // created + completed for each query, each exactly once
+        assertThat(delivered).hasSize(20);
+        assertThat(delivered.stream().map(record -> record.get("seq").asLong()).distinct().count()).isEqualTo(20);
+        assertThat(verify(fileDirectory)).startsWith("OK: ");
+        assertThat(verify(journalDirectory)).startsWith("OK: ");
+    }
+
+    /**
+     * Runs the verify command exactly as documented, from the installed plugin directory, which holds no Trino SPI.
+     */
+    private String verify(Path path)
+            throws IOException, InterruptedException
+    {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-cp", server.pluginDir().resolve("audit-event-listener") + "/*",
+                "dev.trinobundle.eventlistener.AuditLogVerifier", path.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes()).trim();
+        assertThat(process.waitFor()).as(output).isZero();
+        return output;
+    }
+
+    private void awaitDeliveredEverything()
+    {
+        await(() -> lastSequence(fileDirectory) == lastSequence(journalDirectory), "file sink caught up with the journal");
+    }
+
+    private static long lastSequence(Path directory)
+    {
+        return records(directory).stream().mapToLong(record -> record.get("seq").asLong()).max().orElse(0);
+    }
+
+    private static String marker()
+    {
+        return "audit-it-" + UUID.randomUUID();
+    }
+
+    private static JsonNode awaitRecord(Path directory, String marker, String kind)
+    {
+        Predicate<JsonNode> matches = record -> record.get("kind").asText().equals(kind)
+                && record.get("query").get("sql").asText().contains(marker);
+        Supplier<List<JsonNode>> found = () -> records(directory).stream().filter(matches).toList();
+        await(() -> !found.get().isEmpty(), "a '%s' record of the query marked %s in %s".formatted(kind, marker, directory));
+        List<JsonNode> records = found.get();
+        assertThat(records).as("records of the query marked " + marker).hasSize(1);
+        return records.getFirst();
+    }
+
+    private static List<JsonNode> records(Path directory)
+    {
+        List<JsonNode> records = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return records;
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    if (line.endsWith("}")) {
+                        records.add(MAPPER.readTree(line));
+                    }
+                }
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return records;
+    }
+
+    private static void await(Supplier<Boolean> condition, String what)
+    {
+        // Waiting for asynchronous delivery, not timing it: the deadline only keeps a broken build from hanging.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(100);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted", e);
+            }
+        }
+    }
+}
