@@ -40,6 +40,7 @@ final class SecretCache
         final long fetchedAt;
         volatile long lastAccess;
         volatile boolean refreshFailing;
+        volatile long retryNotBefore;
         final AtomicBoolean staleWarned = new AtomicBoolean();
 
         Entry(Optional<Map<String, String>> secret, long fetchedAt)
@@ -57,6 +58,7 @@ final class SecretCache
     private final long refreshAfterNanos;
     private final long staleNanos;
     private final int maxEntries;
+    private final long failureBackoffNanos;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CompletableFuture<Entry>> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean fullWarned = new AtomicBoolean();
@@ -70,6 +72,8 @@ final class SecretCache
         this.refreshAfterNanos = ttlNanos / 4 * 3;
         this.staleNanos = staleWindow.roundTo(NANOSECONDS);
         this.maxEntries = maxEntries;
+        // after a failed refresh, Vault is left alone for a while: a rate-limited or recovering Vault is not hammered by every login
+        this.failureBackoffNanos = Math.clamp(ttlNanos / 4, 1_000_000_000L, 30_000_000_000L);
     }
 
     Optional<Map<String, String>> get(String path)
@@ -86,14 +90,18 @@ final class SecretCache
             return entry.secret;
         }
         if (age < ttlNanos) {
-            refreshInBackground(path);
+            refreshInBackground(path, entry);
             return entry.secret;
         }
         boolean withinStaleWindow = age < ttlNanos + staleNanos;
         if (withinStaleWindow && entry.refreshFailing) {
             // Vault is known to be failing: do not make every login wait for the retries, keep trying in the background
-            refreshInBackground(path);
+            refreshInBackground(path, entry);
             return stale(path, entry, age, null);
+        }
+        if (!withinStaleWindow && entry.refreshFailing && now < entry.retryNotBefore) {
+            throw new VaultUnavailableException("Vault is unavailable (the last attempt failed less than %s ago) and the last copy of secret '%s' is %ss old, past vault.cache.ttl (%s) plus vault.cache.stale-window (%s)"
+                    .formatted(Duration.succinctNanos(failureBackoffNanos), path, NANOSECONDS.toSeconds(age), Duration.succinctNanos(ttlNanos), Duration.succinctNanos(staleNanos)));
         }
         try {
             return await(load(path)).secret;
@@ -128,7 +136,7 @@ final class SecretCache
                 entries.remove(path, entry);
             }
             else if (now - entry.fetchedAt >= refreshAfterNanos) {
-                refreshInBackground(path);
+                refreshInBackground(path, entry);
             }
         });
     }
@@ -136,7 +144,7 @@ final class SecretCache
     /** Starts loading a path without waiting, e.g. at startup. */
     void prefetch(String path)
     {
-        refreshInBackground(path);
+        load(path).exceptionally(failure -> null);
     }
 
     int size()
@@ -144,8 +152,11 @@ final class SecretCache
         return entries.size();
     }
 
-    private void refreshInBackground(String path)
+    private void refreshInBackground(String path, Entry entry)
     {
+        if (ticker.read() < entry.retryNotBefore) {
+            return;
+        }
         load(path).exceptionally(failure -> null);
     }
 
@@ -186,6 +197,7 @@ final class SecretCache
             Entry previous = entries.get(path);
             if (previous != null) {
                 previous.refreshFailing = true;
+                previous.retryNotBefore = ticker.read() + failureBackoffNanos;
             }
             throw e;
         }

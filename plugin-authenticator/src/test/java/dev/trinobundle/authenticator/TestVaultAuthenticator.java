@@ -222,6 +222,15 @@ final class TestVaultAuthenticator
             ticker.advance(java.time.Duration.ofMinutes(5));
             assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
             assertDenied(authenticator, "admin", "wrong");
+            // one failed refresh (3 attempts); further logins within the failure backoff (TTL/4 = 15s) leave Vault alone
+            assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1 + 3);
+            for (int i = 0; i < 10; i++) {
+                authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
+            }
+            assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1 + 3);
+            ticker.advance(java.time.Duration.ofSeconds(16));
+            authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
+            assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1 + 3 + 3);
             assertThat(logs.messages(Level.WARNING)).anyMatch(line -> line.contains("Vault is unavailable; using the copy of secret 'trino/password'"));
             assertThat(logs.messages(Level.WARNING)).filteredOn(line -> line.contains("using the copy")).hasSize(1);
         }
@@ -240,6 +249,11 @@ final class TestVaultAuthenticator
                 .hasMessageContaining("Vault is unavailable")
                 .hasMessageContaining("vault.cache.stale-window")
                 .hasMessageNotContaining("admin-pass");
+        // and right after that failure it fails fast, without waiting for Vault again
+        assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass"))
+                .isInstanceOf(VaultUnavailableException.class)
+                .hasMessageContaining("the last attempt failed less than 15.00s ago");
+        ticker.advance(java.time.Duration.ofSeconds(16));
 
         // Vault back: logins work again
         vault.restart();
