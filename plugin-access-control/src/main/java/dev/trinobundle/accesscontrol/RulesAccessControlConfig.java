@@ -1,0 +1,87 @@
+package dev.trinobundle.accesscontrol;
+
+import io.airlift.configuration.Config;
+import io.airlift.configuration.ConfigDescription;
+import io.airlift.units.Duration;
+import io.airlift.units.MinDuration;
+import jakarta.validation.constraints.NotNull;
+
+/**
+ * The properties of Trino's {@code file} access control, with the same names and meaning, plus ours.
+ */
+public class RulesAccessControlConfig
+{
+    private String configFile;
+    private Duration refreshPeriod;
+    private String jsonPointer = "";
+    private boolean watchConfigFile = true;
+    private boolean logDenials = true;
+
+    @NotNull
+    public String getConfigFile()
+    {
+        return configFile;
+    }
+
+    @Config("security.config-file")
+    @ConfigDescription("Path of the JSON rules file (Trino's file-based access control format)")
+    public RulesAccessControlConfig setConfigFile(String configFile)
+    {
+        this.configFile = configFile;
+        return this;
+    }
+
+    @MinDuration("1ms")
+    public Duration getRefreshPeriod()
+    {
+        return refreshPeriod;
+    }
+
+    @Config("security.refresh-period")
+    @ConfigDescription("How often the rules file is re-read in the background; unset means the rules never change after startup")
+    public RulesAccessControlConfig setRefreshPeriod(Duration refreshPeriod)
+    {
+        this.refreshPeriod = refreshPeriod;
+        return this;
+    }
+
+    @NotNull
+    public String getJsonPointer()
+    {
+        return jsonPointer;
+    }
+
+    @Config("security.json-pointer")
+    @ConfigDescription("JSON pointer (RFC 6901) to the rules object inside the file")
+    public RulesAccessControlConfig setJsonPointer(String jsonPointer)
+    {
+        this.jsonPointer = jsonPointer;
+        return this;
+    }
+
+    public boolean isWatchConfigFile()
+    {
+        return watchConfigFile;
+    }
+
+    @Config("security.watch-config-file")
+    @ConfigDescription("With security.refresh-period set, also watch the file's directory and reload within seconds of a change")
+    public RulesAccessControlConfig setWatchConfigFile(boolean watchConfigFile)
+    {
+        this.watchConfigFile = watchConfigFile;
+        return this;
+    }
+
+    public boolean isLogDenials()
+    {
+        return logDenials;
+    }
+
+    @Config("security.log-denials")
+    @ConfigDescription("Log every access denial as one structured INFO line naming the deciding rule")
+    public RulesAccessControlConfig setLogDenials(boolean logDenials)
+    {
+        this.logDenials = logDenials;
+        return this;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.regex.Pattern;
+
+/** A {@code catalogs} rule. */
+public record CatalogRule(RuleSource source, Subject subject, Pattern catalog, CatalogAccess access)
+        implements Rule
+{
+    public boolean matches(RuleIdentity identity, String catalogName)
+    {
+        return subject.matches(identity) && Subject.matches(catalog, catalogName);
+    }
+}

@@ -1,0 +1,225 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import com.google.common.collect.ImmutableList;
+import dev.trinobundle.accesscontrol.rules.RuleSet.CatalogPermission;
+import dev.trinobundle.accesscontrol.rules.RuleSet.CatalogSchemaPermission;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The rules of a {@link RuleSet} whose user/role/group conditions match one identity, in their original order, so
+ * first-match-wins is unchanged. Filters build this once per call and then answer per object without re-evaluating
+ * the identity conditions; {@link CatalogScope} adds per-catalog and per-schema memoization. Not thread-safe: one
+ * instance serves one filter call.
+ */
+public final class IdentityRules
+{
+    private final RuleIdentity identity;
+    private final List<CatalogRule> catalogRules;
+    private final List<SchemaRule> schemaRules;
+    private final List<TableRule> tableRules;
+    private final List<RoutineRule> functionRules;
+    private final List<CatalogPermission> anyCatalogPermissions;
+    private final List<CatalogSchemaPermission> anyCatalogSchemaPermissions;
+    private final List<QueryRule> queryRules;
+
+    IdentityRules(RuleIdentity identity, RuleSet rules)
+    {
+        this.identity = identity;
+        this.catalogRules = rules.catalogRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.schemaRules = rules.schemaRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.tableRules = rules.tableRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.functionRules = rules.functionRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.anyCatalogPermissions = rules.anyCatalogPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.anyCatalogSchemaPermissions = rules.anyCatalogSchemaPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.queryRules = rules.queryRules().orElse(List.of()).stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+    }
+
+    /** The access mode of the first matching catalog rule, or null when none matches. */
+    public CatalogAccess catalogAccess(String catalog)
+    {
+        for (CatalogRule rule : catalogRules) {
+            if (Subject.matches(rule.catalog(), catalog)) {
+                return rule.access();
+            }
+        }
+        return null;
+    }
+
+    static boolean implies(CatalogAccess access, CatalogAccess required)
+    {
+        return access != null && access.implies(required);
+    }
+
+    /** Same decision as {@link RuleSet#anyCatalogAccess}. */
+    public boolean canSeeCatalog(String catalog)
+    {
+        CatalogAccess access = catalogAccess(catalog);
+        if (access == CatalogAccess.OWNER) {
+            return true;
+        }
+        if (!implies(access, CatalogAccess.READ_ONLY)) {
+            return false;
+        }
+        for (CatalogPermission permission : anyCatalogPermissions) {
+            if (Subject.matches(permission.catalog(), catalog)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Same decision as {@link RuleSet#queryAccess} for another user's query, with the identity part done once. */
+    public boolean canAccessQueryOwnedBy(String owner, QueryAccess required)
+    {
+        for (QueryRule rule : queryRules) {
+            if (Subject.matches(rule.queryOwner(), owner)) {
+                return rule.allow().contains(required);
+            }
+        }
+        return false;
+    }
+
+    public CatalogScope forCatalog(String catalog)
+    {
+        return new CatalogScope(catalog);
+    }
+
+    /** Answers for one catalog, memoizing per schema. */
+    public final class CatalogScope
+    {
+        private final String catalog;
+        private final CatalogAccess access;
+        private final List<SchemaRule> catalogSchemaRules;
+        private final List<TableRule> catalogTableRules;
+        private final List<RoutineRule> catalogFunctionRules;
+        private final List<CatalogSchemaPermission> catalogSchemaPermissions;
+        private final Map<String, Boolean> schemaOwner = new HashMap<>();
+        private final Map<String, TableRuleIndex> tableRulesBySchema = new HashMap<>();
+
+        private CatalogScope(String catalog)
+        {
+            this.catalog = catalog;
+            this.access = catalogAccess(catalog);
+            this.catalogSchemaRules = schemaRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogTableRules = tableRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogFunctionRules = functionRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogSchemaPermissions = anyCatalogSchemaPermissions.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+        }
+
+        public boolean canRead()
+        {
+            return implies(access, CatalogAccess.READ_ONLY);
+        }
+
+        /** Same decision as {@link RuleSet#schemaOwner}. */
+        public boolean isSchemaOwner(String schema)
+        {
+            if (!implies(access, CatalogAccess.ALL)) {
+                return false;
+            }
+            return schemaOwner.computeIfAbsent(schema, name -> {
+                for (SchemaRule rule : catalogSchemaRules) {
+                    if (Subject.matches(rule.schema(), name)) {
+                        return rule.owner();
+                    }
+                }
+                return false;
+            });
+        }
+
+        /** Same decision as {@link RuleSet#anySchemaAccess}. */
+        public boolean canSeeSchema(String schema)
+        {
+            if (!canRead()) {
+                return false;
+            }
+            for (CatalogSchemaPermission permission : catalogSchemaPermissions) {
+                if (Subject.matches(permission.schema(), schema)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The first table rule matching the table, or null; the caller handles information_schema and the catalog gate. */
+        public TableRule tableRule(String schema, String table)
+        {
+            return tableRulesBySchema.computeIfAbsent(schema, name -> new TableRuleIndex(
+                    catalogTableRules.stream().filter(rule -> Subject.matches(rule.schema(), name)).toList()))
+                    .first(table);
+        }
+
+        /** Same decision as {@link RuleSet#anyTablePermission}. */
+        public boolean hasAnyTablePermission(String schema, String table)
+        {
+            if (!canRead()) {
+                return false;
+            }
+            if (RuleSet.INFORMATION_SCHEMA.equals(schema)) {
+                return true;
+            }
+            TableRule rule = tableRule(schema, table);
+            return rule != null && !rule.privileges().isEmpty();
+        }
+
+        /** The first function rule for the routine, or null; the caller handles the catalog gate. */
+        public RoutineRule functionRule(String schema, String function)
+        {
+            for (RoutineRule rule : catalogFunctionRules) {
+                if (Subject.matches(rule.schema(), schema) && Subject.matches(rule.routine(), function)) {
+                    return rule;
+                }
+            }
+            return null;
+        }
+    }
+
+    RuleIdentity identity()
+    {
+        return identity;
+    }
+
+    /**
+     * Table rules of one schema, with rules whose {@code table} is a plain name looked up by hash; the first rule in
+     * file order still wins because a literal hit only stops the scan of the pattern rules that come after it.
+     */
+    private static final class TableRuleIndex
+    {
+        private static final Pattern LITERAL_NAME = Pattern.compile("[A-Za-z0-9_]+");
+
+        private final Map<String, TableRule> firstLiteral = new HashMap<>();
+        private final List<TableRule> patterns;
+
+        TableRuleIndex(List<TableRule> rules)
+        {
+            ImmutableList.Builder<TableRule> patterns = ImmutableList.builder();
+            for (TableRule rule : rules) {
+                if (rule.table() != null && LITERAL_NAME.matcher(rule.table().pattern()).matches() && rule.table().flags() == 0) {
+                    firstLiteral.putIfAbsent(rule.table().pattern(), rule);
+                }
+                else {
+                    patterns.add(rule);
+                }
+            }
+            this.patterns = patterns.build();
+        }
+
+        TableRule first(String table)
+        {
+            TableRule literal = firstLiteral.get(table);
+            for (TableRule rule : patterns) {
+                if (literal != null && rule.source().index() > literal.source().index()) {
+                    break;
+                }
+                if (Subject.matches(rule.table(), table)) {
+                    return rule;
+                }
+            }
+            return literal;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A JSON tree that remembers where every value and field name came from, so that every
+ * error in a rules file can name its line and column (Jackson's own tree forgets locations).
+ */
+final class JsonTree
+{
+    private static final JsonFactory JSON_FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
+
+    private JsonTree() {}
+
+    sealed interface Node
+            permits ObjectNode, ArrayNode, ScalarNode
+    {
+        Position position();
+    }
+
+    /** Line and column (1-based) and character offsets of a value in the source text. */
+    record Position(int line, int column, int startOffset, int endOffset)
+    {
+        static Position of(JsonLocation start, JsonLocation end)
+        {
+            return new Position(start.getLineNr(), start.getColumnNr(), (int) start.getCharOffset(), (int) end.getCharOffset());
+        }
+
+        @Override
+        public String toString()
+        {
+            return "line " + line + ", column " + column;
+        }
+    }
+
+    record Field(String name, Position namePosition, Node value) {}
+
+    record ObjectNode(Map<String, Field> fields, Position position)
+            implements Node {}
+
+    record ArrayNode(List<Node> elements, Position position)
+            implements Node {}
+
+    /** A string, number, boolean or null; {@code value} is a String, Boolean, Number or null. */
+    record ScalarNode(Object value, JsonToken token, Position position)
+            implements Node {}
+
+    /**
+     * Parses a whole document (trailing content is an error) and returns the node the JSON pointer names.
+     */
+    static Node parse(String source, String jsonPointer, String fileName)
+    {
+        requireNonNull(source, "source is null");
+        JsonPointer pointer;
+        try {
+            pointer = JsonPointer.compile(jsonPointer);
+        }
+        catch (IllegalArgumentException e) {
+            throw new RulesException(fileName, null, "invalid security.json-pointer '" + jsonPointer + "': " + e.getMessage());
+        }
+        if (source.isBlank()) {
+            throw new RulesException(fileName, null, "the file is empty; it must contain a JSON object with the rules");
+        }
+        try (JsonParser parser = JSON_FACTORY.createParser(source)) {
+            JsonToken first = parser.nextToken();
+            Node root = readValue(parser, first, fileName);
+            JsonToken trailing = parser.nextToken();
+            if (trailing != null) {
+                throw new RulesException(fileName, location(parser.currentTokenLocation()), "unexpected content after the end of the JSON document");
+            }
+            return select(root, pointer, jsonPointer, fileName);
+        }
+        catch (JsonEOFException e) {
+            throw new RulesException(fileName, location(e.getLocation()), "unexpected end of the file (the JSON is incomplete: was it saved only in part?)");
+        }
+        catch (JsonParseException e) {
+            // keep Jackson's description, without its reference to the (redacted) source
+            String description = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "");
+            throw new RulesException(fileName, location(e.getLocation()), "invalid JSON: " + description);
+        }
+        catch (IOException e) {
+            throw new RulesException(fileName, null, "cannot read JSON: " + e.getMessage());
+        }
+    }
+
+    private static Node select(Node root, JsonPointer pointer, String pointerText, String fileName)
+    {
+        Node current = root;
+        JsonPointer remaining = pointer;
+        while (!remaining.matches()) {
+            String property = remaining.getMatchingProperty();
+            Node next = null;
+            if (current instanceof ObjectNode object) {
+                Field field = object.fields().get(property);
+                next = field == null ? null : field.value();
+            }
+            else if (current instanceof ArrayNode array && remaining.getMatchingIndex() >= 0 && remaining.getMatchingIndex() < array.elements().size()) {
+                next = array.elements().get(remaining.getMatchingIndex());
+            }
+            if (next == null) {
+                throw new RulesException(fileName, current.position(), "security.json-pointer '" + pointerText + "' does not exist in the file (no '" + property + "' here)");
+            }
+            current = next;
+            remaining = remaining.tail();
+        }
+        return current;
+    }
+
+    private static Node readValue(JsonParser parser, JsonToken token, String fileName)
+            throws IOException
+    {
+        JsonLocation start = parser.currentTokenLocation();
+        if (token == null) {
+            throw new RulesException(fileName, location(start), "unexpected end of the file (the JSON is incomplete)");
+        }
+        switch (token) {
+            case START_OBJECT -> {
+                Map<String, Field> fields = new LinkedHashMap<>();
+                JsonToken next;
+                while ((next = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    Position namePosition = Position.of(parser.currentTokenLocation(), parser.currentLocation());
+                    Node value = readValue(parser, parser.nextToken(), fileName);
+                    if (fields.containsKey(name)) {
+                        throw new RulesException(fileName, namePosition, "duplicate field '" + name + "' (first defined at " + fields.get(name).namePosition() + ")");
+                    }
+                    fields.put(name, new Field(name, namePosition, value));
+                }
+                if (next != JsonToken.END_OBJECT) {
+                    throw new RulesException(fileName, location(parser.currentTokenLocation()), "unexpected end of the file (an object is not closed)");
+                }
+                return new ObjectNode(fields, Position.of(start, parser.currentLocation()));
+            }
+            case START_ARRAY -> {
+                List<Node> elements = new ArrayList<>();
+                JsonToken next;
+                while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
+                    if (next == null) {
+                        throw new RulesException(fileName, location(parser.currentLocation()), "unexpected end of the file (an array is not closed)");
+                    }
+                    elements.add(readValue(parser, next, fileName));
+                }
+                return new ArrayNode(elements, Position.of(start, parser.currentLocation()));
+            }
+            case VALUE_STRING -> {
+                return new ScalarNode(parser.getText(), token, Position.of(start, parser.currentLocation()));
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return new ScalarNode(token == JsonToken.VALUE_TRUE, token, Position.of(start, parser.currentLocation()));
+            }
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                return new ScalarNode(parser.getNumberValue(), token, Position.of(start, parser.currentLocation()));
+            }
+            case VALUE_NULL -> {
+                return new ScalarNode(null, token, Position.of(start, parser.currentLocation()));
+            }
+            default -> throw new RulesException(fileName, location(start), "unexpected JSON token " + token);
+        }
+    }
+
+    private static Position location(JsonLocation location)
+    {
+        if (location == null || location.getLineNr() < 0) {
+            return null;
+        }
+        return new Position(location.getLineNr(), location.getColumnNr(), (int) location.getCharOffset(), (int) location.getCharOffset());
+    }
+}

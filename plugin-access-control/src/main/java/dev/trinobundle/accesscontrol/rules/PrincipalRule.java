@@ -1,0 +1,26 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A deprecated {@code principals} rule: which authenticated principal may become which user. */
+public record PrincipalRule(RuleSource source, Pattern principal, Pattern user, Optional<String> principalToUser, boolean allow)
+        implements Rule
+{
+    /** Empty when the rule does not apply. */
+    public Optional<Boolean> match(String principalName, String userName)
+    {
+        Matcher matcher = principal.matcher(principalName);
+        if (!matcher.matches()) {
+            return Optional.empty();
+        }
+        if (user != null && user.matcher(userName).matches()) {
+            return Optional.of(allow);
+        }
+        if (principalToUser.isPresent() && userName.equals(matcher.replaceAll(principalToUser.get()))) {
+            return Optional.of(allow);
+        }
+        return Optional.empty();
+    }
+}

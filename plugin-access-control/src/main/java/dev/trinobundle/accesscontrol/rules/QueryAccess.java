@@ -1,0 +1,6 @@
+package dev.trinobundle.accesscontrol.rules;
+
+public enum QueryAccess
+{
+    EXECUTE, VIEW, KILL
+}

@@ -1,0 +1,21 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** A {@code queries} rule; {@code queryOwner} is only compared when the check is about another user's query. */
+public record QueryRule(RuleSource source, Subject subject, Pattern queryOwner, Set<QueryAccess> allow)
+        implements Rule
+{
+    /** {@code owner} is null for {@code checkCanExecuteQuery}, where only rules without {@code queryOwner} apply. */
+    public boolean matches(RuleIdentity identity, String owner)
+    {
+        if (!subject.matches(identity)) {
+            return false;
+        }
+        if (owner == null) {
+            return queryOwner == null;
+        }
+        return Subject.matches(queryOwner, owner);
+    }
+}

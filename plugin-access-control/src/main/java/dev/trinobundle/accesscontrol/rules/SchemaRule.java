@@ -1,0 +1,13 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.regex.Pattern;
+
+/** A {@code schemas} rule: first match decides whether the user owns the schema. */
+public record SchemaRule(RuleSource source, Subject subject, Pattern catalog, Pattern schema, boolean owner)
+        implements Rule
+{
+    public boolean matches(RuleIdentity identity, String catalogName, String schemaName)
+    {
+        return Subject.matches(catalog, catalogName) && subject.matches(identity) && Subject.matches(schema, schemaName);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.regex.Pattern;
+
+/** A {@code system_session_properties} rule, or a {@code catalog_session_properties} rule when {@code catalog} may be set. */
+public record SessionPropertyRule(RuleSource source, Subject subject, Pattern catalog, Pattern property, boolean allow)
+        implements Rule
+{
+    public boolean matches(RuleIdentity identity, String catalogName, String propertyName)
+    {
+        return (catalogName == null || Subject.matches(catalog, catalogName)) && subject.matches(identity) && Subject.matches(property, propertyName);
+    }
+}

@@ -1,0 +1,216 @@
+package dev.trinobundle.accesscontrol;
+
+import dev.trinobundle.accesscontrol.rules.RuleIdentity;
+import dev.trinobundle.accesscontrol.rules.RuleSet;
+import dev.trinobundle.accesscontrol.rules.RulesException;
+import io.airlift.units.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.ObjectName;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.function.BooleanSupplier;
+
+import static com.google.common.io.MoreFiles.deleteRecursively;
+import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
+import static java.util.concurrent.TimeUnit.HOURS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestReloadingRules
+{
+    private static final String ADMIN_ANYONE = "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \".*\"}]}";
+    private static final String ADMIN_COMPANY = "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \".*@company\\\\.com\"}]}";
+
+    private Path directory;
+    private Path file;
+
+    @BeforeEach
+    void setUp()
+            throws IOException
+    {
+        directory = Files.createTempDirectory("reloading-rules");
+        file = directory.resolve("rules.json");
+    }
+
+    @AfterEach
+    void tearDown()
+            throws IOException
+    {
+        deleteRecursively(directory, ALLOW_INSECURE);
+    }
+
+    private static boolean adminMayImpersonate(ReloadingRules rules, String user)
+    {
+        return rules.get().impersonation(RuleIdentity.ofUser("admin"), user).allowed();
+    }
+
+    @Test
+    void testReloadSwapsValidContentAndKeepsLastGoodOtherwise()
+            throws IOException
+    {
+        Files.writeString(file, ADMIN_ANYONE);
+        ReloadingRules rules = new ReloadingRules(file, "");
+        assertThat(adminMayImpersonate(rules, "alice@example.com")).isTrue();
+        assertThat(rules.reload()).isFalse(); // unchanged content
+        assertThat(rules.getLoadSuccesses()).isEqualTo(1);
+
+        Files.writeString(file, ADMIN_COMPANY);
+        assertThat(rules.reload()).isTrue();
+        assertThat(adminMayImpersonate(rules, "alice@example.com")).isFalse();
+        assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
+        String goodHash = rules.getRulesHash();
+
+        String[] badContents = {
+                "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \".*\"}",  // half-written
+                "{\"impersonations\": []}",                                                   // unknown section
+                "{\"impersonation\": [{\"original_user\": \"(\", \"new_user\": \".*\"}]}",      // bad regex
+                "",                                                                           // empty
+                "garbage",                                                                    // not JSON
+        };
+        int failures = 0;
+        for (String bad : badContents) {
+            Files.writeString(file, bad);
+            assertThat(rules.reload()).isFalse();
+            failures++;
+            assertThat(rules.getLoadFailures()).isEqualTo(failures);
+            assertThat(rules.getLastError()).startsWith("Invalid access control rules file " + file);
+            assertThat(rules.getRulesHash()).isEqualTo(goodHash);
+            assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
+            assertThat(adminMayImpersonate(rules, "alice@example.com")).isFalse();
+        }
+        assertThat(rules.getLastError()).contains("at line 1, column ").contains("garbage");
+
+        Files.delete(file);
+        assertThat(rules.reload()).isFalse();
+        assertThat(rules.getLastError()).endsWith("the file does not exist");
+        assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
+
+        Files.writeString(file, ADMIN_ANYONE);
+        assertThat(rules.reload()).isTrue();
+        assertThat(rules.getLastError()).isNull();
+        assertThat(adminMayImpersonate(rules, "alice@example.com")).isTrue();
+        assertThat(rules.getLoadSuccesses()).isEqualTo(3);
+    }
+
+    @Test
+    void testInvalidFileFailsStartup()
+            throws IOException
+    {
+        Files.writeString(file, "{\n  \"catalogs\": [{\"allow\": \"sometimes\"}]\n}");
+        assertThatThrownBy(() -> new ReloadingRules(file, ""))
+                .isInstanceOf(RulesException.class)
+                .hasMessage("Invalid access control rules file " + file + " at line 2, column 26: 'allow' in catalogs[0] must be one of \"all\", \"read-only\", \"none\", \"owner\", true or false, not \"sometimes\"");
+        assertThatThrownBy(() -> new ReloadingRules(directory.resolve("missing.json"), ""))
+                .hasMessage("Invalid access control rules file " + directory.resolve("missing.json") + ": the file does not exist");
+    }
+
+    /** A Kubernetes ConfigMap volume: rules.json -> ..data/rules.json, ..data -> ..<timestamp>, swapped atomically. */
+    @Test
+    void testConfigMapSymlinkSwap()
+            throws IOException
+    {
+        Path configMap = directory.resolve("configmap");
+        Files.createDirectories(configMap);
+        Path rulesFile = publishConfigMap(configMap, "..2026_01_01", ADMIN_ANYONE, null);
+        ReloadingRules rules = new ReloadingRules(rulesFile, "");
+        try {
+            rules.start(new Duration(1, HOURS), false);
+            assertThat(adminMayImpersonate(rules, "alice@example.com")).isTrue();
+            long modified = Files.getLastModifiedTime(rulesFile).toMillis();
+
+            publishConfigMap(configMap, "..2026_01_02", ADMIN_COMPANY, modified);
+            assertThat(rules.reload()).isTrue();
+            assertThat(adminMayImpersonate(rules, "alice@example.com")).isFalse();
+
+            publishConfigMap(configMap, "..2026_01_03", "{\"impersonation\": [", modified);
+            assertThat(rules.reload()).isFalse();
+            assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
+        }
+        finally {
+            rules.stop();
+        }
+    }
+
+    /** The watcher picks up a ConfigMap swap with no refresh period elapsing (the period is an hour). */
+    @Test
+    void testWatcherPicksUpConfigMapSwap()
+            throws IOException, InterruptedException
+    {
+        Path configMap = directory.resolve("configmap");
+        Files.createDirectories(configMap);
+        Path rulesFile = publishConfigMap(configMap, "..2026_01_01", ADMIN_ANYONE, null);
+        ReloadingRules rules = new ReloadingRules(rulesFile, "");
+        try {
+            rules.start(new Duration(1, HOURS), true);
+            publishConfigMap(configMap, "..2026_01_02", ADMIN_COMPANY, null);
+            awaitTrue(() -> !adminMayImpersonate(rules, "alice@example.com"));
+            assertThat(rules.getLoadSuccesses()).isEqualTo(2);
+
+            publishConfigMap(configMap, "..2026_01_03", "{\"impersonation\": []}", null);
+            awaitTrue(() -> !adminMayImpersonate(rules, "alice@company.com"));
+        }
+        finally {
+            rules.stop();
+        }
+    }
+
+    @Test
+    void testStatusMBean()
+            throws Exception
+    {
+        Files.writeString(file, ADMIN_ANYONE);
+        ReloadingRules rules = new ReloadingRules(file, "");
+        rules.exportMBean();
+        ObjectName name = rules.objectName();
+        try {
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "RulesHash")).isEqualTo(RuleSet.contentHash(Files.readAllBytes(file)));
+            Files.writeString(file, "{");
+            rules.reload();
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LoadFailures")).isEqualTo(1L);
+            assertThat((String) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LastError")).contains(file.toString());
+        }
+        finally {
+            rules.stop();
+        }
+        assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(name)).isFalse();
+    }
+
+    private static void awaitTrue(BooleanSupplier condition)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Writes a new data directory and swaps the ..data symlink to it atomically, as the kubelet does. */
+    private static Path publishConfigMap(Path configMap, String version, String content, Long keepModifiedTime)
+            throws IOException
+    {
+        Path data = configMap.resolve(version);
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("rules.json"), content);
+        if (keepModifiedTime != null) {
+            // the swap must be detected by content, not by modification time
+            Files.setLastModifiedTime(data.resolve("rules.json"), java.nio.file.attribute.FileTime.fromMillis(keepModifiedTime));
+        }
+        Path temporary = configMap.resolve("..data_tmp");
+        Files.deleteIfExists(temporary);
+        Files.createSymbolicLink(temporary, Path.of(version));
+        Files.move(temporary, configMap.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Path link = configMap.resolve("rules.json");
+        if (!Files.isSymbolicLink(link)) {
+            Files.createSymbolicLink(link, Path.of("..data", "rules.json"));
+        }
+        return link;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.trinobundle.accesscontrol;
+
+import dev.trinobundle.accesscontrol.rules.RulesException;
+import io.trino.spi.QueryId;
+import io.trino.spi.connector.CatalogSchemaTableName;
+import io.trino.spi.connector.EntityKindAndName;
+import io.trino.spi.connector.EntityPrivilege;
+import io.trino.spi.security.AccessDeniedException;
+import io.trino.spi.security.BasicPrincipal;
+import io.trino.spi.security.Identity;
+import io.trino.spi.security.PrincipalType;
+import io.trino.spi.security.SystemAccessControl;
+import io.trino.spi.security.SystemSecurityContext;
+import io.trino.spi.security.TrinoPrincipal;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static com.google.common.io.MoreFiles.deleteRecursively;
+import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
+import static dev.trinobundle.accesscontrol.TestDifferentialAgainstTrino.CONTEXT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestRulesSystemAccessControl
+{
+    private Path directory;
+    private Path file;
+
+    @BeforeEach
+    void setUp()
+            throws IOException
+    {
+        directory = Files.createTempDirectory("rules-access-control");
+        file = directory.resolve("rules.json");
+    }
+
+    @AfterEach
+    void tearDown()
+            throws IOException
+    {
+        deleteRecursively(directory, ALLOW_INSECURE);
+    }
+
+    private SystemAccessControl create(String rules)
+            throws IOException
+    {
+        Files.writeString(file, rules);
+        return new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT);
+    }
+
+    private static SystemSecurityContext context(String user)
+    {
+        return new SystemSecurityContext(Identity.forUser(user).withPrincipal(new BasicPrincipal("admin")).build(), new QueryId("q"), Instant.EPOCH);
+    }
+
+    @Test
+    void testSeedRules()
+            throws IOException
+    {
+        SystemAccessControl accessControl = create("{\"catalogs\":[{\"allow\":\"all\"}],\"impersonation\":[{\"original_user\":\"admin\",\"new_user\":\".*\"}]}");
+        try {
+            accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
+            assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("bob"), "alice@example.com"))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessage("Access Denied: User bob cannot impersonate user alice@example.com: no rule in 'impersonation' matched");
+            assertThat(accessControl.canAccessCatalog(context("bob"), "tpch")).isTrue();
+        }
+        finally {
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
+    void testDenialNamesRuleAndIsLoggedOnce()
+            throws IOException
+    {
+        List<LogRecord> records = new ArrayList<>();
+        Handler handler = new Handler()
+        {
+            @Override
+            public void publish(LogRecord record)
+            {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger denials = Logger.getLogger("dev.trinobundle.accesscontrol.Denials");
+        denials.addHandler(handler);
+        SystemAccessControl accessControl = create("""
+                {"tables": [{"user": "admin", "privileges": ["OWNERSHIP"]}, {"table": "secret", "privileges": []}, {"privileges": ["SELECT"]}]}
+                """);
+        try {
+            CatalogSchemaTableName secret = new CatalogSchemaTableName("hive", "hr", "secret");
+            assertThatThrownBy(() -> accessControl.checkCanSelectFromColumns(context("bob\"\nforged=1"), secret, Set.of("a")))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessage("Access Denied: Cannot select from table hive.hr.secret: denied by rule tables[1]");
+            assertThat(records).hasSize(1);
+            assertThat(records.getFirst().getMessage()).isEqualTo(
+                    "access denied: user=\"bob\\\"\\nforged=1\" original_user=\"admin\" check=\"SelectFromColumns\" object=\"hive.hr.secret\" rule=\"tables[1]\"");
+            accessControl.checkCanSelectFromColumns(context("bob"), new CatalogSchemaTableName("hive", "hr", "public"), Set.of("a"));
+            assertThat(records).hasSize(1);
+        }
+        finally {
+            denials.removeHandler(handler);
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
+    void testEntityPrivilegesDeniedCleanly()
+            throws IOException
+    {
+        // Trino's file access control throws UnsupportedOperationException here (an internal error for the user)
+        SystemAccessControl accessControl = create("{}");
+        try {
+            EntityKindAndName entity = new EntityKindAndName("TABLE", List.of("c", "s", "t"));
+            TrinoPrincipal bob = new TrinoPrincipal(PrincipalType.USER, "bob");
+            assertThatThrownBy(() -> accessControl.checkCanGrantEntityPrivilege(context("admin"), new EntityPrivilege("SELECT"), entity, bob, false))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageStartingWith("Access Denied: Cannot grant privilege SELECT on table [c, s, t]");
+            assertThatThrownBy(() -> accessControl.checkCanDenyEntityPrivilege(context("admin"), new EntityPrivilege("SELECT"), entity, bob))
+                    .isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> accessControl.checkCanRevokeEntityPrivilege(context("admin"), new EntityPrivilege("SELECT"), entity, bob, false))
+                    .isInstanceOf(AccessDeniedException.class);
+        }
+        finally {
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
+    void testInvalidFileFailsStartupWithLocation()
+            throws IOException
+    {
+        Files.writeString(file, "{\n  \"impersonation\": [{\"original_user\": \"(a)\", \"new_user\": \"$2\"}]\n}");
+        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT))
+                .isInstanceOf(RulesException.class)
+                .hasMessage("Invalid access control rules file " + file + " at line 2, column 58: new_user refers to group $2 but original_user '(a)' has 1 capturing group(s) (impersonation[0])");
+    }
+
+    @Test
+    void testUnknownPropertyFailsStartup()
+            throws IOException
+    {
+        Files.writeString(file, "{}");
+        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString(), "security.refresh-perod", "1s"), CONTEXT))
+                .hasMessageContaining("security.refresh-perod");
+    }
+}
