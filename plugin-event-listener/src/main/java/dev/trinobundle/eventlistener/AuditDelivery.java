@@ -42,16 +42,6 @@ public final class AuditDelivery
         maintenance.scheduleWithFixedDelay(this::maintain, maintenanceIntervalMillis, maintenanceIntervalMillis, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Wakes the shippers after an append; cheap enough for Trino's calling thread.
-     */
-    public void recordAppended()
-    {
-        for (SinkShipper shipper : shippers) {
-            shipper.wakeUp();
-        }
-    }
-
     private void maintain()
     {
         try {

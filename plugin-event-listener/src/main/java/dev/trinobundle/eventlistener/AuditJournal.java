@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,7 +189,8 @@ public final class AuditJournal
         unwritten.addLast(new JournalRecord(sequence, line));
         writeUnwritten();
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            force();
+            // under the lock on purpose: the caller must not return before its record is on disk
+            forceLocked();
         }
         return sequence;
     }
@@ -273,11 +275,37 @@ public final class AuditJournal
     }
 
     /**
-     * Forces written records to disk (the {@code INTERVAL} policy calls this periodically).
+     * Forces written records to disk (the {@code INTERVAL} policy calls this periodically). The fsync runs outside the
+     * append lock: it can take milliseconds, and Trino's threads must not wait for it.
      */
-    public synchronized void force()
+    public void force()
     {
-        if (channel == null || !dirty) {
+        FileChannel current;
+        synchronized (this) {
+            if (channel == null || !dirty) {
+                return;
+            }
+            current = channel;
+            dirty = false;
+        }
+        try {
+            current.force(false);
+        }
+        catch (ClosedChannelException e) {
+            // the segment was rolled meanwhile, which forces it before closing
+        }
+        catch (IOException e) {
+            fsyncFailures.incrementAndGet();
+            synchronized (this) {
+                dirty = true;
+                logError("Cannot fsync audit journal %s: %s", directory, e);
+            }
+        }
+    }
+
+    private void forceLocked()
+    {
+        if (channel == null) {
             return;
         }
         try {
@@ -393,8 +421,8 @@ public final class AuditJournal
             recordsDropped.addAndGet(unwritten.size());
             unwritten.clear();
         }
-        if (channel != null && fsyncPolicy != FsyncPolicy.NONE) {
-            force();
+        if (fsyncPolicy != FsyncPolicy.NONE) {
+            forceLocked();
         }
         closeChannelQuietly();
         closed = true;

@@ -268,7 +268,7 @@ public final class AuditRecordSerializer
 
     private static byte[] write(BodyWriter writer)
     {
-        ByteArrayOutputStream output = new ByteArrayOutputStream(2048);
+        ByteArrayOutputStream output = new ByteArrayOutputStream(4096);
         try (JsonGenerator json = JSON_FACTORY.createGenerator(output)) {
             json.writeStartObject();
             writer.write(json);

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.inject.Inject;
 import io.airlift.log.Logger;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,12 +40,14 @@ public final class FileAuditSink
     private final long rotationIntervalMillis;
     private final int maxFiles;
     private final boolean fsync;
+    private final long fsyncIntervalMillis;
     private final Clock clock;
 
     private FileChannel channel;
     private long channelSize;
     private long channelOpenedMillis;
     private long lastStoredSequence;
+    private long lastForceMillis;
 
     @Inject
     public FileAuditSink(FileSinkConfig config, AuditEventListenerConfig listenerConfig)
@@ -54,16 +57,18 @@ public final class FileAuditSink
                 config.getRotationInterval().toMillis(),
                 config.getMaxFiles(),
                 listenerConfig.getFsyncPolicy() != FsyncPolicy.NONE,
+                listenerConfig.getFsyncPolicy() == FsyncPolicy.EVERY_RECORD ? 0 : listenerConfig.getFsyncInterval().toMillis(),
                 Clock.systemUTC());
     }
 
-    public FileAuditSink(Path directory, long maxFileSize, long rotationIntervalMillis, int maxFiles, boolean fsync, Clock clock)
+    public FileAuditSink(Path directory, long maxFileSize, long rotationIntervalMillis, int maxFiles, boolean fsync, long fsyncIntervalMillis, Clock clock)
     {
         this.directory = requireNonNull(directory, "directory is null").toAbsolutePath();
         this.maxFileSize = maxFileSize;
         this.rotationIntervalMillis = rotationIntervalMillis;
         this.maxFiles = maxFiles;
         this.fsync = fsync;
+        this.fsyncIntervalMillis = fsyncIntervalMillis;
         this.clock = requireNonNull(clock, "clock is null");
         try {
             Files.createDirectories(this.directory);
@@ -124,35 +129,52 @@ public final class FileAuditSink
     public void deliver(List<JournalRecord> records)
             throws IOException
     {
-        boolean written = false;
+        // One write per file touched instead of one per record: the background side must keep up with bursts.
+        ByteArrayOutputStream pending = new ByteArrayOutputStream(64 * 1024);
+        long pendingLastSequence = -1;
         for (JournalRecord record : records) {
-            if (record.sequence() <= lastStoredSequence) {
+            if (record.sequence() <= lastStoredSequence || record.sequence() <= pendingLastSequence) {
                 // already in the files: the committed offset lagged behind when the process stopped
                 continue;
             }
-            if (channel == null || channelSize + record.line().length > maxFileSize && channelSize > 0
-                    || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
+            boolean full = channelSize + pending.size() + record.line().length > maxFileSize && channelSize + pending.size() > 0;
+            if (channel == null || full || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
+                if (pending.size() > 0) {
+                    write(pending, pendingLastSequence);
+                }
                 rotate(record.sequence());
             }
-            ByteBuffer buffer = ByteBuffer.wrap(record.line());
-            long before = channelSize;
-            try {
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-            }
-            catch (IOException e) {
-                // never leave half a line behind: the retry appends the whole record again
-                channel.truncate(before);
-                throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
-            }
-            channelSize += record.line().length;
-            lastStoredSequence = record.sequence();
-            written = true;
+            pending.write(record.line());
+            pendingLastSequence = record.sequence();
         }
-        if (written && fsync) {
-            channel.force(false);
+        if (pending.size() > 0) {
+            write(pending, pendingLastSequence);
+            if (fsync && clock.millis() - lastForceMillis >= fsyncIntervalMillis) {
+                channel.force(false);
+                lastForceMillis = clock.millis();
+            }
         }
+    }
+
+    private void write(ByteArrayOutputStream pending, long lastSequence)
+            throws IOException
+    {
+        ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
+        long before = channelSize;
+        try {
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        }
+        catch (IOException e) {
+            // never leave half a line behind: the retry appends the whole batch again
+            channel.truncate(before);
+            channel.position(before);
+            throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
+        }
+        channelSize += buffer.limit();
+        lastStoredSequence = lastSequence;
+        pending.reset();
     }
 
     private void rotate(long firstSequence)

@@ -26,7 +26,8 @@ import static java.util.Objects.requireNonNull;
 public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    // how long an idle shipper waits before looking at the journal again: the delivery latency of a quiet server
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final AuditJournal journal;
@@ -59,14 +60,6 @@ public final class SinkShipper
     void start()
     {
         thread.start();
-    }
-
-    /**
-     * Called after a record was appended; wakes the shipper without blocking the caller.
-     */
-    void wakeUp()
-    {
-        LockSupport.unpark(thread);
     }
 
     String name()

@@ -67,7 +67,6 @@ final class TestPostgresqlAuditSink
         for (int i = 0; i < 20; i++) {
             journal.append(serializer.serialize(created("q" + i)));
             journal.append(serializer.serialize(completed("q" + i)));
-            delivery.recordAppended();
         }
         waitFor(() -> rowCount() == 40);
 
@@ -75,7 +74,6 @@ final class TestPostgresqlAuditSink
         for (int i = 20; i < 40; i++) {
             journal.append(serializer.serialize(created("q" + i)));
             journal.append(serializer.serialize(completed("q" + i)));
-            delivery.recordAppended();
         }
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getPendingRecords()).isEqualTo(40);

@@ -1,0 +1,98 @@
+package dev.trinobundle.benchmarks.eventlistener;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.eventlistener.AuditEventListenerFactory;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.QueryCompletedEvent;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+/**
+ * Sustained records per second through the whole audit pipeline: each invocation hands {@value #BATCH} completed
+ * events to the listener and returns only when the file sink has committed all of them (read from the listener's JMX
+ * counters), so the figure is what the background side keeps up with, not just how fast the journal accepts appends.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 3)
+public class BenchmarkAuditFileSinkThroughput
+{
+    private static final int BATCH = 1000;
+
+    private Path directory;
+    private EventListener eventListener;
+    private QueryCompletedEvent event;
+    private MBeanServer mbeanServer;
+    private ObjectName journal;
+    private ObjectName fileSink;
+
+    @Setup
+    public void setUp()
+            throws IOException, JMException
+    {
+        event = RealisticQueryEvents.completed("20260102_030405_00042_abcde");
+        directory = Files.createTempDirectory("audit-throughput");
+        Path journalDirectory = directory.resolve("journal");
+        eventListener = new AuditEventListenerFactory().create(Map.of(
+                "audit.journal.directory", journalDirectory.toString(),
+                "audit.file.directory", directory.resolve("files").toString(),
+                "audit.file.max-size", "64MB",
+                "audit.file.max-files", "4",
+                "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+        mbeanServer = ManagementFactory.getPlatformMBeanServer();
+        String key = ObjectName.quote(journalDirectory.toAbsolutePath().toString());
+        journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + key);
+        fileSink = new ObjectName("dev.trinobundle.eventlistener:type=AuditSink,sink=file,journal=" + key);
+        mbeanServer.getAttribute(fileSink, "CommittedSequence");
+    }
+
+    @TearDown
+    public void tearDown()
+            throws IOException
+    {
+        eventListener.shutdown();
+        MoreFiles.deleteRecursively(directory, RecursiveDeleteOption.ALLOW_INSECURE);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long recordsToFileSink()
+            throws JMException
+    {
+        for (int i = 0; i < BATCH; i++) {
+            eventListener.queryCompleted(event);
+        }
+        long last = (Long) mbeanServer.getAttribute(journal, "LastWrittenSequence");
+        while ((Long) mbeanServer.getAttribute(fileSink, "CommittedSequence") < last) {
+            LockSupport.parkNanos(20_000);
+        }
+        return last;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.trinobundle.benchmarks.eventlistener;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.eventlistener.AuditEventListenerFactory;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.QueryCompletedEvent;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static java.util.concurrent.TimeUnit.MICROSECONDS;
+
+/**
+ * What {@code queryCompleted} costs Trino's calling thread for a realistic BI query: {@code event-listener.name=audit}
+ * (serialize, hash-chain, append to the journal; the file sink ships in the background of the same JVM) next to Trino's
+ * own {@code http} event listener posting the same event to a local endpoint (serialize, hand to its HTTP client).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 3)
+public class BenchmarkEventListenerCallingThread
+{
+    @Param({"audit", "http"})
+    public String listener;
+
+    private Path directory;
+    private DummyIngestServer ingest;
+    private EventListener eventListener;
+    private QueryCompletedEvent event;
+
+    @Setup
+    public void setUp()
+            throws IOException
+    {
+        event = RealisticQueryEvents.completed("20260102_030405_00042_abcde");
+        eventListener = switch (listener) {
+            case "audit" -> {
+                directory = Files.createTempDirectory("audit-benchmark");
+                yield new AuditEventListenerFactory().create(Map.of(
+                        "audit.journal.directory", directory.resolve("journal").toString(),
+                        "audit.file.directory", directory.resolve("files").toString(),
+                        // bounded disk use: the benchmark writes gigabytes
+                        "audit.file.max-size", "64MB",
+                        "audit.file.max-files", "4",
+                        "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+            }
+            case "http" -> {
+                ingest = new DummyIngestServer();
+                yield TrinoHttpEventListenerLoader.create(Map.of(
+                        "http-event-listener.log-completed", "true",
+                        "http-event-listener.connect-ingest-uri", ingest.uri().toString(),
+                        "bootstrap.quiet", "true"));
+            }
+            default -> throw new IllegalArgumentException(listener);
+        };
+    }
+
+    @TearDown
+    public void tearDown()
+            throws IOException
+    {
+        eventListener.shutdown();
+        if (ingest != null) {
+            ingest.close();
+        }
+        if (directory != null) {
+            MoreFiles.deleteRecursively(directory, RecursiveDeleteOption.ALLOW_INSECURE);
+        }
+    }
+
+    @Benchmark
+    public void queryCompleted()
+    {
+        eventListener.queryCompleted(event);
+    }
+}
