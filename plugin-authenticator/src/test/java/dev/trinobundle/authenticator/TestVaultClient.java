@@ -82,6 +82,43 @@ final class TestVaultClient
     }
 
     @Test
+    void testRefusedRenewalLeadsToANewLogin()
+            throws Exception
+    {
+        Path secretId = Files.writeString(tempDir.resolve("secret-id"), "secret-id-1");
+        vault.enableAppRole("approle", "role-1", "secret-id-1", Duration.ofMinutes(10), true, "secret/data/trino/");
+        VaultClient client = VaultTesting.client(VaultTesting.config(vault)
+                .setToken(null)
+                .setAuthMethod(AuthMethod.APPROLE)
+                .setAppRoleRoleId("role-1")
+                .setAppRoleSecretIdFile(secretId.toString()), ticker);
+        assertThat(client.readSecret("trino/password")).isPresent();
+
+        // the token was revoked behind our back: renew-self gets 403, so the background upkeep logs in again
+        vault.revokeAllIssuedTokens();
+        ticker.advance(Duration.ofMinutes(7));
+        client.maintainToken();
+        assertThat(vault.requestCount(RENEW)).isEqualTo(1);
+        assertThat(vault.requestCount(APPROLE_LOGIN)).isEqualTo(2);
+        vault.resetRequestCounts();
+        assertThat(client.readSecret("trino/password")).isPresent();
+        assertThat(vault.totalRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void testNonRenewableTokenIsUsedUntilItExpires()
+    {
+        String token = vault.createToken(Duration.ofMinutes(30), false, "secret/data/trino/");
+        VaultClient client = VaultTesting.client(VaultTesting.config(vault).setToken(token), ticker);
+        assertThat(client.readSecret("trino/password")).isPresent();
+        ticker.advance(Duration.ofMinutes(25));
+        client.maintainToken();
+        assertThat(client.readSecret("trino/password")).isPresent();
+        assertThat(vault.requestCount(RENEW)).isZero();
+        assertThat(vault.requestCount("/v1/auth/token/lookup-self")).isEqualTo(1);
+    }
+
+    @Test
     void testAppRoleWithWrongSecretIdSaysWhatToCheck()
             throws Exception
     {
