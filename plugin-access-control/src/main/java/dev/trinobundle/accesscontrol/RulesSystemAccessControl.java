@@ -553,6 +553,23 @@ public final class RulesSystemAccessControl
         checkCanSetEntityAuthorization(context, new EntityKindAndName("VIEW", tableNames(view)), principal);
     }
 
+    /**
+     * SPI method of Trino 477 and later (compiled against 476, so no {@code @Override}); Trino 478's file access control
+     * requires OWNERSHIP, with the message of its {@code denyRefreshView}. On 476 it is never called.
+     */
+    public void checkCanRefreshView(SystemSecurityContext context, CatalogSchemaTableName view)
+    {
+        requireTablePrivilege(context, view, TablePrivilege.OWNERSHIP, "RefreshView", info -> {
+            throw new AccessDeniedException("Cannot refresh view %s: %s".formatted(view, info));
+        });
+    }
+
+    /** SPI method of Trino 477 and later (see {@link #checkCanRefreshView}): ownership as for tables and views. */
+    public void checkCanSetMaterializedViewAuthorization(SystemSecurityContext context, CatalogSchemaTableName view, TrinoPrincipal principal)
+    {
+        checkCanSetEntityAuthorization(context, new EntityKindAndName("MATERIALIZED VIEW", tableNames(view)), principal);
+    }
+
     @Override
     public void checkCanDropView(SystemSecurityContext context, CatalogSchemaTableName view)
     {
@@ -861,7 +878,8 @@ public final class RulesSystemAccessControl
         List<String> name = entityKindAndName.name();
         Decision decision = switch (entityKindAndName.entityKind()) {
             case "SCHEMA" -> ruleSet.schemaOwner(identity, name.get(0), name.get(1));
-            case "TABLE", "VIEW" -> ruleSet.tablePermission(identity, name.get(0), name.get(1), name.get(2), TablePrivilege.OWNERSHIP);
+            // MATERIALIZED VIEW: as Trino 478 (core 476 never asks for it)
+            case "TABLE", "VIEW", "MATERIALIZED VIEW" -> ruleSet.tablePermission(identity, name.get(0), name.get(1), name.get(2), TablePrivilege.OWNERSHIP);
             default -> new Decision(false, "authorization", null, "ownership of a " + entityKindAndName.entityKind() + " cannot be changed");
         };
         if (decision.allowed()) {

@@ -147,6 +147,28 @@ final class TestRulesSystemAccessControl
     }
 
     @Test
+    void testTrino478Methods()
+            throws IOException
+    {
+        SystemAccessControl accessControl = create("{\"tables\": [{\"user\": \"admin\", \"privileges\": [\"OWNERSHIP\"]}], \"authorization\": [{\"original_user\": \"admin\", \"new_user\": \"bob\"}]}");
+        RulesSystemAccessControl rules = (RulesSystemAccessControl) accessControl;
+        try {
+            CatalogSchemaTableName view = new CatalogSchemaTableName("hive", "s", "v");
+            rules.checkCanRefreshView(context("admin"), view);
+            assertThatThrownBy(() -> rules.checkCanRefreshView(context("bob"), view))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessage("Access Denied: Cannot refresh view hive.s.v: no rule in 'tables' matched");
+            rules.checkCanSetMaterializedViewAuthorization(context("admin"), view, new TrinoPrincipal(PrincipalType.USER, "bob"));
+            assertThatThrownBy(() -> rules.checkCanSetMaterializedViewAuthorization(context("admin"), view, new TrinoPrincipal(PrincipalType.USER, "carol")))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessage("Access Denied: Cannot set authorization for materialized view hive.s.v to USER carol: no rule in 'authorization' matched");
+        }
+        finally {
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
     void testInvalidFileFailsStartupWithLocation()
             throws IOException
     {
