@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
+import io.airlift.configuration.ConfigurationFactory;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -13,6 +14,7 @@ import static io.airlift.units.DataSize.Unit.KILOBYTE;
 import static io.airlift.units.DataSize.Unit.MEGABYTE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 final class TestAuditEventListenerConfig
 {
@@ -32,6 +34,16 @@ final class TestAuditEventListenerConfig
                 .setShutdownTimeout(new Duration(10, SECONDS))
                 .setFileSinkEnabled(true)
                 .setPostgresqlSinkEnabled(false));
+    }
+
+    @Test
+    void testFsyncPolicyAcceptsLowerCaseWithDashes()
+    {
+        AuditEventListenerConfig config = new ConfigurationFactory(Map.of(
+                "audit.journal.directory", "/tmp/journal",
+                "audit.journal.fsync", "every-record"))
+                .build(AuditEventListenerConfig.class);
+        assertThat(config.getFsyncPolicy()).isEqualTo(FsyncPolicy.EVERY_RECORD);
     }
 
     @Test

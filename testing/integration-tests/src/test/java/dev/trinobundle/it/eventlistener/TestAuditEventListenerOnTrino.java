@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -169,7 +170,24 @@ final class TestAuditEventListenerOnTrino
         // ... and none reached the sink.
         assertThat(records(parked)).noneMatch(record -> record.get("query").get("sql").asText().contains(marker));
 
+        // Kill while more queries complete on another connection.
+        String concurrentMarker = marker + "-concurrent";
+        List<String> clientCompleted = new CopyOnWriteArrayList<>();
+        Thread load = Thread.ofPlatform().daemon().start(() -> runUntilServerDies(concurrentMarker, clientCompleted));
+        await(() -> clientCompleted.size() >= 5, "queries completing concurrently");
         server.kill();
+        // no query can complete after the kill; the client thread may hang in its retries, so it is not joined
+        List<String> completedBeforeKill = List.copyOf(clientCompleted);
+
+        // What the killed server's callbacks wrote: the journal as the kernel has it.
+        List<String> journaled = records(journalDirectory).stream()
+                .filter(record -> record.get("kind").asText().equals("completed"))
+                .map(record -> record.get("query").get("sql").asText())
+                .filter(sql -> sql.contains(concurrentMarker))
+                .toList();
+        // a query the client saw finish may have been killed before its completion callback ran, but not many
+        assertThat(journaled.size()).isGreaterThanOrEqualTo(completedBeforeKill.size() - 2);
+
         Files.delete(fileDirectory);
         Files.move(parked, fileDirectory);
         server.restart();
@@ -177,10 +195,15 @@ final class TestAuditEventListenerOnTrino
         for (String queryMarker : markers) {
             awaitRecord(fileDirectory, queryMarker, "completed");
         }
+        assertThat(journaled).isNotEmpty();
+        for (String sql : journaled) {
+            awaitRecord(fileDirectory, sql.substring(sql.indexOf(concurrentMarker), sql.indexOf('\'', sql.indexOf(concurrentMarker))), "completed");
+        }
+        load.interrupt();
         List<JsonNode> delivered = records(fileDirectory).stream()
-                .filter(record -> record.get("query").get("sql").asText().contains(marker))
+                .filter(record -> record.get("query").get("sql").asText().contains(marker + "-") && !record.get("query").get("sql").asText().contains(concurrentMarker))
                 .toList();
-        // created + completed for each query, each exactly once
+        // created + completed for each sequential query, each exactly once
         assertThat(delivered).hasSize(20);
         assertThat(delivered.stream().map(record -> record.get("seq").asLong()).distinct().count()).isEqualTo(20);
         assertThat(verify(fileDirectory)).startsWith("OK: ");
@@ -203,6 +226,25 @@ final class TestAuditEventListenerOnTrino
         return output;
     }
 
+    private void runUntilServerDies(String marker, List<String> completed)
+    {
+        try (Connection connection = server.connect("admin", "secret", Map.of("sessionUser", "alice"))) {
+            for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                String queryMarker = marker + "-" + i;
+                try (Statement statement = connection.createStatement();
+                        ResultSet rows = statement.executeQuery("SELECT '%s', count(*) FROM tpch.tiny.nation".formatted(queryMarker))) {
+                    while (rows.next()) {
+                        assertThat(rows.getLong(2)).isEqualTo(25);
+                    }
+                }
+                completed.add(queryMarker);
+            }
+        }
+        catch (SQLException | RuntimeException e) {
+            // the server was killed
+        }
+    }
+
     private void awaitDeliveredEverything()
     {
         await(() -> lastSequence(fileDirectory) == lastSequence(journalDirectory), "file sink caught up with the journal");
@@ -221,7 +263,7 @@ final class TestAuditEventListenerOnTrino
     private static JsonNode awaitRecord(Path directory, String marker, String kind)
     {
         Predicate<JsonNode> matches = record -> record.get("kind").asText().equals(kind)
-                && record.get("query").get("sql").asText().contains(marker);
+                && record.get("query").get("sql").asText().contains("'" + marker + "'");
         Supplier<List<JsonNode>> found = () -> records(directory).stream().filter(matches).toList();
         await(() -> !found.get().isEmpty(), "a '%s' record of the query marked %s in %s".formatted(kind, marker, directory));
         List<JsonNode> records = found.get();
