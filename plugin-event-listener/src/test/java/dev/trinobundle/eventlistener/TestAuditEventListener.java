@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -138,26 +136,7 @@ final class TestAuditEventListener
                 .put("bootstrap.quiet", "true")
                 .putAll(extra)
                 .buildOrThrow();
-        return factory.create(config, new EventListenerFactory.EventListenerContext()
-        {
-            @Override
-            public String getVersion()
-            {
-                return "476";
-            }
-
-            @Override
-            public OpenTelemetry getOpenTelemetry()
-            {
-                return OpenTelemetry.noop();
-            }
-
-            @Override
-            public Tracer getTracer()
-            {
-                return OpenTelemetry.noop().getTracer("test");
-            }
-        });
+        return factory.create(config, new TestingEventListenerContext());
     }
 
     private List<JsonNode> fileRecords()

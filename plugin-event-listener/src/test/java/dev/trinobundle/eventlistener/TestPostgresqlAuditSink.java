@@ -3,6 +3,8 @@ package dev.trinobundle.eventlistener;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.trinobundle.testing.TestingPostgresServer;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.EventListenerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,11 +19,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
+import static com.google.common.collect.Iterables.getOnlyElement;
 import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
 import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,6 +102,38 @@ final class TestPostgresqlAuditSink
         redelivery.stop(5_000);
         reopened.close();
         assertExactlyOnceInOrder(80);
+    }
+
+    @Test
+    void testConfiguredThroughThePluginFactory()
+            throws Exception
+    {
+        EventListenerFactory factory = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories());
+        EventListener listener = factory.create(Map.of(
+                "audit.journal.directory", directory.resolve("factory-journal").toString(),
+                "audit.file.enabled", "false",
+                "audit.postgresql.enabled", "true",
+                "audit.postgresql.url", postgres.jdbcUrl(),
+                "audit.postgresql.user", postgres.user(),
+                "audit.postgresql.password", postgres.password(),
+                "audit.postgresql.table", "factory_queries",
+                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+        listener.queryCompleted(completed("factory-q1"));
+        waitFor(() -> count("SELECT count(*) FROM audit.factory_queries WHERE query_id = 'factory-q1' AND event_kind = 'completed'") == 1);
+        listener.shutdown();
+    }
+
+    private long count(String sql)
+    {
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+        catch (SQLException e) {
+            return -1;
+        }
     }
 
     private AuditDelivery delivery(AuditJournal journal)
