@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
  */
 public final class IdentityRules
 {
-    private final RuleIdentity identity;
     private final List<CatalogRule> catalogRules;
     private final List<SchemaRule> schemaRules;
     private final List<TableRule> tableRules;
@@ -28,7 +27,6 @@ public final class IdentityRules
 
     IdentityRules(RuleIdentity identity, RuleSet rules)
     {
-        this.identity = identity;
         this.catalogRules = rules.catalogRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.schemaRules = rules.schemaRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.tableRules = rules.tableRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
@@ -176,11 +174,6 @@ public final class IdentityRules
             }
             return null;
         }
-    }
-
-    RuleIdentity identity()
-    {
-        return identity;
     }
 
     /**

@@ -139,7 +139,7 @@ public final class RuleSet
         return contentHash;
     }
 
-    public List<TableRule> tableRules()
+    List<TableRule> tableRules()
     {
         return tableRules;
     }
