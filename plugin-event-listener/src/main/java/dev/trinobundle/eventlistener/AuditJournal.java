@@ -185,7 +185,7 @@ public final class AuditJournal
         long sequence = nextSequence;
         byte[] line = AuditRecordFormat.encodeLine(sequence, previousHash, body, digest);
         nextSequence++;
-        previousHash = AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow().hash();
+        previousHash = AuditRecordFormat.hashOfEncodedLine(line);
         unwritten.addLast(new JournalRecord(sequence, line));
         writeUnwritten();
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {

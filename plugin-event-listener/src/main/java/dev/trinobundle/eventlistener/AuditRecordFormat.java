@@ -114,6 +114,15 @@ public final class AuditRecordFormat
         return Optional.of(new SplitLine(canonical, hash));
     }
 
+    /**
+     * The hash of a line produced by {@link #encodeLine}, read from its fixed position without copying the record.
+     */
+    public static String hashOfEncodedLine(byte[] line)
+    {
+        // line = ... ,"hash":"<64 hex>"}\n
+        return new String(line, line.length - 1 - 2 - 64, 64, US_ASCII);
+    }
+
     public static String computeHash(String previousHash, byte[] canonical, MessageDigest digest)
     {
         digest.reset();

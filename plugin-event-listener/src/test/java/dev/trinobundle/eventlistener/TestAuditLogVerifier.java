@@ -47,6 +47,15 @@ final class TestAuditLogVerifier
     }
 
     @Test
+    void testHashOfEncodedLineIsTheStoredHash()
+    {
+        byte[] line = AuditRecordFormat.encodeLine(7, AuditRecordFormat.GENESIS_HASH, body("x"), AuditRecordFormat.newDigest());
+        AuditRecordFormat.SplitLine split = AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow();
+        assertThat(AuditRecordFormat.hashOfEncodedLine(line)).isEqualTo(split.hash());
+        assertThat(split.hash()).isEqualTo(AuditRecordFormat.computeHash(AuditRecordFormat.GENESIS_HASH, split.canonical(), AuditRecordFormat.newDigest()));
+    }
+
+    @Test
     void testIntactChain()
             throws IOException
     {
