@@ -40,6 +40,9 @@ sealed interface StoredPassword
     static StoredPassword parse(String value)
     {
         requireNonNull(value, "value is null");
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("stored password is empty");
+        }
         if (value.startsWith("$2")) {
             Matcher matcher = BCRYPT.matcher(value);
             if (!matcher.matches()) {

@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
@@ -84,6 +85,11 @@ public final class VaultAuthenticator
     @Override
     public Principal createAuthenticatedPrincipal(String user, String password)
     {
+        if (password == null || password.isEmpty()) {
+            // Trino refuses empty passwords before calling us; never let one reach a plain-text comparison
+            logAttempt(user, "DENIED", "empty password");
+            throw new AccessDeniedException(INVALID_CREDENTIALS);
+        }
         if (!UserNames.isValid(user)) {
             return deny(user, password, "user name refused (characters outside [A-Za-z0-9_.@+-], '..' or too long)", false);
         }
@@ -208,7 +214,7 @@ public final class VaultAuthenticator
         vault.close();
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String nameFormat)
+    private static ThreadFactory daemon(String nameFormat)
     {
         return new ThreadFactoryBuilder().setNameFormat(nameFormat).setDaemon(true).build();
     }

@@ -29,6 +29,8 @@ final class TestStoredPassword
                 .hasMessage("bcrypt cost 7 is outside 8..31");
         assertThatThrownBy(() -> StoredPassword.parse(pbkdf2("pw", 999)))
                 .hasMessage("PBKDF2 iterations 999 are below 1000");
+        assertThatThrownBy(() -> StoredPassword.parse(""))
+                .hasMessage("stored password is empty");
         assertThatThrownBy(() -> StoredPassword.parse("$2y$10$tooShort"))
                 .hasMessageStartingWith("stored value starts like a bcrypt hash but is not one");
     }

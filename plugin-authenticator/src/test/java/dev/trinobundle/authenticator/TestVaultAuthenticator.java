@@ -87,6 +87,17 @@ final class TestVaultAuthenticator
     }
 
     @Test
+    void testEmptyStoredOrGivenPasswordNeverMatches()
+    {
+        vault.putSecret("secret", "trino/password", fields("admin", "", "querybook", "qb-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
+        assertDenied(authenticator, "admin", "");
+        assertDenied(authenticator, "admin", "anything");
+        assertDenied(authenticator, "querybook", "");
+        assertThat(authenticator.createAuthenticatedPrincipal("querybook", "qb-pass").getName()).isEqualTo("querybook");
+    }
+
+    @Test
     void testSingleUserLayout()
     {
         vault.putSecret("secret", "trino/password", fields("username", "svc-trino", "password", "s3cret"));
