@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -67,6 +69,8 @@ public final class AuditJournal
     private boolean closed;
 
     private volatile long lastWrittenSequence;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
 
     public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, int maxUnwrittenRecords)
     {
@@ -75,6 +79,28 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.maxUnwrittenRecords = maxUnwrittenRecords;
         prepareDirectory(this.directory);
+        // Two writers would interleave sequence numbers and break the hash chain: one journal, one listener.
+        Path lockFile = this.directory.resolve("journal.lock");
+        try {
+            lockChannel = FileChannel.open(lockFile, CREATE, WRITE);
+            FileLock acquired;
+            try {
+                acquired = lockChannel.tryLock();
+            }
+            catch (OverlappingFileLockException e) {
+                acquired = null;
+            }
+            if (acquired == null) {
+                lockChannel.close();
+                throw new IllegalStateException(format(
+                        "Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
+                                "Give every listener and every Trino process its own journal directory", this.directory, lockFile));
+            }
+            lock = acquired;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock audit journal directory " + this.directory, e);
+        }
         recover();
     }
 
@@ -425,7 +451,31 @@ public final class AuditJournal
             forceLocked();
         }
         closeChannelQuietly();
+        releaseLock();
         closed = true;
+    }
+
+    /**
+     * Leaves the journal the way a killed process does: what was written stays in the page cache, nothing else
+     * happens (no retry, no fsync); only the directory lock is released, as the kernel would.
+     */
+    @VisibleForTesting
+    synchronized void abandon()
+    {
+        closeChannelQuietly();
+        releaseLock();
+        closed = true;
+    }
+
+    private void releaseLock()
+    {
+        try {
+            lock.release();
+            lockChannel.close();
+        }
+        catch (IOException e) {
+            log.warn("Cannot release the lock of audit journal %s: %s", directory, e);
+        }
     }
 
     private void logError(String message, Object... args)

@@ -94,6 +94,7 @@ final class TestAuditEventListener
         for (int i = 0; i < 10; i++) {
             journal.append(serializer.serialize(completed("before-" + i)));
         }
+        journal.abandon();
 
         EventListener listener = create(Map.of());
         listener.queryCompleted(completed("after"));

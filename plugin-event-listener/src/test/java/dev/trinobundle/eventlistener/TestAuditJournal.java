@@ -65,6 +65,7 @@ final class TestAuditJournal
         killed.append(body("a"));
         killed.append(body("b"));
         headHash = killed.previousHash();
+        killed.abandon();
 
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
@@ -123,6 +124,20 @@ final class TestAuditJournal
         try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100)) {
             assertThat(journal.append(body("after"))).isEqualTo(31);
         }
+    }
+
+    @Test
+    void testSecondWriterOnTheSameDirectoryIsRefused()
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100)) {
+            assertThatThrownBy(() -> new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(directory.toString())
+                    .hasMessageContaining("in use by another audit event listener");
+            assertThat(journal.append(body("still works"))).isEqualTo(1);
+        }
+        // released on close
+        new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100).close();
     }
 
     @Test
