@@ -11,19 +11,23 @@ import java.util.regex.Pattern;
 
 /**
  * The rules of a {@link RuleSet} whose user/role/group conditions match one identity, in their original order, so
- * first-match-wins is unchanged. Filters build this once per call and then answer per object without re-evaluating
- * the identity conditions; {@link CatalogScope} adds per-catalog and per-schema memoization. Not thread-safe: one
- * instance serves one filter call.
+ * first-match-wins is unchanged. Built once per identity (the rule set caches them), so checks and filters answer
+ * without re-evaluating the identity conditions of every rule; immutable and shared between threads.
+ * {@link CatalogScope} adds per-catalog and per-schema memoization for one filter call (not thread-safe).
  */
 public final class IdentityRules
 {
-    private final List<CatalogRule> catalogRules;
-    private final List<SchemaRule> schemaRules;
-    private final List<TableRule> tableRules;
-    private final List<RoutineRule> functionRules;
-    private final List<CatalogPermission> anyCatalogPermissions;
-    private final List<CatalogSchemaPermission> anyCatalogSchemaPermissions;
-    private final List<QueryRule> queryRules;
+    final List<CatalogRule> catalogRules;
+    final List<SchemaRule> schemaRules;
+    final List<TableRule> tableRules;
+    final List<RoutineRule> functionRules;
+    final List<RoutineRule> procedureRules;
+    final List<SessionPropertyRule> systemSessionPropertyRules;
+    final List<SessionPropertyRule> catalogSessionPropertyRules;
+    final List<SystemInformationRule> systemInformationRules;
+    final List<CatalogPermission> anyCatalogPermissions;
+    final List<CatalogSchemaPermission> anyCatalogSchemaPermissions;
+    final List<QueryRule> queryRules;
 
     IdentityRules(RuleIdentity identity, RuleSet rules)
     {
@@ -31,20 +35,31 @@ public final class IdentityRules
         this.schemaRules = rules.schemaRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.tableRules = rules.tableRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.functionRules = rules.functionRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.procedureRules = rules.procedureRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.systemSessionPropertyRules = rules.systemSessionPropertyRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.catalogSessionPropertyRules = rules.catalogSessionPropertyRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.systemInformationRules = rules.systemInformationRules().stream().filter(rule -> rule.matches(identity)).collect(ImmutableList.toImmutableList());
         this.anyCatalogPermissions = rules.anyCatalogPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.anyCatalogSchemaPermissions = rules.anyCatalogSchemaPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
         this.queryRules = rules.queryRules().orElse(List.of()).stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
     }
 
-    /** The access mode of the first matching catalog rule, or null when none matches. */
-    public CatalogAccess catalogAccess(String catalog)
+    /** The first matching catalog rule, or null when none matches. */
+    CatalogRule catalogRule(String catalog)
     {
         for (CatalogRule rule : catalogRules) {
             if (Subject.matches(rule.catalog(), catalog)) {
-                return rule.access();
+                return rule;
             }
         }
         return null;
+    }
+
+    /** The access mode of the first matching catalog rule, or null when none matches. */
+    public CatalogAccess catalogAccess(String catalog)
+    {
+        CatalogRule rule = catalogRule(catalog);
+        return rule == null ? null : rule.access();
     }
 
     static boolean implies(CatalogAccess access, CatalogAccess required)

@@ -10,9 +10,11 @@ public record QueryRule(RuleSource source, Subject subject, Pattern queryOwner, 
     /** {@code owner} is null for {@code checkCanExecuteQuery}, where only rules without {@code queryOwner} apply. */
     public boolean matches(RuleIdentity identity, String owner)
     {
-        if (!subject.matches(identity)) {
-            return false;
-        }
+        return subject.matches(identity) && matchesOwner(owner);
+    }
+
+    public boolean matchesOwner(String owner)
+    {
         if (owner == null) {
             return queryOwner == null;
         }

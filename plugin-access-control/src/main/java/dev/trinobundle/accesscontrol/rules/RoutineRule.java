@@ -9,7 +9,12 @@ public record RoutineRule(RuleSource source, Subject subject, Pattern catalog, P
 {
     public boolean matches(RuleIdentity identity, String catalogName, String schemaName, String routineName)
     {
-        return Subject.matches(catalog, catalogName) && subject.matches(identity) && Subject.matches(schema, schemaName) && Subject.matches(routine, routineName);
+        return subject.matches(identity) && matchesObject(catalogName, schemaName, routineName);
+    }
+
+    public boolean matchesObject(String catalogName, String schemaName, String routineName)
+    {
+        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName) && Subject.matches(routine, routineName);
     }
 
     public boolean canExecute()

@@ -1,5 +1,7 @@
 package dev.trinobundle.accesscontrol.rules;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.hash.Hashing;
@@ -22,7 +24,7 @@ public final class RuleSet
 {
     public static final String INFORMATION_SCHEMA = "information_schema";
 
-    private static final RuleSource DEFAULT = RuleSource.implicit("defaults", "section absent");
+    private static final int IDENTITY_CACHE_SIZE = 4096;
 
     private final String contentHash;
     private final List<CatalogRule> catalogRules;
@@ -37,25 +39,15 @@ public final class RuleSet
     private final List<SessionPropertyRule> catalogSessionPropertyRules;
     private final List<RoutineRule> functionRules;
     private final List<RoutineRule> procedureRules;
+    // checks and filters reuse the rules that apply to an identity: a Trino cluster has few distinct identities
+    private final Cache<RuleIdentity, IdentityRules> identityRules = CacheBuilder.newBuilder().maximumSize(IDENTITY_CACHE_SIZE).build();
     // derived "has any permission in the catalog / schema" rules that drive visibility (SHOW, filters), as Trino derives them
     private final List<CatalogPermission> anyCatalogPermissions;
     private final List<CatalogSchemaPermission> anyCatalogSchemaPermissions;
 
-    record CatalogPermission(Subject subject, Pattern catalog)
-    {
-        boolean matches(RuleIdentity identity, String catalogName)
-        {
-            return subject.matches(identity) && Subject.matches(catalog, catalogName);
-        }
-    }
+    record CatalogPermission(Subject subject, Pattern catalog) {}
 
-    record CatalogSchemaPermission(Subject subject, Pattern catalog, Pattern schema)
-    {
-        boolean matches(RuleIdentity identity, String catalogName, String schemaName)
-        {
-            return subject.matches(identity) && Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName);
-        }
-    }
+    record CatalogSchemaPermission(Subject subject, Pattern catalog, Pattern schema) {}
 
     private RuleSet(Builder builder)
     {
@@ -189,8 +181,8 @@ public final class RuleSet
         if (queryRules.isEmpty()) {
             return Decision.exempt("queries", "section 'queries' absent: allowed");
         }
-        for (QueryRule rule : queryRules.get()) {
-            if (rule.matches(identity, owner)) {
+        for (QueryRule rule : forIdentity(identity).queryRules) {
+            if (rule.matchesOwner(owner)) {
                 return Decision.byRule(rule.allow().contains(required), "queries", rule);
             }
         }
@@ -199,18 +191,18 @@ public final class RuleSet
 
     public Decision systemInformation(RuleIdentity identity, SystemInformationAccess required)
     {
-        for (SystemInformationRule rule : systemInformationRules) {
-            if (rule.matches(identity)) {
-                return Decision.byRule(rule.allow().contains(required), "system_information", rule);
-            }
+        List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules;
+        if (rules.isEmpty()) {
+            return Decision.noRule("system_information");
         }
-        return Decision.noRule("system_information");
+        SystemInformationRule rule = rules.getFirst();
+        return Decision.byRule(rule.allow().contains(required), "system_information", rule);
     }
 
     public Decision systemSessionProperty(RuleIdentity identity, String property)
     {
-        for (SessionPropertyRule rule : systemSessionPropertyRules) {
-            if (rule.matches(identity, null, property)) {
+        for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules) {
+            if (rule.matchesObject(null, property)) {
                 return Decision.byRule(rule.allow(), "system_session_properties", rule);
             }
         }
@@ -221,17 +213,7 @@ public final class RuleSet
 
     public CatalogRule catalogRule(RuleIdentity identity, String catalog)
     {
-        return firstCatalogRule(catalogRules, identity, catalog);
-    }
-
-    private static CatalogRule firstCatalogRule(List<CatalogRule> rules, RuleIdentity identity, String catalog)
-    {
-        for (CatalogRule rule : rules) {
-            if (rule.matches(identity, catalog)) {
-                return rule;
-            }
-        }
-        return null;
+        return forIdentity(identity).catalogRule(catalog);
     }
 
     public Decision catalogAccess(RuleIdentity identity, String catalog, CatalogAccess required)
@@ -247,8 +229,8 @@ public final class RuleSet
         if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
             return access;
         }
-        for (CatalogPermission permission : anyCatalogPermissions) {
-            if (permission.matches(identity, catalog)) {
+        for (CatalogPermission permission : forIdentity(identity).anyCatalogPermissions) {
+            if (Subject.matches(permission.catalog(), catalog)) {
                 return access;
             }
         }
@@ -262,8 +244,8 @@ public final class RuleSet
         if (!access.allowed()) {
             return access;
         }
-        for (CatalogSchemaPermission permission : anyCatalogSchemaPermissions) {
-            if (permission.matches(identity, catalog, schema)) {
+        for (CatalogSchemaPermission permission : forIdentity(identity).anyCatalogSchemaPermissions) {
+            if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
                 return access;
             }
         }
@@ -276,26 +258,20 @@ public final class RuleSet
         if (!access.allowed()) {
             return access;
         }
-        SchemaRule rule = firstSchemaRule(schemaRules, identity, catalog, schema);
-        return rule == null ? Decision.noRule("schemas") : Decision.byRule(rule.owner(), "schemas", rule);
-    }
-
-    private static SchemaRule firstSchemaRule(List<SchemaRule> rules, RuleIdentity identity, String catalog, String schema)
-    {
-        for (SchemaRule rule : rules) {
-            if (rule.matches(identity, catalog, schema)) {
-                return rule;
+        for (SchemaRule rule : forIdentity(identity).schemaRules) {
+            if (rule.matchesObject(catalog, schema)) {
+                return Decision.byRule(rule.owner(), "schemas", rule);
             }
         }
-        return null;
+        return Decision.noRule("schemas");
     }
 
     // ---- tables
 
     public TableRule tableRule(RuleIdentity identity, String catalog, String schema, String table)
     {
-        for (TableRule rule : tableRules) {
-            if (rule.matches(identity, catalog, schema, table)) {
+        for (TableRule rule : forIdentity(identity).tableRules) {
+            if (rule.matchesObject(catalog, schema, table)) {
                 return rule;
             }
         }
@@ -349,8 +325,8 @@ public final class RuleSet
         if (!access.allowed()) {
             return access;
         }
-        for (SessionPropertyRule rule : catalogSessionPropertyRules) {
-            if (rule.matches(identity, catalog, property)) {
+        for (SessionPropertyRule rule : forIdentity(identity).catalogSessionPropertyRules) {
+            if (rule.matchesObject(catalog, property)) {
                 return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
             }
         }
@@ -359,12 +335,12 @@ public final class RuleSet
 
     public Decision procedure(RuleIdentity identity, String catalog, String schema, String procedure)
     {
-        return routine(procedureRules, "procedures", identity, catalog, schema, procedure, RoutineRule::canExecute);
+        return routine(forIdentity(identity).procedureRules, "procedures", identity, catalog, schema, procedure, RoutineRule::canExecute);
     }
 
     public Decision function(RuleIdentity identity, String catalog, String schema, String function, Predicate<RoutineRule> check)
     {
-        return routine(functionRules, "functions", identity, catalog, schema, function, check);
+        return routine(forIdentity(identity).functionRules, "functions", identity, catalog, schema, function, check);
     }
 
     private Decision routine(List<RoutineRule> rules, String section, RuleIdentity identity, String catalog, String schema, String name, Predicate<RoutineRule> check)
@@ -373,18 +349,12 @@ public final class RuleSet
         if (!access.allowed()) {
             return access;
         }
-        RoutineRule rule = firstRoutineRule(rules, identity, catalog, schema, name);
-        return rule == null ? Decision.noRule(section) : Decision.byRule(check.test(rule), section, rule);
-    }
-
-    private static RoutineRule firstRoutineRule(List<RoutineRule> rules, RuleIdentity identity, String catalog, String schema, String name)
-    {
         for (RoutineRule rule : rules) {
-            if (rule.matches(identity, catalog, schema, name)) {
-                return rule;
+            if (rule.matchesObject(catalog, schema, name)) {
+                return Decision.byRule(check.test(rule), section, rule);
             }
         }
-        return null;
+        return Decision.noRule(section);
     }
 
     public Decision authorization(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole)
@@ -402,7 +372,13 @@ public final class RuleSet
     /** The rules that can apply to this identity, for filtering many objects with one identity. */
     public IdentityRules forIdentity(RuleIdentity identity)
     {
-        return new IdentityRules(identity, this);
+        IdentityRules rules = identityRules.getIfPresent(identity);
+        if (rules == null) {
+            // two threads may build the same entry at once; both results are equal, so no lock is needed
+            rules = new IdentityRules(identity, this);
+            identityRules.put(identity, rules);
+        }
+        return rules;
     }
 
     List<CatalogRule> catalogRules()
@@ -418,6 +394,26 @@ public final class RuleSet
     List<RoutineRule> functionRules()
     {
         return functionRules;
+    }
+
+    List<RoutineRule> procedureRules()
+    {
+        return procedureRules;
+    }
+
+    List<SessionPropertyRule> systemSessionPropertyRules()
+    {
+        return systemSessionPropertyRules;
+    }
+
+    List<SessionPropertyRule> catalogSessionPropertyRules()
+    {
+        return catalogSessionPropertyRules;
+    }
+
+    List<SystemInformationRule> systemInformationRules()
+    {
+        return systemInformationRules;
     }
 
     List<CatalogPermission> anyCatalogPermissions()

@@ -8,6 +8,11 @@ public record SchemaRule(RuleSource source, Subject subject, Pattern catalog, Pa
 {
     public boolean matches(RuleIdentity identity, String catalogName, String schemaName)
     {
-        return Subject.matches(catalog, catalogName) && subject.matches(identity) && Subject.matches(schema, schemaName);
+        return subject.matches(identity) && matchesObject(catalogName, schemaName);
+    }
+
+    public boolean matchesObject(String catalogName, String schemaName)
+    {
+        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName);
     }
 }

@@ -8,6 +8,12 @@ public record SessionPropertyRule(RuleSource source, Subject subject, Pattern ca
 {
     public boolean matches(RuleIdentity identity, String catalogName, String propertyName)
     {
-        return (catalogName == null || Subject.matches(catalog, catalogName)) && subject.matches(identity) && Subject.matches(property, propertyName);
+        return subject.matches(identity) && matchesObject(catalogName, propertyName);
+    }
+
+    /** {@code catalogName} is null for a system session property. */
+    public boolean matchesObject(String catalogName, String propertyName)
+    {
+        return (catalogName == null || Subject.matches(catalog, catalogName)) && Subject.matches(property, propertyName);
     }
 }

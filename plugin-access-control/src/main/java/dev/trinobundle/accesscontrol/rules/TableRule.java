@@ -33,7 +33,12 @@ public record TableRule(
 
     public boolean matches(RuleIdentity identity, String catalogName, String schemaName, String tableName)
     {
-        return Subject.matches(catalog, catalogName) && subject.matches(identity) && Subject.matches(schema, schemaName) && Subject.matches(table, tableName);
+        return subject.matches(identity) && matchesObject(catalogName, schemaName, tableName);
+    }
+
+    public boolean matchesObject(String catalogName, String schemaName, String tableName)
+    {
+        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName) && Subject.matches(table, tableName);
     }
 
     /** Holds SELECT or GRANT_SELECT and none of the columns is {@code allow: false}. */
