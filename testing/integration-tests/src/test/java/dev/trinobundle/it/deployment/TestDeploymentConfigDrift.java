@@ -1,0 +1,302 @@
+package dev.trinobundle.it.deployment;
+
+import dev.trinobundle.testing.Jdk;
+import dev.trinobundle.testing.SelfSignedCertificate;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import io.trino.spi.Plugin;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.EventListenerFactory;
+import io.trino.spi.eventlistener.EventListenerFactory.EventListenerContext;
+import io.trino.spi.security.PasswordAuthenticatorFactory;
+import io.trino.spi.security.SystemAccessControl;
+import io.trino.spi.security.SystemAccessControlFactory;
+import io.trino.spi.security.SystemAccessControlFactory.SystemAccessControlContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Every plugin configuration shipped in {@code deployment/} (example {@code etc/*.properties}, and the properties embedded
+ * in the chart values and manifests) is accepted by the plugin directory that reads it, as built: the factory named by
+ * the file starts with exactly those properties. Plugins fail on unknown keys, so a renamed or misspelt property in the
+ * docs fails here.
+ */
+final class TestDeploymentConfigDrift
+{
+    private static final Map<String, String> PLUGIN_DIRECTORY_BY_NAME_KEY = Map.of(
+            "access-control.name", "rules-access-control",
+            "password-authenticator.name", "vault-authenticator",
+            "event-listener.name", "audit-event-listener");
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    void testExampleEtcPropertiesStartThePlugins()
+            throws Exception
+    {
+        List<String> started = new ArrayList<>();
+        try (Stream<Path> files = Files.list(deploymentDir().resolve("etc"))) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".properties")).sorted().toList()) {
+                Map<String, String> properties = load(Files.readString(file));
+                if (nameKey(properties) == null) {
+                    // Trino's own config.properties: read by the engine, not by a plugin
+                    assertThat(file.getFileName().toString()).isEqualTo("config.properties");
+                    continue;
+                }
+                startPlugin(file.toString(), properties);
+                started.add(nameKey(properties));
+            }
+        }
+        assertThat(started).containsExactlyInAnyOrderElementsOf(PLUGIN_DIRECTORY_BY_NAME_KEY.keySet());
+    }
+
+    @Test
+    void testChartPluginConfigurationStartsThePlugins()
+            throws Exception
+    {
+        List<String> started = new ArrayList<>();
+        try (Stream<Path> files = Files.list(deploymentDir().resolve("helm"))) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".yaml")).sorted().toList()) {
+                for (Map.Entry<String, String> block : blockScalars(Files.readString(file)).entrySet()) {
+                    Map<String, String> properties = load(block.getValue());
+                    if (nameKey(properties) != null) {
+                        startPlugin(file.getFileName() + " (" + block.getKey() + ")", properties);
+                        started.add(nameKey(properties));
+                    }
+                }
+            }
+        }
+        // values.yaml configures access control and the authenticator, manifests.yaml holds the listener's Secret
+        assertThat(started).containsExactlyInAnyOrderElementsOf(PLUGIN_DIRECTORY_BY_NAME_KEY.keySet());
+    }
+
+    @Test
+    void testUnknownPropertyFailsEveryPlugin()
+            throws Exception
+    {
+        for (String file : List.of("access-control.properties", "password-authenticator.properties", "event-listener.properties")) {
+            Map<String, String> properties = load(Files.readString(deploymentDir().resolve("etc").resolve(file)));
+            properties.put("security.no-such-property", "true");
+            assertThatThrownBy(() -> startPlugin(file, properties))
+                    .as(file)
+                    .hasStackTraceContaining("security.no-such-property");
+        }
+    }
+
+    @Test
+    void testChartValuesPointAtTheMountedFiles()
+            throws Exception
+    {
+        String values = Files.readString(deploymentDir().resolve("helm/values.yaml"));
+        Map<String, String> blocks = blockScalars(values);
+        // the rules ConfigMap is mounted as a directory at /etc/trino/rules and holds rules.json
+        assertThat(load(blocks.get("accessControl.properties"))).containsEntry("security.config-file", "/etc/trino/rules/rules.json");
+        assertThat(values).contains("path: /etc/trino/rules").doesNotContainPattern("(?m)^\\s*subPath:");
+        assertThat(blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml")))).containsKey("data.rules.json");
+        // the listener's file is the Secret key under the coordinator-only mount
+        assertThat(load(blocks.get("server.coordinatorExtraConfig")))
+                .containsEntry("event-listener.config-files", "/etc/trino/audit-config/event-listener.properties")
+                .containsEntry("http-server.process-forwarded", "true");
+        assertThat(values).contains("path: /etc/trino/audit-config");
+        assertThat(blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml")))).containsKey("stringData.event-listener.properties");
+        // no chart-wide listener (it would be written on workers, which do not need the plugin)
+        assertThat(values).doesNotContain("eventListenerProperties");
+    }
+
+    private void startPlugin(String source, Map<String, String> shipped)
+            throws IOException
+    {
+        String nameKey = nameKey(shipped);
+        String name = shipped.get(nameKey);
+        Map<String, String> config = new HashMap<>(shipped);
+        config.remove(nameKey);
+        config.replaceAll(this::localEquivalent);
+
+        Plugin plugin = BundlePluginDirectories.load(PLUGIN_DIRECTORY_BY_NAME_KEY.get(nameKey));
+        ClassLoader original = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(plugin.getClass().getClassLoader());
+        try {
+            switch (nameKey) {
+                case "access-control.name" -> {
+                    SystemAccessControlFactory factory = only(plugin.getSystemAccessControlFactories(), name, SystemAccessControlFactory::getName, source);
+                    SystemAccessControl accessControl = factory.create(config, new EngineContext());
+                    accessControl.shutdown();
+                }
+                case "password-authenticator.name" -> {
+                    PasswordAuthenticatorFactory factory = only(plugin.getPasswordAuthenticatorFactories(), name, PasswordAuthenticatorFactory::getName, source);
+                    assertThat(factory.create(config)).isNotNull();
+                }
+                case "event-listener.name" -> {
+                    EventListenerFactory factory = only(plugin.getEventListenerFactories(), name, EventListenerFactory::getName, source);
+                    EventListener listener = factory.create(config, new EngineContext());
+                    listener.shutdown();
+                }
+                default -> throw new AssertionError(nameKey);
+            }
+        }
+        finally {
+            Thread.currentThread().setContextClassLoader(original);
+        }
+    }
+
+    /** Files and directories of the deployment as local ones that exist; remote services as closed loopback ports. */
+    private String localEquivalent(String key, String value)
+    {
+        try {
+            if (key.equals("security.config-file")) {
+                return Files.copy(deploymentDir().resolve("etc/rules.json"), Files.createTempDirectory(tempDir, "rules").resolve("rules.json")).toString();
+            }
+            if (key.equals("vault.ca-cert-file")) {
+                Path directory = Files.createTempDirectory(tempDir, "ca");
+                return SelfSignedCertificate.generate(directory, Jdk.find()).certificatePem().toString();
+            }
+            if (key.endsWith(".directory")) {
+                return Files.createTempDirectory(tempDir, "dir").toString();
+            }
+            // test traffic stays on 127.0.0.1: the plugins must start without reaching their services
+            if (key.equals("vault.address")) {
+                return "https://127.0.0.1:" + closedPort();
+            }
+            if (key.equals("audit.postgresql.url")) {
+                return value.replaceFirst("//[^/]+/", "//127.0.0.1:" + closedPort() + "/");
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertThat(value).as("%s=%s: a path the test does not know how to provide; add it to localEquivalent", key, value).doesNotStartWith("/");
+        return value;
+    }
+
+    private static int closedPort()
+            throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static <T> T only(Iterable<T> factories, String name, java.util.function.Function<T, String> getName, String source)
+    {
+        List<T> matching = new ArrayList<>();
+        factories.forEach(factory -> {
+            if (getName.apply(factory).equals(name)) {
+                matching.add(factory);
+            }
+        });
+        assertThat(matching).as("%s names factory '%s'", source, name).hasSize(1);
+        return matching.getFirst();
+    }
+
+    private static String nameKey(Map<String, String> properties)
+    {
+        return PLUGIN_DIRECTORY_BY_NAME_KEY.keySet().stream().filter(properties::containsKey).findFirst().orElse(null);
+    }
+
+    private static Map<String, String> load(String text)
+            throws IOException
+    {
+        Properties properties = new Properties();
+        properties.load(new StringReader(text));
+        Map<String, String> result = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(key -> result.put(key, properties.getProperty(key).trim()));
+        return result;
+    }
+
+    /**
+     * The literal block scalars ({@code key: |}) of a YAML file, by their dotted key path: where chart values and
+     * manifests embed properties files. Enough YAML for our own files, which use block mappings only.
+     */
+    static Map<String, String> blockScalars(String yaml)
+    {
+        Map<String, String> blocks = new LinkedHashMap<>();
+        List<String> lines = yaml.lines().toList();
+        List<String> path = new ArrayList<>();
+        List<Integer> indents = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.equals("---")) {
+                continue;
+            }
+            int indent = line.length() - line.stripLeading().length();
+            while (!indents.isEmpty() && indents.getLast() >= indent) {
+                indents.removeLast();
+                path.removeLast();
+            }
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("^(?:- )?([^:#\\s][^:#]*?)\\s*:(?:\\s+(.*))?$").matcher(trimmed);
+            if (!matcher.matches()) {
+                continue;
+            }
+            String key = matcher.group(1);
+            String rest = matcher.group(2) == null ? "" : matcher.group(2).strip();
+            if (rest.startsWith("|")) {
+                StringBuilder content = new StringBuilder();
+                int blockIndent = -1;
+                while (i + 1 < lines.size() && (lines.get(i + 1).isBlank() || indentOf(lines.get(i + 1)) > indent)) {
+                    String blockLine = lines.get(++i);
+                    if (blockLine.isBlank()) {
+                        content.append('\n');
+                        continue;
+                    }
+                    if (blockIndent < 0) {
+                        blockIndent = indentOf(blockLine);
+                    }
+                    content.append(blockLine.substring(blockIndent)).append('\n');
+                }
+                blocks.put(String.join(".", path) + (path.isEmpty() ? "" : ".") + key, content.toString());
+            }
+            else if (rest.isEmpty()) {
+                path.add(key);
+                indents.add(indent);
+            }
+        }
+        return blocks;
+    }
+
+    private static int indentOf(String line)
+    {
+        return line.length() - line.stripLeading().length();
+    }
+
+    private static final class EngineContext
+            implements SystemAccessControlContext, EventListenerContext
+    {
+        @Override
+        public String getVersion()
+        {
+            return "476";
+        }
+
+        @Override
+        public OpenTelemetry getOpenTelemetry()
+        {
+            return OpenTelemetry.noop();
+        }
+
+        @Override
+        public Tracer getTracer()
+        {
+            return OpenTelemetry.noop().getTracer("test");
+        }
+    }
+}
