@@ -1,7 +1,9 @@
 package dev.trinobundle.benchmarks.authenticator;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.google.common.collect.Streams;
 import dev.trinobundle.authenticator.VaultAuthenticatorFactory;
+import dev.trinobundle.benchmarks.TrinoBuiltinPlugins;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.PasswordAuthenticator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,7 +60,11 @@ public class BenchmarkPasswordAuthenticators
             case "file" -> {
                 passwordFile = Files.createTempFile("password", ".db");
                 Files.writeString(passwordFile, USER + ":" + hash + "\n");
-                yield TrinoFileAuthenticatorLoader.create(Map.of("file.password-file", passwordFile.toString()));
+                Map<String, String> config = Map.of("file.password-file", passwordFile.toString());
+                yield TrinoBuiltinPlugins.create("password-authenticators", plugin -> Streams.stream(plugin.getPasswordAuthenticatorFactories())
+                        .filter(factory -> factory.getName().equals("file"))
+                        .findFirst()
+                        .map(factory -> factory.create(config)));
             }
             case "vault" -> {
                 DiscardedPluginLog.install();

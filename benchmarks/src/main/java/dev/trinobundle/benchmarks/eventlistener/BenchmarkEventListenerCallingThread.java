@@ -1,7 +1,9 @@
 package dev.trinobundle.benchmarks.eventlistener;
 
+import com.google.common.collect.Streams;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.benchmarks.TrinoBuiltinPlugins;
 import dev.trinobundle.eventlistener.AuditEventListenerFactory;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
@@ -64,10 +66,14 @@ public class BenchmarkEventListenerCallingThread
             }
             case "http" -> {
                 ingest = new DummyIngestServer();
-                yield TrinoHttpEventListenerLoader.create(Map.of(
+                Map<String, String> config = Map.of(
                         "http-event-listener.log-completed", "true",
                         "http-event-listener.connect-ingest-uri", ingest.uri().toString(),
-                        "bootstrap.quiet", "true"));
+                        "bootstrap.quiet", "true");
+                yield TrinoBuiltinPlugins.create("http-event-listener", plugin -> Streams.stream(plugin.getEventListenerFactories())
+                        .filter(factory -> factory.getName().equals("http"))
+                        .findFirst()
+                        .map(factory -> factory.create(config, new BenchmarkEventListenerContext())));
             }
             default -> throw new IllegalArgumentException(listener);
         };

@@ -2,8 +2,6 @@ package dev.trinobundle.compat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import io.trino.plugin.tpch.TpchPlugin;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
@@ -94,27 +92,5 @@ final class TestAuditEventListenerOnTrino478
             }
         }
         return records;
-    }
-
-    private record EngineContext()
-            implements EventListenerFactory.EventListenerContext
-    {
-        @Override
-        public String getVersion()
-        {
-            return "478";
-        }
-
-        @Override
-        public OpenTelemetry getOpenTelemetry()
-        {
-            return OpenTelemetry.noop();
-        }
-
-        @Override
-        public Tracer getTracer()
-        {
-            return OpenTelemetry.noop().getTracer("audit-event-listener");
-        }
     }
 }

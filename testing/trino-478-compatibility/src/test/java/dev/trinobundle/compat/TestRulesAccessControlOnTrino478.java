@@ -6,8 +6,6 @@ import io.trino.spi.security.Identity;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
 import io.trino.testing.DistributedQueryRunner;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,27 +68,7 @@ final class TestRulesAccessControlOnTrino478
         }
     }
 
-    private record EngineContext()
-            implements SystemAccessControlFactory.SystemAccessControlContext
-    {
-        @Override
-        public String getVersion()
-        {
-            return "478";
-        }
 
-        @Override
-        public OpenTelemetry getOpenTelemetry()
-        {
-            return OpenTelemetry.noop();
-        }
-
-        @Override
-        public Tracer getTracer()
-        {
-            return OpenTelemetry.noop().getTracer("rules-access-control");
-        }
-    }
 
     private static Session session(String user)
     {

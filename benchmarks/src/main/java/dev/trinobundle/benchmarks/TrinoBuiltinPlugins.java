@@ -1,8 +1,6 @@
-package dev.trinobundle.benchmarks.authenticator;
+package dev.trinobundle.benchmarks;
 
 import io.trino.spi.Plugin;
-import io.trino.spi.security.PasswordAuthenticator;
-import io.trino.spi.security.PasswordAuthenticatorFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,26 +10,30 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Trino's built-in {@code file} password authenticator, loaded the way the server loads plugins: a class loader over the
- * jars of {@code plugin/password-authenticators} from the real 476 tarball, {@link ServiceLoader} for the {@link Plugin},
- * then the factory named {@code file}, created with the plugin's class loader as the context class loader.
+ * Trino's built-in plugins that are not published as jars (the {@code file} password authenticator, the {@code http}
+ * event listener), loaded the way the server loads plugins: a class loader over the jars of {@code plugin/<name>} from
+ * the real tarball (unpacked by the build, directory in system property {@code trino.builtin.plugins.dir}),
+ * {@link ServiceLoader} for the {@link Plugin}, and the factory called with the plugin's class loader as the context
+ * class loader.
  */
-final class TrinoFileAuthenticatorLoader
+public final class TrinoBuiltinPlugins
 {
-    private TrinoFileAuthenticatorLoader() {}
+    private TrinoBuiltinPlugins() {}
 
-    static PasswordAuthenticator create(Map<String, String> config)
+    /** Calls {@code create} on the plugin in {@code plugin/<pluginDirectory>}; it returns empty for plugins it skips. */
+    public static <T> T create(String pluginDirectory, Function<Plugin, Optional<T>> create)
     {
         String pluginsDir = System.getProperty("trino.builtin.plugins.dir");
         if (pluginsDir == null) {
             throw new IllegalStateException("System property trino.builtin.plugins.dir is not set: run the benchmarks through ./benchmarks/run");
         }
-        Path directory = Path.of(pluginsDir, "password-authenticators");
+        Path directory = Path.of(pluginsDir, pluginDirectory);
         URL[] jars;
         try (Stream<Path> files = Files.list(directory)) {
             List<Path> paths = files.filter(path -> path.toString().endsWith(".jar")).sorted().toList();
@@ -46,22 +48,21 @@ final class TrinoFileAuthenticatorLoader
         catch (IOException e) {
             throw new UncheckedIOException("Cannot list the Trino plugin directory " + directory, e);
         }
-        ClassLoader pluginLoader = new URLClassLoader("password-authenticators", jars, TrinoFileAuthenticatorLoader.class.getClassLoader());
+        ClassLoader pluginLoader = new URLClassLoader(pluginDirectory, jars, TrinoBuiltinPlugins.class.getClassLoader());
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(pluginLoader);
         try {
             for (Plugin plugin : ServiceLoader.load(Plugin.class, pluginLoader)) {
-                for (PasswordAuthenticatorFactory factory : plugin.getPasswordAuthenticatorFactories()) {
-                    if (factory.getName().equals("file")) {
-                        return factory.create(config);
-                    }
+                Optional<T> created = create.apply(plugin);
+                if (created.isPresent()) {
+                    return created.get();
                 }
             }
         }
         finally {
             thread.setContextClassLoader(previous);
         }
-        throw new IllegalStateException("No password authenticator named 'file' in " + directory);
+        throw new IllegalStateException("No matching factory in " + directory);
     }
 }
