@@ -174,6 +174,19 @@ final class TestRulesParser
     }
 
     @Test
+    void testIdentityRulesAreBuiltOncePerIdentity()
+    {
+        RuleSet rules = parse("{\"catalogs\": [{\"user\": \"bob\", \"catalog\": \"hive\", \"allow\": \"none\"}, {\"group\": \"g\", \"allow\": \"all\"}]}");
+        RuleIdentity bob = new RuleIdentity("bob", Set.of(), Set.of("g"));
+        assertThat(rules.forIdentity(bob)).isSameAs(rules.forIdentity(new RuleIdentity("bob", Set.of(), Set.of("g"))));
+        assertThat(rules.forIdentity(bob)).isNotSameAs(rules.forIdentity(RuleIdentity.ofUser("bob")));
+        // the cached identity part still gives first-match-wins per object
+        assertThat(rules.catalogAccess(bob, "hive", CatalogAccess.READ_ONLY).reason()).isEqualTo("catalogs[0]");
+        assertThat(rules.catalogAccess(bob, "tpch", CatalogAccess.ALL).reason()).isEqualTo("catalogs[1]");
+        assertThat(rules.catalogAccess(RuleIdentity.ofUser("bob"), "tpch", CatalogAccess.READ_ONLY).allowed()).isFalse();
+    }
+
+    @Test
     void testRuleTextIsTheSource()
     {
         RuleSet rules = parse("{\"impersonation\": [\n  {\"original_user\": \"admin\",  \"new_user\": \".*\"}\n]}");
