@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +61,7 @@ public final class TrinoServer
     private final Map<String, String> environment;
     private final List<String> jvmOptions;
     private final Map<String, String> configProperties;
+    private final Optional<Map.Entry<String, String>> readinessLogin;
     private Process process;
 
     private TrinoServer(Builder builder)
@@ -72,6 +75,7 @@ public final class TrinoServer
         this.environment = Map.copyOf(builder.environment);
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.configProperties = Map.copyOf(builder.writtenConfig);
+        this.readinessLogin = builder.readinessLogin();
     }
 
     public static Builder builder()
@@ -218,6 +222,7 @@ public final class TrinoServer
         RUNNING.add(this);
         try {
             awaitStarted();
+            awaitNodeScheduling();
         }
         catch (RuntimeException e) {
             killProcessTree();
@@ -304,6 +309,38 @@ public final class TrinoServer
         throw new IllegalStateException("Trino server did not report started within %s (last /v1/info answer: %s). Tail of %s:%n%s".formatted(STARTUP_TIMEOUT, lastAnswer, serverLog(), serverLogTail(80)));
     }
 
+    /**
+     * {@code /v1/info} reports a coordinator started before its node manager has seen the coordinator's own announcement
+     * (it refreshes every few seconds), and queries fail with "No nodes available to run query" until then. So the
+     * harness runs {@code SELECT 1} until that error is gone, when it can log in (no password authentication, or Trino's
+     * file authenticator with passwords it wrote). Any other answer, an access denial included, means the server
+     * schedules queries.
+     */
+    private void awaitNodeScheduling()
+    {
+        if (readinessLogin.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (true) {
+            try (Connection connection = connect(readinessLogin.get().getKey(), readinessLogin.get().getValue());
+                    Statement statement = connection.createStatement();
+                    ResultSet resultSet = statement.executeQuery("SELECT 1")) {
+                resultSet.next();
+                return;
+            }
+            catch (SQLException e) {
+                if (!String.valueOf(e.getMessage()).contains("No nodes available")) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Trino server started but scheduled no query within %s. Tail of %s:%n%s".formatted(STARTUP_TIMEOUT, serverLog(), serverLogTail(80)), e);
+                }
+            }
+            sleep(Duration.ofMillis(200));
+        }
+    }
+
     private Process requireRunning()
     {
         if (!isRunning()) {
@@ -378,6 +415,7 @@ public final class TrinoServer
         private boolean passwordAuthentication;
         private Optional<TrinoServer> coordinator = Optional.empty();
         private Map<String, String> writtenConfig = Map.of();
+        private Optional<Map.Entry<String, String>> filePasswordLogin = Optional.empty();
         private String nodeEnvironment = "test";
         private String heapSize = "1G";
 
@@ -489,6 +527,7 @@ public final class TrinoServer
             withPasswordAuthentication();
             withBundledPlugins("password-authenticators");
             withEtcFile("password.db", FilePasswords.passwordFile(userToPassword));
+            filePasswordLogin = userToPassword.entrySet().stream().min(Map.Entry.comparingByKey()).map(entry -> Map.entry(entry.getKey(), entry.getValue()));
             withEtcProperties("password-authenticator.properties", Map.of(
                     "password-authenticator.name", "file",
                     "file.password-file", etcDir().resolve("password.db").toString()));
@@ -517,6 +556,18 @@ public final class TrinoServer
         {
             this.nodeEnvironment = requireNonNull(nodeEnvironment, "nodeEnvironment is null");
             return this;
+        }
+
+        /** Who can run the post-start readiness query: only a coordinator that schedules on itself, and whose login is known. */
+        private Optional<Map.Entry<String, String>> readinessLogin()
+        {
+            if (coordinator.isPresent() || "false".equals(writtenConfig.get("node-scheduler.include-coordinator"))) {
+                return Optional.empty();
+            }
+            if (!passwordAuthentication) {
+                return Optional.of(new java.util.AbstractMap.SimpleImmutableEntry<>("harness", null));
+            }
+            return filePasswordLogin;
         }
 
         public TrinoServer start()
