@@ -62,6 +62,7 @@ public final class TrinoServer
     private final List<String> jvmOptions;
     private final Map<String, String> configProperties;
     private final Optional<Map.Entry<String, String>> readinessLogin;
+    private final String readinessQuery;
     private Process process;
 
     private TrinoServer(Builder builder)
@@ -76,6 +77,7 @@ public final class TrinoServer
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.configProperties = Map.copyOf(builder.writtenConfig);
         this.readinessLogin = builder.readinessLogin();
+        this.readinessQuery = builder.readinessQuery();
     }
 
     public static Builder builder()
@@ -310,11 +312,11 @@ public final class TrinoServer
     }
 
     /**
-     * {@code /v1/info} reports a coordinator started before its node manager has seen the coordinator's own announcement
-     * (it refreshes every few seconds), and queries fail with "No nodes available to run query" until then. So the
-     * harness runs {@code SELECT 1} until that error is gone, when it can log in (no password authentication, or Trino's
-     * file authenticator with passwords it wrote). Any other answer, an access denial included, means the server
-     * schedules queries.
+     * {@code /v1/info} reports a coordinator started before its node manager has seen the node's announcement of its
+     * catalogs (it refreshes every few seconds), and a table scan fails with "No nodes available to run query" until
+     * then. So the harness scans a table of a tpch catalog (else runs {@code SELECT 1}) until that error is gone, when it
+     * can log in (no password authentication, or Trino's file authenticator with passwords it wrote). Any other answer,
+     * an access denial included, means the server schedules queries.
      */
     private void awaitNodeScheduling()
     {
@@ -325,7 +327,7 @@ public final class TrinoServer
         while (true) {
             try (Connection connection = connect(readinessLogin.get().getKey(), readinessLogin.get().getValue());
                     Statement statement = connection.createStatement();
-                    ResultSet resultSet = statement.executeQuery("SELECT 1")) {
+                    ResultSet resultSet = statement.executeQuery(readinessQuery)) {
                 resultSet.next();
                 return;
             }
@@ -568,6 +570,15 @@ public final class TrinoServer
                 return Optional.of(new java.util.AbstractMap.SimpleImmutableEntry<>("harness", null));
             }
             return filePasswordLogin;
+        }
+
+        private String readinessQuery()
+        {
+            return catalogs.entrySet().stream()
+                    .filter(catalog -> "tpch".equals(catalog.getValue().get("connector.name")))
+                    .map(catalog -> "SELECT count(*) FROM \"%s\".tiny.region".formatted(catalog.getKey()))
+                    .findFirst()
+                    .orElse("SELECT 1");
         }
 
         public TrinoServer start()
