@@ -113,7 +113,11 @@ public final class VaultAuthenticator
         // a remembered digest implies the stored value parsed and matched this password before
         String digest = verifiedCredentials.digest(user, stored.get(), password);
         if (verifiedCredentials.contains(digest)) {
-            return accept(user, "password verified (cached)");
+            // Trino authenticates every HTTP request of a query (each nextUri poll): repeats of a verified credential
+            // are not new logins, so they are logged at DEBUG instead of adding an INFO line per poll
+            throttle.recordSuccess(user);
+            log.debug("Vault password authentication: user=%s outcome=SUCCESS reason=password verified (cached)", UserNames.forLog(user));
+            return new BasicPrincipal(user);
         }
 
         StoredPassword expected;

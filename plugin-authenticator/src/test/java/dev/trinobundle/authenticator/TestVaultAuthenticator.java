@@ -383,6 +383,9 @@ final class TestVaultAuthenticator
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         try (LogCapture logs = new LogCapture()) {
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
+            // the same credential again (Trino re-authenticates every poll of a query): not one INFO line per poll
+            authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
+            assertThat(logs.messages(Level.INFO)).filteredOn(line -> line.contains("outcome=SUCCESS")).hasSize(1);
             assertDenied(authenticator, "admin", "Guess-word-admin");
             assertDenied(authenticator, "ghost", "Pa55-word-admin");
             assertDenied(authenticator, "evil\nuser=admin outcome=SUCCESS", "x");
