@@ -6,6 +6,9 @@ import com.google.inject.Inject;
 import io.airlift.log.Logger;
 import org.postgresql.Driver;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -14,9 +17,11 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.StringJoiner;
 
+import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
@@ -35,6 +40,7 @@ public final class PostgresqlAuditSink
     // the URL may carry credentials as parameters: only this part is ever logged
     private final String urlForLogs;
     private final Properties connectionProperties;
+    private final Optional<Path> passwordFile;
     private final String qualifiedTable;
     private final String schema;
     private final String table;
@@ -54,6 +60,16 @@ public final class PostgresqlAuditSink
         }
         if (config.getPassword() != null) {
             properties.setProperty("password", config.getPassword());
+        }
+        this.passwordFile = Optional.ofNullable(config.getPasswordFile()).map(file -> Path.of(file).toAbsolutePath());
+        if (passwordFile.isPresent()) {
+            // Fail the start on a missing or unreadable file, as for the directories, rather than at the first delivery.
+            try {
+                readPasswordFile(passwordFile.get());
+            }
+            catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
         }
         String timeoutSeconds = Long.toString(Math.max(1, config.getConnectTimeout().roundTo(java.util.concurrent.TimeUnit.SECONDS)));
         properties.setProperty("connectTimeout", timeoutSeconds);
@@ -209,12 +225,67 @@ public final class PostgresqlAuditSink
         }
     }
 
+    /**
+     * The properties of a new connection. The password file is read each time, so that a rotated secret (Kubernetes
+     * updates a mounted Secret in place) is used from the next connect on, without a restart.
+     */
+    Properties newConnectionProperties()
+            throws SQLException
+    {
+        if (passwordFile.isEmpty()) {
+            return connectionProperties;
+        }
+        Properties properties = new Properties();
+        properties.putAll(connectionProperties);
+        try {
+            properties.setProperty("password", readPasswordFile(passwordFile.get()));
+        }
+        catch (IOException e) {
+            // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
+            throw new SQLException(e.getMessage(), e);
+        }
+        return properties;
+    }
+
+    /**
+     * The file's content as UTF-8 without one trailing line break (editors and {@code echo} add one; a Secret created
+     * with {@code --from-literal} has none). Nothing else is trimmed: spaces may belong to the password. Error messages
+     * name the file, never its content.
+     */
+    static String readPasswordFile(Path file)
+            throws IOException
+    {
+        String content;
+        try {
+            content = Files.readString(file, UTF_8);
+        }
+        catch (IOException e) {
+            throw new IOException(format(
+                    "Cannot read the PostgreSQL password file %s (audit.postgresql.password-file): %s. It must be a UTF-8 file readable " +
+                            "by the Trino user: mount the Secret holding the password there or correct audit.postgresql.password-file",
+                    file, e), e);
+        }
+        if (content.endsWith("\r\n")) {
+            content = content.substring(0, content.length() - 2);
+        }
+        else if (content.endsWith("\n")) {
+            content = content.substring(0, content.length() - 1);
+        }
+        if (content.isEmpty()) {
+            throw new IOException(format(
+                    "The PostgreSQL password file %s (audit.postgresql.password-file) is empty. " +
+                            "Put the password in it (the Secret's key must hold the password) or correct audit.postgresql.password-file",
+                    file));
+        }
+        return content;
+    }
+
     private Connection connection()
             throws SQLException
     {
         if (connection == null) {
             // The driver is instantiated directly: DriverManager would not see it through the plugin class loader.
-            Connection newConnection = new Driver().connect(url, connectionProperties);
+            Connection newConnection = new Driver().connect(url, newConnectionProperties());
             if (newConnection == null) {
                 throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
             }

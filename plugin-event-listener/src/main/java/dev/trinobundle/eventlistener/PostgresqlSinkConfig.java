@@ -5,6 +5,7 @@ import io.airlift.configuration.ConfigDescription;
 import io.airlift.configuration.ConfigSecuritySensitive;
 import io.airlift.units.Duration;
 import io.airlift.units.MinDuration;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
@@ -17,6 +18,7 @@ public class PostgresqlSinkConfig
     private String url;
     private String user;
     private String password;
+    private String passwordFile;
     private String schema = "audit";
     private String table = "trino_queries";
     private Duration connectTimeout = new Duration(10, SECONDS);
@@ -58,6 +60,20 @@ public class PostgresqlSinkConfig
     public PostgresqlSinkConfig setPassword(String password)
     {
         this.password = password;
+        return this;
+    }
+
+    public String getPasswordFile()
+    {
+        return passwordFile;
+    }
+
+    // A path, not a secret: it stays visible in the logged configuration.
+    @Config("audit.postgresql.password-file")
+    @ConfigDescription("File whose content is the password (UTF-8, one trailing newline ignored), read at every connect so that a rotated secret is picked up")
+    public PostgresqlSinkConfig setPasswordFile(String passwordFile)
+    {
+        this.passwordFile = passwordFile;
         return this;
     }
 
@@ -104,5 +120,11 @@ public class PostgresqlSinkConfig
     {
         this.connectTimeout = connectTimeout;
         return this;
+    }
+
+    @AssertTrue(message = "audit.postgresql.password and audit.postgresql.password-file are mutually exclusive: set only one of them")
+    public boolean isPasswordSetOnlyOnce()
+    {
+        return password == null || passwordFile == null;
     }
 }

@@ -28,7 +28,10 @@ import java.util.stream.LongStream;
 import static com.google.common.collect.Iterables.getOnlyElement;
 import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
 import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
 
 @TestInstance(PER_CLASS)
@@ -121,6 +124,168 @@ final class TestPostgresqlAuditSink
         listener.queryCompleted(completed("factory-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.factory_queries WHERE query_id = 'factory-q1' AND event_kind = 'completed'") == 1);
         listener.shutdown();
+    }
+
+    @Test
+    void testConnectsWithThePasswordFile()
+            throws Exception
+    {
+        Path passwordFile = directory.resolve("factory-password");
+        // as kubectl create secret --from-file writes it from a file ending with a newline
+        Files.writeString(passwordFile, postgres.password() + "\n");
+        EventListenerFactory factory = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories());
+        EventListener listener = factory.create(Map.of(
+                "audit.journal.directory", directory.resolve("password-file-journal").toString(),
+                "audit.file.enabled", "false",
+                "audit.postgresql.enabled", "true",
+                "audit.postgresql.url", postgres.jdbcUrl(),
+                "audit.postgresql.user", postgres.user(),
+                "audit.postgresql.password-file", passwordFile.toString(),
+                "audit.postgresql.table", "password_file_queries",
+                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+        listener.queryCompleted(completed("password-file-q1"));
+        waitFor(() -> count("SELECT count(*) FROM audit.password_file_queries WHERE query_id = 'password-file-q1' AND event_kind = 'completed'") == 1);
+        listener.shutdown();
+    }
+
+    @Test
+    void testRotatedPasswordFileIsUsedAtTheNextConnect()
+            throws Exception
+    {
+        Path passwordFile = directory.resolve("rotated-password");
+        Files.writeString(passwordFile, "the-old-password\n");
+        PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
+        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
+
+        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, 1000);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(sink), FsyncPolicy.NONE, 100, 7, 20, 200);
+        delivery.start();
+        SinkShipper shipper = delivery.shippers().getFirst();
+        journal.append(new AuditRecordSerializer(1000).serialize(completed("rotation-q1")));
+        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        assertThat(shipper.getLastError())
+                .contains("password authentication failed")
+                .doesNotContain("the-old-password");
+        assertThat(shipper.getPendingRecords()).isEqualTo(1);
+
+        // what the kubelet does when the Secret changes: new content under the same path, no restart
+        Files.writeString(passwordFile, postgres.password() + "\n");
+        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+        assertThat(count("SELECT count(*) FROM audit.rotation_queries WHERE query_id = 'rotation-q1'")).isEqualTo(1);
+    }
+
+    @Test
+    void testMissingPasswordFileIsADeliveryFailure()
+            throws Exception
+    {
+        Path passwordFile = directory.resolve("removed-password");
+        Files.writeString(passwordFile, postgres.password());
+        PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "removed_password_queries"));
+        Files.delete(passwordFile);
+        assertThatThrownBy(sink::newConnectionProperties)
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining(passwordFile.toString())
+                .hasMessageContaining("audit.postgresql.password-file")
+                .hasMessageContaining("mount the Secret holding the password there");
+
+        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, 1000);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(sink), FsyncPolicy.NONE, 100, 7, 20, 200);
+        delivery.start();
+        SinkShipper shipper = delivery.shippers().getFirst();
+        journal.append(new AuditRecordSerializer(1000).serialize(completed("removed-password-q1")));
+        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        assertThat(shipper.getLastError())
+                .contains(passwordFile.toString())
+                .contains("audit.postgresql.password-file")
+                .doesNotContain(postgres.password());
+        // the record waits in the journal and is delivered once the file is back
+        assertThat(shipper.getPendingRecords()).isEqualTo(1);
+        Files.writeString(passwordFile, postgres.password());
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+        assertThat(count("SELECT count(*) FROM audit.removed_password_queries WHERE query_id = 'removed-password-q1'")).isEqualTo(1);
+    }
+
+    @Test
+    void testPasswordFileContent()
+            throws Exception
+    {
+        assertThat(readPassword("p@ss word\n".getBytes(UTF_8))).isEqualTo("p@ss word");
+        assertThat(readPassword("p@ss word\r\n".getBytes(UTF_8))).isEqualTo("p@ss word");
+        assertThat(readPassword("p@ss word".getBytes(UTF_8))).isEqualTo("p@ss word");
+        // only one line break is the file's: the rest, and any other white space, is the password's
+        assertThat(readPassword(" p@ss word \n\n".getBytes(UTF_8))).isEqualTo(" p@ss word \n");
+        assertThat(readPassword("p@ss word\r".getBytes(UTF_8))).isEqualTo("p@ss word\r");
+        assertThat(readPassword("p\u00e4ssw\u00f6rd\n".getBytes(UTF_8))).isEqualTo("p\u00e4ssw\u00f6rd");
+    }
+
+    @Test
+    void testUnusablePasswordFileErrorsNameTheFileNotTheContent()
+            throws Exception
+    {
+        Path empty = directory.resolve("empty-password");
+        Files.writeString(empty, "\n");
+        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(empty))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(empty.toString())
+                .hasMessageContaining("audit.postgresql.password-file")
+                .hasMessageContaining("is empty");
+
+        Path notUtf8 = directory.resolve("latin1-password");
+        Files.write(notUtf8, "secret-in-latin1-\u00e9\n".getBytes(ISO_8859_1));
+        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(notUtf8))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(notUtf8.toString())
+                .hasMessageContaining("UTF-8")
+                .hasMessageNotContaining("secret-in-latin1");
+    }
+
+    @Test
+    void testPasswordFileIsCheckedAtStartup()
+    {
+        EventListenerFactory factory = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories());
+        Path missing = directory.resolve("no-such-password-file");
+        assertThatThrownBy(() -> factory.create(Map.of(
+                "audit.journal.directory", directory.resolve("missing-password-journal").toString(),
+                "audit.file.enabled", "false",
+                "audit.postgresql.enabled", "true",
+                "audit.postgresql.url", postgres.jdbcUrl(),
+                "audit.postgresql.password-file", missing.toString(),
+                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("audit.postgresql.password-file");
+
+        assertThatThrownBy(() -> factory.create(Map.of(
+                "audit.journal.directory", directory.resolve("both-passwords-journal").toString(),
+                "audit.file.enabled", "false",
+                "audit.postgresql.enabled", "true",
+                "audit.postgresql.url", postgres.jdbcUrl(),
+                "audit.postgresql.password", postgres.password(),
+                "audit.postgresql.password-file", missing.toString(),
+                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive")
+                .hasMessageNotContaining(postgres.password());
+    }
+
+    private String readPassword(byte[] content)
+            throws IOException
+    {
+        Path file = Files.createTempFile(directory, "password", "");
+        Files.write(file, content);
+        return PostgresqlAuditSink.readPasswordFile(file);
+    }
+
+    private PostgresqlSinkConfig passwordFileConfig(Path passwordFile, String table)
+    {
+        return new PostgresqlSinkConfig()
+                .setUrl(postgres.jdbcUrl())
+                .setUser(postgres.user())
+                .setPasswordFile(passwordFile.toString())
+                .setTable(table);
     }
 
     private long count(String sql)

@@ -85,7 +85,7 @@ final class TestDeploymentConfigDrift
                 }
             }
         }
-        // values.yaml configures access control and the authenticator, manifests.yaml holds the listener's Secret
+        // values.yaml configures all three: access control, the authenticator and (coordinator only) the listener
         assertThat(started).containsExactlyInAnyOrderElementsOf(PLUGIN_DIRECTORY_BY_NAME_KEY.keySet());
     }
 
@@ -112,12 +112,20 @@ final class TestDeploymentConfigDrift
         assertThat(load(blocks.get("accessControl.properties"))).containsEntry("security.config-file", "/etc/trino/rules/rules.json");
         assertThat(values).contains("path: /etc/trino/rules").doesNotContainPattern("(?m)^\\s*subPath:");
         assertThat(blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml")))).containsKey("data.rules.json");
-        // the listener's file is the Secret key under the coordinator-only mount
+        // the listener's file is a coordinator additionalConfigFiles entry, which the chart writes into /etc/trino
         assertThat(load(blocks.get("server.coordinatorExtraConfig")))
-                .containsEntry("event-listener.config-files", "/etc/trino/audit-config/event-listener.properties")
+                .containsEntry("event-listener.config-files", "/etc/trino/audit-event-listener.properties")
                 .containsEntry("http-server.process-forwarded", "true");
-        assertThat(values).contains("path: /etc/trino/audit-config");
-        assertThat(blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml")))).containsKey("stringData.event-listener.properties");
+        // its only secret, the PostgreSQL password, is key `password` of the Secret mounted as a directory on the coordinator
+        assertThat(load(blocks.get("coordinator.additionalConfigFiles.audit-event-listener.properties")))
+                .containsEntry("audit.postgresql.password-file", "/etc/trino/audit-db/password")
+                .doesNotContainKey("audit.postgresql.password");
+        assertThat(values).contains("secretName: trino-audit-db\n      path: /etc/trino/audit-db\n");
+        String manifests = Files.readString(deploymentDir().resolve("helm/manifests.yaml"));
+        assertThat(manifests)
+                .contains("name: trino-audit-db")
+                .containsPattern("(?m)^stringData:\n  password: \\S+$")
+                .doesNotContain("audit.postgresql.");
         // no chart-wide listener (it would be written on workers, which do not need the plugin)
         assertThat(values).doesNotContain("eventListenerProperties");
     }
@@ -168,6 +176,10 @@ final class TestDeploymentConfigDrift
             if (key.equals("vault.ca-cert-file")) {
                 Path directory = Files.createTempDirectory(tempDir, "ca");
                 return SelfSignedCertificate.generate(directory, Jdk.find()).certificatePem().toString();
+            }
+            if (key.equals("audit.postgresql.password-file")) {
+                // the mounted Secret's key: the listener checks at start that it can read it
+                return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("password"), "change-me").toString();
             }
             if (key.endsWith(".directory")) {
                 return Files.createTempDirectory(tempDir, "dir").toString();
