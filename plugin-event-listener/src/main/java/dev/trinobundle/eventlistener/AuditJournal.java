@@ -8,7 +8,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -16,16 +15,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
 import static java.lang.String.format;
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -37,14 +42,18 @@ import static java.util.Objects.requireNonNull;
  * whose callback returned survives a killed process and a sink that is down.
  * <p>
  * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} in the journal directory holding lines in
- * the {@link AuditRecordFormat} format. When a write fails (full disk, directory removed) the already sequenced record
- * stays in memory and is retried in order; nothing after it is written before it.
+ * the {@link AuditRecordFormat} format. The segment being written is a {@link MappedJournalSegment}: a record is a
+ * memory copy, and a background thread prepares (allocates and faults in) the next segment and finishes (fsyncs,
+ * unmaps, cuts to size) the previous one. When a write fails (full disk, directory removed) the already sequenced
+ * record stays in memory and is retried in order; nothing after it is written before it.
  */
 public final class AuditJournal
         implements Closeable
 {
     private static final Logger log = Logger.get(AuditJournal.class);
     private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
+    // the next segment, allocated ahead of need; not a segment name, so readers and the verifier ignore it
+    static final String PREPARED_SEGMENT_NAME = "next-segment.prepared";
 
     private final Path directory;
     private final long segmentSize;
@@ -53,6 +62,8 @@ public final class AuditJournal
     private final MessageDigest digest = AuditRecordFormat.newDigest();
     private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
     private final ArrayDeque<JournalRecord> unwritten = new ArrayDeque<>();
+    // prepares the next segment and finishes rolled ones, off Trino's threads
+    private final ExecutorService segmentWorker;
 
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
@@ -61,10 +72,11 @@ public final class AuditJournal
 
     // guarded by this
     private long nextSequence;
-    private String previousHash;
-    private FileChannel channel;
-    private long channelSize;
-    private boolean dirty;
+    // the last record's hash as 64 ASCII hex digits
+    private final byte[] previousHash = new byte[64];
+    private final byte[] hashScratch = new byte[64];
+    private MappedJournalSegment active;
+    private CompletableFuture<MappedJournalSegment> prepared;
     private long lastErrorLogNanos;
     private boolean closed;
 
@@ -102,6 +114,8 @@ public final class AuditJournal
             throw new UncheckedIOException("Cannot lock audit journal directory " + this.directory, e);
         }
         recover();
+        segmentWorker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("audit-journal-segments").factory());
+        prepareNextSegment();
     }
 
     private static void prepareDirectory(Path directory)
@@ -125,6 +139,7 @@ public final class AuditJournal
      */
     private synchronized void recover()
     {
+        recoverPreparedSegment();
         try (Stream<Path> files = Files.list(directory)) {
             files.forEach(file -> segmentStartSequence(file).ifPresent(start -> segments.put(start, file)));
         }
@@ -132,14 +147,21 @@ public final class AuditJournal
             throw new UncheckedIOException("Cannot list audit journal directory " + directory, e);
         }
         nextSequence = 1;
-        previousHash = AuditRecordFormat.GENESIS_HASH;
+        setPreviousHash(AuditRecordFormat.GENESIS_HASH);
+        // Segments before the last one may still have the unused tail of their preallocation (the process stopped
+        // before they were finished); readers stop at it anyway, this only gives the disk space back.
+        for (Path segment : List.copyOf(segments.headMap(segments.isEmpty() ? 0 : segments.lastKey()).values())) {
+            if (endsWithUnusedSpace(segment)) {
+                truncateToLastCompleteRecord(segment);
+            }
+        }
         while (!segments.isEmpty()) {
             Map.Entry<Long, Path> last = segments.lastEntry();
             Optional<JournalRecord> lastRecord = truncateToLastCompleteRecord(last.getValue());
             if (lastRecord.isPresent()) {
                 byte[] line = lastRecord.get().line();
                 nextSequence = lastRecord.get().sequence() + 1;
-                previousHash = AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow().hash();
+                setPreviousHash(AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow().hash());
                 break;
             }
             try {
@@ -172,8 +194,10 @@ public final class AuditJournal
                 }
             }
             if (validEnd < file.size()) {
-                log.warn("Audit journal segment %s: discarding %s bytes of an incomplete last record (the process stopped during a write)",
-                        segment, file.size() - validEnd);
+                if (!isUnusedSpace(file, validEnd)) {
+                    log.warn("Audit journal segment %s: discarding the bytes of an incomplete last record after position %s (the process stopped during a write)",
+                            segment, validEnd);
+                }
                 file.truncate(validEnd);
             }
             return Optional.ofNullable(last);
@@ -181,6 +205,57 @@ public final class AuditJournal
         catch (IOException e) {
             throw new UncheckedIOException("Cannot read audit journal segment " + segment, e);
         }
+    }
+
+    /**
+     * A prepared segment is renamed before its first record is written, so normally it holds none and is deleted.
+     * Should a machine crash have lost the rename but kept the data, the records are kept under the right name.
+     */
+    private void recoverPreparedSegment()
+    {
+        Path prepared = directory.resolve(PREPARED_SEGMENT_NAME);
+        if (!Files.exists(prepared)) {
+            return;
+        }
+        try (FileChannel file = FileChannel.open(prepared, READ)) {
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(file.size(), 1 << 20));
+            file.read(head, 0);
+            byte[] bytes = head.array();
+            int lineEnd = 0;
+            while (lineEnd < head.position() && bytes[lineEnd] != '\n' && bytes[lineEnd] != 0) {
+                lineEnd++;
+            }
+            long sequence = lineEnd < head.position() && bytes[lineEnd] == '\n' ? AuditRecordFormat.parseSequence(bytes, 0, lineEnd) : -1;
+            file.close();
+            if (sequence > 0) {
+                Path segment = directory.resolve(JournalSegmentScanner.segmentFileName(sequence));
+                log.warn("Audit journal %s: prepared segment holds records from %s on; keeping it as %s", directory, sequence, segment.getFileName());
+                Files.move(prepared, segment);
+            }
+            else {
+                Files.delete(prepared);
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot recover prepared audit journal segment " + prepared, e);
+        }
+    }
+
+    private static boolean endsWithUnusedSpace(Path segment)
+    {
+        try (FileChannel file = FileChannel.open(segment, READ)) {
+            return file.size() > 0 && isUnusedSpace(file, file.size() - 1);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot read audit journal segment " + segment, e);
+        }
+    }
+
+    private static boolean isUnusedSpace(FileChannel file, long position)
+            throws IOException
+    {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        return file.read(one, position) == 1 && one.get(0) == 0;
     }
 
     static Optional<Long> segmentStartSequence(Path file)
@@ -195,7 +270,24 @@ public final class AuditJournal
      *
      * @return the record's sequence number, or -1 if it was dropped
      */
-    public synchronized long append(byte[] body)
+    public long append(byte[] body)
+    {
+        AuditJsonWriter buffer = new AuditJsonWriter(body.length + AuditJsonWriter.HEADER_RESERVE + AuditJsonWriter.TRAILER_RESERVE);
+        System.arraycopy(body, 0, buffer.buffer(), buffer.bodyStart(), body.length);
+        return append(buffer.buffer(), buffer.bodyStart(), buffer.bodyStart() + body.length);
+    }
+
+    /**
+     * Like {@link #append(byte[])} for a body serialized by an {@link AuditJsonWriter}, turned into the stored line in
+     * place (the writer's buffer is modified).
+     */
+    public long append(AuditJsonWriter body)
+    {
+        body.reserveTrailer();
+        return append(body.buffer(), body.bodyStart(), body.bodyEnd());
+    }
+
+    private synchronized long append(byte[] buffer, int bodyStart, int bodyEnd)
     {
         if (closed) {
             recordsDropped.incrementAndGet();
@@ -209,14 +301,20 @@ public final class AuditJournal
             return -1;
         }
         long sequence = nextSequence;
-        byte[] line = AuditRecordFormat.encodeLine(sequence, previousHash, body, digest);
+        int start = AuditRecordFormat.encodeInPlace(buffer, bodyStart, bodyEnd, sequence, previousHash, digest, hashScratch);
+        int length = AuditRecordFormat.lineEnd(bodyEnd) - start;
         nextSequence++;
-        previousHash = AuditRecordFormat.hashOfEncodedLine(line);
-        unwritten.addLast(new JournalRecord(sequence, line));
-        writeUnwritten();
-        if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            // under the lock on purpose: the caller must not return before its record is on disk
-            forceLocked();
+        System.arraycopy(hashScratch, 0, previousHash, 0, previousHash.length);
+        if (!unwritten.isEmpty()) {
+            // records that failed before go first
+            unwritten.addLast(new JournalRecord(sequence, Arrays.copyOfRange(buffer, start, start + length)));
+            writeUnwritten();
+        }
+        else if (write(sequence, buffer, start, length)) {
+            written(sequence, length);
+        }
+        else {
+            unwritten.addLast(new JournalRecord(sequence, Arrays.copyOfRange(buffer, start, start + length)));
         }
         return sequence;
     }
@@ -228,75 +326,164 @@ public final class AuditJournal
     {
         while (!unwritten.isEmpty()) {
             JournalRecord record = unwritten.peekFirst();
-            long positionBefore = -1;
-            try {
-                if (channel == null || (channelSize > 0 && channelSize + record.line().length > segmentSize)) {
-                    openSegment(record.sequence());
-                }
-                positionBefore = channelSize;
-                ByteBuffer buffer = ByteBuffer.wrap(record.line());
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channelSize += record.line().length;
-            }
-            catch (IOException | RuntimeException e) {
-                writeFailures.incrementAndGet();
-                undoPartialWrite(positionBefore);
-                logError("Cannot write audit journal %s (segment %s): %s. %s records are waiting in memory and will be retried; free disk space or fix the directory",
-                        directory, segments.isEmpty() ? "-" : segments.lastEntry().getValue().getFileName(), e, unwritten.size());
+            if (!write(record.sequence(), record.line(), 0, record.line().length)) {
                 return;
             }
             unwritten.removeFirst();
-            dirty = true;
-            recordsWritten.incrementAndGet();
-            lastWrittenSequence = record.sequence();
+            written(record.sequence(), record.line().length);
         }
     }
 
-    private void undoPartialWrite(long positionBefore)
+    private void written(long sequence, int length)
     {
-        // A partial line would corrupt the next one; cut the file back to the last complete record.
-        if (channel != null && positionBefore >= 0) {
+        recordsWritten.incrementAndGet();
+        lastWrittenSequence = sequence;
+        if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
+            // under the lock on purpose: the caller must not return before its record is on disk
             try {
-                channel.truncate(positionBefore);
-                channel.position(positionBefore);
-                channelSize = positionBefore;
+                active.forceLast(length);
             }
-            catch (IOException | RuntimeException e) {
-                closeChannelQuietly();
+            catch (RuntimeException e) {
+                fsyncFailures.incrementAndGet();
+                logError("Cannot fsync audit journal %s (segment %s): %s", directory, active.path().getFileName(), e);
             }
         }
     }
 
-    private void openSegment(long firstSequence)
+    private boolean write(long sequence, byte[] line, int offset, int length)
+    {
+        try {
+            if (active == null || !active.fits(length)) {
+                roll(sequence, length);
+            }
+            active.append(line, offset, length);
+            return true;
+        }
+        catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            logError("Cannot write audit journal %s (segment %s): %s. %s records are waiting in memory and will be retried; free disk space or fix the directory",
+                    directory, active == null ? "-" : active.path().getFileName(), e, unwritten.size() + 1);
+            if (active != null) {
+                abandonAfterFailure(active);
+                active = null;
+            }
+            return false;
+        }
+    }
+
+    private void abandonAfterFailure(MappedJournalSegment segment)
+    {
+        if (segment.size() > 0) {
+            // it may hold part of this record past its size: finishing cuts the file back to the last complete one
+            finishInBackground(segment);
+            return;
+        }
+        // no record in it: a later segment will need its name
+        segments.values().remove(segment.path());
+        try {
+            segment.discard();
+        }
+        catch (IOException | RuntimeException e) {
+            log.error("Cannot delete empty audit journal segment %s: %s", segment.path(), e);
+        }
+    }
+
+    /**
+     * Makes a segment that starts with {@code sequence} and holds at least {@code length} bytes the active one.
+     */
+    private void roll(long sequence, int length)
             throws IOException
     {
-        if (channel != null) {
-            if (fsyncPolicy != FsyncPolicy.NONE) {
-                channel.force(false);
+        if (active != null) {
+            if (active.size() == 0) {
+                // a record larger than the empty segment: that segment has this record's name, make room for it
+                segments.remove(sequence, active.path());
+                active.discard();
             }
-            closeChannelQuietly();
+            else {
+                finishInBackground(active);
+            }
+            active = null;
         }
-        Path segment = directory.resolve(JournalSegmentScanner.segmentFileName(firstSequence));
-        FileChannel newChannel = FileChannel.open(segment, CREATE, WRITE);
-        channelSize = newChannel.size();
-        newChannel.position(channelSize);
-        channel = newChannel;
-        segments.put(firstSequence, segment);
+        Path path = directory.resolve(JournalSegmentScanner.segmentFileName(sequence));
+        MappedJournalSegment next = takePreparedSegment(length);
+        if (next != null) {
+            try {
+                next.moveTo(path);
+            }
+            catch (IOException | RuntimeException e) {
+                next.discard();
+                throw e;
+            }
+        }
+        else {
+            // nothing prepared in time (or the record is larger than a segment): create it here, without faulting it in
+            next = MappedJournalSegment.create(path, Math.max(segmentSize, length));
+        }
+        active = next;
+        segments.put(sequence, path);
+        prepareNextSegment();
     }
 
-    private void closeChannelQuietly()
+    private MappedJournalSegment takePreparedSegment(int length)
     {
-        if (channel != null) {
+        if (prepared == null || !prepared.isDone()) {
+            return null;
+        }
+        MappedJournalSegment segment = prepared.getNow(null);
+        if (segment != null && segment.capacity() < length) {
+            // keep it for the next roll
+            return null;
+        }
+        prepared = null;
+        return segment;
+    }
+
+    private void prepareNextSegment()
+    {
+        if (prepared != null || closed) {
+            return;
+        }
+        Path path = directory.resolve(PREPARED_SEGMENT_NAME);
+        prepared = CompletableFuture.supplyAsync(() -> {
+            MappedJournalSegment segment = null;
             try {
-                channel.close();
+                Files.deleteIfExists(path);
+                segment = MappedJournalSegment.create(path, segmentSize);
+                segment.prefault();
+                return segment;
             }
-            catch (IOException ignored) {
-                // the data is in the page cache; closing cannot lose it
+            catch (IOException | RuntimeException e) {
+                log.error("Cannot prepare the next audit journal segment %s: %s. Records are written without preparation until this works; free disk space or fix the directory",
+                        path, e);
+                if (segment != null) {
+                    try {
+                        segment.discard();
+                    }
+                    catch (IOException | RuntimeException ignored) {
+                        // already reported
+                    }
+                }
+                return null;
             }
-            channel = null;
-            channelSize = 0;
+        }, segmentWorker);
+    }
+
+    private void finishInBackground(MappedJournalSegment segment)
+    {
+        boolean fsync = fsyncPolicy != FsyncPolicy.NONE;
+        segmentWorker.execute(() -> finish(segment, fsync));
+    }
+
+    private void finish(MappedJournalSegment segment, boolean fsync)
+    {
+        try {
+            segment.finish(fsync);
+        }
+        catch (IOException | RuntimeException e) {
+            fsyncFailures.incrementAndGet();
+            log.error("Cannot finish audit journal segment %s: %s. Its records are intact; the unused space at its end stays until the next start",
+                    segment.path(), e);
         }
     }
 
@@ -306,41 +493,21 @@ public final class AuditJournal
      */
     public void force()
     {
-        FileChannel current;
+        MappedJournalSegment current;
         synchronized (this) {
-            if (channel == null || !dirty) {
-                return;
-            }
-            current = channel;
-            dirty = false;
+            current = active;
         }
-        try {
-            current.force(false);
-        }
-        catch (ClosedChannelException e) {
-            // the segment was rolled meanwhile, which forces it before closing
-        }
-        catch (IOException e) {
-            fsyncFailures.incrementAndGet();
-            synchronized (this) {
-                dirty = true;
-                logError("Cannot fsync audit journal %s: %s", directory, e);
-            }
-        }
-    }
-
-    private void forceLocked()
-    {
-        if (channel == null) {
+        if (current == null) {
             return;
         }
         try {
-            channel.force(false);
-            dirty = false;
+            current.force();
         }
-        catch (IOException e) {
+        catch (RuntimeException e) {
             fsyncFailures.incrementAndGet();
-            logError("Cannot fsync audit journal %s: %s", directory, e);
+            synchronized (this) {
+                logError("Cannot fsync audit journal %s (segment %s): %s", directory, current.path().getFileName(), e);
+            }
         }
     }
 
@@ -432,39 +599,95 @@ public final class AuditJournal
     @VisibleForTesting
     synchronized String previousHash()
     {
-        return previousHash;
+        return new String(previousHash, US_ASCII);
+    }
+
+    private void setPreviousHash(String hash)
+    {
+        byte[] bytes = hash.getBytes(US_ASCII);
+        if (bytes.length != previousHash.length) {
+            throw new IllegalStateException("invalid hash in audit journal " + directory + ": " + hash);
+        }
+        System.arraycopy(bytes, 0, previousHash, 0, bytes.length);
     }
 
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            writeUnwritten();
+            if (!unwritten.isEmpty()) {
+                log.error("Audit journal %s closed with %s records that could not be written; they are LOST", directory, unwritten.size());
+                recordsDropped.addAndGet(unwritten.size());
+                unwritten.clear();
+            }
+            if (active != null) {
+                finish(active, fsyncPolicy != FsyncPolicy.NONE);
+                active = null;
+            }
+            closed = true;
         }
-        writeUnwritten();
-        if (!unwritten.isEmpty()) {
-            log.error("Audit journal %s closed with %s records that could not be written; they are LOST", directory, unwritten.size());
-            recordsDropped.addAndGet(unwritten.size());
-            unwritten.clear();
-        }
-        if (fsyncPolicy != FsyncPolicy.NONE) {
-            forceLocked();
-        }
-        closeChannelQuietly();
+        stopSegmentWorker(true);
         releaseLock();
-        closed = true;
     }
 
     /**
      * Leaves the journal the way a killed process does: what was written stays in the page cache, nothing else
-     * happens (no retry, no fsync); only the directory lock is released, as the kernel would.
+     * happens (no retry, no fsync, no cutting of segments to size); only the directory lock is released, as the kernel
+     * would.
      */
     @VisibleForTesting
-    synchronized void abandon()
+    void abandon()
     {
-        closeChannelQuietly();
+        synchronized (this) {
+            if (active != null) {
+                active.abandon();
+                active = null;
+            }
+            closed = true;
+        }
+        stopSegmentWorker(false);
         releaseLock();
-        closed = true;
+    }
+
+    private void stopSegmentWorker(boolean clean)
+    {
+        CompletableFuture<MappedJournalSegment> pending;
+        synchronized (this) {
+            pending = prepared;
+            prepared = null;
+        }
+        if (clean) {
+            segmentWorker.shutdown();
+        }
+        else {
+            segmentWorker.shutdownNow();
+        }
+        try {
+            if (!segmentWorker.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("Audit journal %s: segment preparation did not stop within 30 s", directory);
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        MappedJournalSegment unused = pending == null ? null : pending.getNow(null);
+        if (unused != null) {
+            try {
+                if (clean) {
+                    unused.discard();
+                }
+                else {
+                    unused.abandon();
+                }
+            }
+            catch (IOException | RuntimeException e) {
+                log.warn("Cannot delete the unused audit journal segment %s: %s", unused.path(), e);
+            }
+        }
     }
 
     private void releaseLock()

@@ -83,8 +83,13 @@ public final class AuditLogVerifier
             long lineNumber = 0;
             try (InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
                 byte[] line;
+                boolean journalSegment = file.getFileName().toString().startsWith("journal-");
                 while ((line = readLine(input)) != null) {
                     lineNumber++;
+                    if (journalSegment && isUnusedSpace(line) && input.read() == -1) {
+                        // NUL bytes up to the end: the not yet written part of the journal's current segment
+                        break;
+                    }
                     String location = file + ":" + lineNumber;
                     Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, 0, line.length);
                     if (split.isEmpty()) {
@@ -137,6 +142,16 @@ public final class AuditLogVerifier
                 records, firstSequence, previousSequence,
                 firstSequence > 1 ? " (starts at seq %s: earlier records were removed by retention or journal cleanup)".formatted(firstSequence) : "",
                 previousHash));
+    }
+
+    private static boolean isUnusedSpace(byte[] line)
+    {
+        for (byte b : line) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return line.length > 0;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.trinobundle.eventlistener;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -50,42 +51,77 @@ public final class AuditRecordFormat
      */
     public static byte[] encodeLine(long sequence, String previousHash, byte[] body, MessageDigest digest)
     {
-        if (body.length < 2 || body[0] != '{' || body[body.length - 1] != '}') {
+        byte[] buffer = new byte[AuditJsonWriter.HEADER_RESERVE + body.length + AuditJsonWriter.TRAILER_RESERVE];
+        System.arraycopy(body, 0, buffer, AuditJsonWriter.HEADER_RESERVE, body.length);
+        byte[] hash = new byte[64];
+        int start = encodeInPlace(buffer, AuditJsonWriter.HEADER_RESERVE, AuditJsonWriter.HEADER_RESERVE + body.length,
+                sequence, previousHash.getBytes(US_ASCII), digest, hash);
+        return Arrays.copyOfRange(buffer, start, lineEnd(AuditJsonWriter.HEADER_RESERVE + body.length));
+    }
+
+    /**
+     * Turns the body at {@code buffer[bodyStart, bodyEnd)} into a stored line in place, without copying the body: the
+     * header goes into the free space before it (at least {@link AuditJsonWriter#HEADER_RESERVE} bytes) and the hash
+     * suffix replaces its closing brace (at least {@link AuditJsonWriter#TRAILER_RESERVE} bytes must be free after it).
+     *
+     * @param previousHash the previous record's hash as 64 ASCII hex digits
+     * @param hashOut receives this record's hash as 64 ASCII hex digits
+     * @return the offset of the line's first byte; the line ends at {@link #lineEnd lineEnd(bodyEnd)}
+     */
+    static int encodeInPlace(byte[] buffer, int bodyStart, int bodyEnd, long sequence, byte[] previousHash, MessageDigest digest, byte[] hashOut)
+    {
+        if (bodyEnd - bodyStart < 2 || buffer[bodyStart] != '{' || buffer[bodyEnd - 1] != '}') {
             throw new IllegalArgumentException("record body is not a JSON object");
         }
-        byte[] sequenceBytes = Long.toString(sequence).getBytes(US_ASCII);
-        byte[] previousHashBytes = previousHash.getBytes(US_ASCII);
-        boolean emptyBody = body.length == 2;
-        // canonical = header + body without its '{' (or just '}' when the body is empty)
-        int headerLength = HEADER_START.length + sequenceBytes.length + HEADER_PREV_HASH.length + previousHashBytes.length + 1;
-        int canonicalLength = headerLength + (emptyBody ? 1 : 1 + body.length - 1);
-        byte[] line = new byte[canonicalLength - 1 + HASH_SUFFIX_LENGTH + 1];
-        int position = 0;
-        position = put(line, position, HEADER_START);
-        position = put(line, position, sequenceBytes);
-        position = put(line, position, HEADER_PREV_HASH);
-        position = put(line, position, previousHashBytes);
-        line[position++] = '"';
-        if (emptyBody) {
-            line[position++] = '}';
+        if (sequence < 0 || previousHash.length != 64 || hashOut.length != 64) {
+            throw new IllegalArgumentException("invalid sequence or hash");
         }
-        else {
-            line[position++] = ',';
-            System.arraycopy(body, 1, line, position, body.length - 1);
-            position += body.length - 1;
+        int sequenceDigits = 1;
+        for (long rest = sequence / 10; rest > 0; rest /= 10) {
+            sequenceDigits++;
         }
-        // position == canonicalLength
+        // header = {"schemaVersion":1,"seq":N,"prevHash":"<64 hex>"
+        int headerLength = HEADER_START.length + sequenceDigits + HEADER_PREV_HASH.length + 64 + 1;
+        boolean emptyBody = bodyEnd - bodyStart == 2;
+        // a non-empty body continues the header after a comma that takes the place of its '{';
+        // an empty body keeps only its '}' and the header's closing quote takes the place of its '{'
+        int headerEnd = emptyBody ? bodyStart + 1 : bodyStart;
+        int start = headerEnd - headerLength;
+        if (start < 0 || bodyEnd + HASH_SUFFIX_LENGTH > buffer.length) {
+            throw new IllegalArgumentException("no room for the record header or hash around the body");
+        }
+        int position = put(buffer, start, HEADER_START);
+        long rest = sequence;
+        for (int i = position + sequenceDigits - 1; i >= position; i--) {
+            buffer[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        position += sequenceDigits;
+        position = put(buffer, position, HEADER_PREV_HASH);
+        position = put(buffer, position, previousHash);
+        buffer[position] = '"';
+        if (!emptyBody) {
+            buffer[bodyStart] = ',';
+        }
         digest.reset();
-        digest.update(previousHashBytes);
-        digest.update(line, 0, canonicalLength);
-        byte[] hash = HEX.formatHex(digest.digest()).getBytes(US_ASCII);
-        position = canonicalLength - 1;
-        position = put(line, position, HASH_SUFFIX_START);
-        position = put(line, position, hash);
-        line[position++] = '"';
-        line[position++] = '}';
-        line[position] = '\n';
-        return line;
+        digest.update(previousHash);
+        digest.update(buffer, start, bodyEnd - start);
+        byte[] hash = digest.digest();
+        AuditJsonWriter.writeHex(hash, hashOut, 0);
+        position = put(buffer, bodyEnd - 1, HASH_SUFFIX_START);
+        position = put(buffer, position, hashOut);
+        buffer[position++] = '"';
+        buffer[position++] = '}';
+        buffer[position] = '\n';
+        return start;
+    }
+
+    /**
+     * Where the line built by {@link #encodeInPlace} from a body ending at {@code bodyEnd} ends (exclusive).
+     */
+    static int lineEnd(int bodyEnd)
+    {
+        return bodyEnd - 1 + HASH_SUFFIX_LENGTH + 1;
     }
 
     /**

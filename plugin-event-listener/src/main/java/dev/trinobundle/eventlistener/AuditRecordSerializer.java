@@ -1,7 +1,5 @@
 package dev.trinobundle.eventlistener;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.inject.Inject;
 import io.trino.spi.ErrorCode;
 import io.trino.spi.eventlistener.ColumnInfo;
@@ -16,16 +14,11 @@ import io.trino.spi.eventlistener.QueryOutputMetadata;
 import io.trino.spi.eventlistener.QueryStatistics;
 import io.trino.spi.eventlistener.TableInfo;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Maps Trino's query events to the body of an audit record (schema version {@value AuditRecordFormat#SCHEMA_VERSION},
@@ -39,7 +32,8 @@ public final class AuditRecordSerializer
     public static final String KIND_CREATED = "created";
     public static final String KIND_COMPLETED = "completed";
 
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final List<String> STATISTICS_FIELDS = List.of(
+            "wallTimeMillis", "cpuTimeMillis", "queuedTimeMillis", "rowsRead", "bytesRead", "rowsWritten", "bytesWritten", "rowsReturned");
 
     private final int maxQueryTextLength;
 
@@ -56,233 +50,226 @@ public final class AuditRecordSerializer
 
     public byte[] serialize(QueryCreatedEvent event)
     {
-        return write(json -> {
-            json.writeStringField("kind", KIND_CREATED);
-            json.writeStringField("eventTime", event.getCreateTime().toString());
-            writeIdentity(json, event.getContext());
-            writeClient(json, event.getContext());
-            writeQuery(json, event.getMetadata(), event.getContext(), Optional.empty(), Optional.empty(),
-                    event.getCreateTime(), Optional.empty(), Optional.empty());
-            json.writeObjectFieldStart("objects");
-            json.writeArrayFieldStart("read");
-            json.writeEndArray();
-            json.writeArrayFieldStart("written");
-            json.writeEndArray();
-            writeReferencedTables(json, event.getMetadata().getTables());
-            json.writeEndObject();
-            writeServer(json, event.getContext());
-        });
+        AuditJsonWriter json = new AuditJsonWriter();
+        write(event, json);
+        return json.toBodyBytes();
     }
 
     public byte[] serialize(QueryCompletedEvent event)
     {
-        return write(json -> {
-            json.writeStringField("kind", KIND_COMPLETED);
-            json.writeStringField("eventTime", event.getEndTime().toString());
-            writeIdentity(json, event.getContext());
-            writeClient(json, event.getContext());
-            writeQuery(json, event.getMetadata(), event.getContext(), event.getFailureInfo(), Optional.of(event.getStatistics()),
-                    event.getCreateTime(), Optional.ofNullable(event.getExecutionStartTime()), Optional.ofNullable(event.getEndTime()));
-            json.writeObjectFieldStart("objects");
-            json.writeArrayFieldStart("read");
-            for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
-                writeTable(json, input.getCatalogName(), input.getSchema(), input.getTable(),
-                        input.getColumns().stream().map(QueryInputMetadata.Column::name).toList());
-            }
-            json.writeEndArray();
-            json.writeArrayFieldStart("written");
-            Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
-            if (output.isPresent()) {
-                writeTable(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
-                        output.get().getColumns().orElse(List.of()).stream().map(OutputColumnMetadata::getColumnName).toList());
-            }
-            json.writeEndArray();
-            writeReferencedTables(json, event.getMetadata().getTables());
-            json.writeEndObject();
-            writeServer(json, event.getContext());
-        });
+        AuditJsonWriter json = new AuditJsonWriter();
+        write(event, json);
+        return json.toBodyBytes();
     }
 
-    private static void writeIdentity(JsonGenerator json, QueryContext context)
-            throws IOException
+    /**
+     * Writes the record body into {@code json}, which is reset first.
+     */
+    void write(QueryCreatedEvent event, AuditJsonWriter json)
     {
-        json.writeObjectFieldStart("identity");
-        writeOptional(json, "principal", context.getPrincipal());
-        json.writeStringField("user", context.getUser());
-        json.writeStringField("originalUser", context.getOriginalUser());
+        json.reset();
+        json.startObject();
+        json.name("kind").value(KIND_CREATED);
+        json.name("eventTime").value(event.getCreateTime());
+        writeIdentity(json, event.getContext());
+        writeClient(json, event.getContext());
+        writeQuery(json, event.getMetadata(), event.getContext(), Optional.empty(), null,
+                event.getCreateTime(), null, null);
+        json.name("objects").startObject();
+        json.name("read").startArray().endArray();
+        json.name("written").startArray().endArray();
+        writeReferencedTables(json, event.getMetadata().getTables());
+        json.endObject();
+        writeServer(json, event.getContext());
+        json.endObject();
+    }
+
+    /**
+     * Writes the record body into {@code json}, which is reset first.
+     */
+    void write(QueryCompletedEvent event, AuditJsonWriter json)
+    {
+        json.reset();
+        json.startObject();
+        json.name("kind").value(KIND_COMPLETED);
+        json.name("eventTime").value(event.getEndTime());
+        writeIdentity(json, event.getContext());
+        writeClient(json, event.getContext());
+        writeQuery(json, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
+                event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime());
+        json.name("objects").startObject();
+        json.name("read").startArray();
+        for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
+            json.startObject();
+            writeTableName(json, input.getCatalogName(), input.getSchema(), input.getTable());
+            json.name("columns").startArray();
+            for (QueryInputMetadata.Column column : input.getColumns()) {
+                json.value(column.name());
+            }
+            json.endArray();
+            json.endObject();
+        }
+        json.endArray();
+        json.name("written").startArray();
+        Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
+        if (output.isPresent()) {
+            json.startObject();
+            writeTableName(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable());
+            json.name("columns").startArray();
+            for (OutputColumnMetadata column : output.get().getColumns().orElse(List.of())) {
+                json.value(column.getColumnName());
+            }
+            json.endArray();
+            json.endObject();
+        }
+        json.endArray();
+        writeReferencedTables(json, event.getMetadata().getTables());
+        json.endObject();
+        writeServer(json, event.getContext());
+        json.endObject();
+    }
+
+    private static void writeIdentity(AuditJsonWriter json, QueryContext context)
+    {
+        json.name("identity").startObject();
+        json.name("principal").value(context.getPrincipal().orElse(null));
+        json.name("user").value(context.getUser());
+        json.name("originalUser").value(context.getOriginalUser());
         // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
-        json.writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
+        json.name("impersonated").value(context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
         writeSortedStrings(json, "groups", context.getGroups());
         writeSortedStrings(json, "roles", context.getEnabledRoles());
         writeSortedStrings(json, "originalRoles", context.getOriginalRoles());
-        json.writeEndObject();
+        json.endObject();
     }
 
-    private static void writeClient(JsonGenerator json, QueryContext context)
-            throws IOException
+    private static void writeClient(AuditJsonWriter json, QueryContext context)
     {
-        json.writeObjectFieldStart("client");
-        writeOptional(json, "source", context.getSource());
-        writeOptional(json, "clientInfo", context.getClientInfo());
+        json.name("client").startObject();
+        json.name("source").value(context.getSource().orElse(null));
+        json.name("clientInfo").value(context.getClientInfo().orElse(null));
         writeSortedStrings(json, "tags", context.getClientTags());
-        writeOptional(json, "userAgent", context.getUserAgent());
-        writeOptional(json, "remoteAddress", context.getRemoteClientAddress());
-        writeOptional(json, "traceToken", context.getTraceToken());
-        json.writeEndObject();
+        json.name("userAgent").value(context.getUserAgent().orElse(null));
+        json.name("remoteAddress").value(context.getRemoteClientAddress().orElse(null));
+        json.name("traceToken").value(context.getTraceToken().orElse(null));
+        json.endObject();
     }
 
     private void writeQuery(
-            JsonGenerator json,
+            AuditJsonWriter json,
             QueryMetadata metadata,
             QueryContext context,
             Optional<QueryFailureInfo> failure,
-            Optional<QueryStatistics> statistics,
+            QueryStatistics statistics,
             Instant createTime,
-            Optional<Instant> executionStartTime,
-            Optional<Instant> endTime)
-            throws IOException
+            Instant executionStartTime,
+            Instant endTime)
     {
-        json.writeObjectFieldStart("query");
-        json.writeStringField("id", metadata.getQueryId());
+        json.name("query").startObject();
+        json.name("id").value(metadata.getQueryId());
         String sql = metadata.getQuery();
         boolean truncated = sql.length() > maxQueryTextLength;
-        json.writeStringField("sql", truncated ? sql.substring(0, maxQueryTextLength) : sql);
-        json.writeBooleanField("sqlTruncated", truncated);
-        json.writeNumberField("sqlLength", sql.length());
-        writeOptional(json, "type", context.getQueryType().map(Enum::name));
-        writeOptional(json, "updateType", metadata.getUpdateType());
-        writeOptional(json, "catalog", context.getCatalog());
-        writeOptional(json, "schema", context.getSchema());
-        writeOptional(json, "resourceGroup", context.getResourceGroupId().map(Object::toString));
-        json.writeStringField("state", metadata.getQueryState());
+        json.name("sql").value(truncated ? truncate(sql, maxQueryTextLength) : sql);
+        json.name("sqlTruncated").value(truncated);
+        json.name("sqlLength").value(sql.length());
+        json.name("type").value(context.getQueryType().map(Enum::name).orElse(null));
+        json.name("updateType").value(metadata.getUpdateType().orElse(null));
+        json.name("catalog").value(context.getCatalog().orElse(null));
+        json.name("schema").value(context.getSchema().orElse(null));
+        json.name("resourceGroup").value(context.getResourceGroupId().map(Object::toString).orElse(null));
+        json.name("state").value(metadata.getQueryState());
+        json.name("error");
         if (failure.isPresent()) {
             ErrorCode errorCode = failure.get().getErrorCode();
-            json.writeObjectFieldStart("error");
-            json.writeStringField("code", errorCode.getName());
-            json.writeNumberField("codeNumber", errorCode.getCode());
-            json.writeStringField("type", errorCode.getType().name());
-            writeOptional(json, "failureType", failure.get().getFailureType());
-            writeOptional(json, "message", failure.get().getFailureMessage());
-            json.writeEndObject();
+            json.startObject();
+            json.name("code").value(errorCode.getName());
+            json.name("codeNumber").value(errorCode.getCode());
+            json.name("type").value(errorCode.getType().name());
+            json.name("failureType").value(failure.get().getFailureType().orElse(null));
+            json.name("message").value(failure.get().getFailureMessage().orElse(null));
+            json.endObject();
         }
         else {
-            json.writeNullField("error");
+            json.nullValue();
         }
-        json.writeStringField("createTime", createTime.toString());
-        writeOptional(json, "executionStartTime", executionStartTime.map(Instant::toString));
-        writeOptional(json, "endTime", endTime.map(Instant::toString));
-        if (statistics.isPresent()) {
-            QueryStatistics stats = statistics.get();
-            json.writeNumberField("wallTimeMillis", toMillis(stats.getWallTime()));
-            json.writeNumberField("cpuTimeMillis", toMillis(stats.getCpuTime()));
-            json.writeNumberField("queuedTimeMillis", toMillis(stats.getQueuedTime()));
-            json.writeNumberField("rowsRead", stats.getPhysicalInputRows());
-            json.writeNumberField("bytesRead", stats.getPhysicalInputBytes());
-            json.writeNumberField("rowsWritten", stats.getWrittenRows());
-            json.writeNumberField("bytesWritten", stats.getWrittenBytes());
-            json.writeNumberField("rowsReturned", stats.getOutputRows());
+        json.name("createTime").value(createTime);
+        json.name("executionStartTime").value(executionStartTime);
+        json.name("endTime").value(endTime);
+        if (statistics != null) {
+            json.name("wallTimeMillis").value(statistics.getWallTime().toMillis());
+            json.name("cpuTimeMillis").value(statistics.getCpuTime().toMillis());
+            json.name("queuedTimeMillis").value(statistics.getQueuedTime().toMillis());
+            json.name("rowsRead").value(statistics.getPhysicalInputRows());
+            json.name("bytesRead").value(statistics.getPhysicalInputBytes());
+            json.name("rowsWritten").value(statistics.getWrittenRows());
+            json.name("bytesWritten").value(statistics.getWrittenBytes());
+            json.name("rowsReturned").value(statistics.getOutputRows());
         }
         else {
-            for (String field : List.of("wallTimeMillis", "cpuTimeMillis", "queuedTimeMillis", "rowsRead", "bytesRead", "rowsWritten", "bytesWritten", "rowsReturned")) {
-                json.writeNullField(field);
+            for (String field : STATISTICS_FIELDS) {
+                json.name(field).nullValue();
             }
         }
-        json.writeEndObject();
+        json.endObject();
     }
 
-    private static void writeReferencedTables(JsonGenerator json, List<TableInfo> tables)
-            throws IOException
+    private static String truncate(String sql, int length)
+    {
+        // never cut a surrogate pair in half: the kept text stays valid Unicode
+        int end = length > 0 && Character.isHighSurrogate(sql.charAt(length - 1)) ? length - 1 : length;
+        return sql.substring(0, end);
+    }
+
+    private static void writeReferencedTables(AuditJsonWriter json, List<TableInfo> tables)
     {
         // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
         // reading anything, such as an access denied on a column.
-        json.writeArrayFieldStart("referenced");
+        json.name("referenced").startArray();
         for (TableInfo table : tables) {
-            json.writeStartObject();
-            json.writeStringField("catalog", table.getCatalog());
-            json.writeStringField("schema", table.getSchema());
-            json.writeStringField("table", table.getTable());
-            json.writeArrayFieldStart("columns");
+            json.startObject();
+            writeTableName(json, table.getCatalog(), table.getSchema(), table.getTable());
+            json.name("columns").startArray();
             for (ColumnInfo column : table.getColumns()) {
-                json.writeString(column.getColumn());
+                json.value(column.getColumn());
             }
-            json.writeEndArray();
-            json.writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
-            json.writeStringField("authorization", table.getAuthorization());
-            json.writeEndObject();
+            json.endArray();
+            json.name("directlyReferenced").value(table.isDirectlyReferenced());
+            json.name("authorization").value(table.getAuthorization());
+            json.endObject();
         }
-        json.writeEndArray();
+        json.endArray();
     }
 
-    private static void writeServer(JsonGenerator json, QueryContext context)
-            throws IOException
+    private static void writeServer(AuditJsonWriter json, QueryContext context)
     {
-        json.writeObjectFieldStart("server");
-        json.writeStringField("environment", context.getEnvironment());
-        json.writeStringField("version", context.getServerVersion());
-        json.writeStringField("address", context.getServerAddress());
-        json.writeEndObject();
+        json.name("server").startObject();
+        json.name("environment").value(context.getEnvironment());
+        json.name("version").value(context.getServerVersion());
+        json.name("address").value(context.getServerAddress());
+        json.endObject();
     }
 
-    private static void writeTable(JsonGenerator json, String catalog, String schema, String table, List<String> columns)
-            throws IOException
+    private static void writeTableName(AuditJsonWriter json, String catalog, String schema, String table)
     {
-        json.writeStartObject();
-        json.writeStringField("catalog", catalog);
-        json.writeStringField("schema", schema);
-        json.writeStringField("table", table);
-        json.writeArrayFieldStart("columns");
-        for (String column : columns) {
-            json.writeString(column);
-        }
-        json.writeEndArray();
-        json.writeEndObject();
+        json.name("catalog").value(catalog);
+        json.name("schema").value(schema);
+        json.name("table").value(table);
     }
 
-    private static void writeOptional(JsonGenerator json, String field, Optional<String> value)
-            throws IOException
-    {
-        if (value.isPresent()) {
-            json.writeStringField(field, value.get());
-        }
-        else {
-            json.writeNullField(field);
-        }
-    }
-
-    private static void writeSortedStrings(JsonGenerator json, String field, Collection<String> values)
-            throws IOException
+    private static void writeSortedStrings(AuditJsonWriter json, String field, Collection<String> values)
     {
         // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
-        Set<String> sorted = new TreeSet<>(values);
-        json.writeArrayFieldStart(field);
-        for (String value : sorted) {
-            json.writeString(value);
+        json.name(field).startArray();
+        if (values.size() == 1) {
+            json.value(values.iterator().next());
         }
-        json.writeEndArray();
-    }
-
-    private static long toMillis(Duration duration)
-    {
-        return duration.toMillis();
-    }
-
-    private static byte[] write(BodyWriter writer)
-    {
-        ByteArrayOutputStream output = new ByteArrayOutputStream(4096);
-        try (JsonGenerator json = JSON_FACTORY.createGenerator(output)) {
-            json.writeStartObject();
-            writer.write(json);
-            json.writeEndObject();
+        else if (!values.isEmpty()) {
+            String[] sorted = values.toArray(String[]::new);
+            Arrays.sort(sorted);
+            for (String value : sorted) {
+                json.value(value);
+            }
         }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return output.toByteArray();
-    }
-
-    private interface BodyWriter
-    {
-        void write(JsonGenerator json)
-                throws IOException;
+        json.endArray();
     }
 }

@@ -11,7 +11,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Reads complete newline-terminated lines from a journal segment, starting at a byte position. An incomplete last
- * line (still being written, or torn by a crash) is not returned and not consumed.
+ * line (still being written, or torn by a crash) is not returned and not consumed. A NUL byte ends the data: it is the
+ * not yet written part of a preallocated segment ({@link MappedJournalSegment}), and no record contains one.
  */
 final class JournalSegmentScanner
         implements Closeable
@@ -42,8 +43,18 @@ final class JournalSegmentScanner
     JournalRecord next()
             throws IOException
     {
+        // bytes after a NUL may be stale (written since they were read): read them again once before giving up
+        boolean reread = false;
         while (true) {
             for (int i = bufferStart; i < bufferEnd; i++) {
+                if (buffer[i] == 0) {
+                    bufferEnd = i;
+                    if (reread) {
+                        return null;
+                    }
+                    reread = true;
+                    break;
+                }
                 if (buffer[i] == '\n') {
                     byte[] line = Arrays.copyOfRange(buffer, bufferStart, i + 1);
                     position += line.length;

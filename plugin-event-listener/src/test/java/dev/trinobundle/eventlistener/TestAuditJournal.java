@@ -190,6 +190,120 @@ final class TestAuditJournal
         assertThat(AuditLogVerifier.verify(journalDirectory).intact()).isTrue();
     }
 
+    @Test
+    void testLiveSegmentIsPreallocatedAndReadersStopAtItsUnwrittenSpace()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            journal.append(body("a"));
+            journal.append(body("b"));
+            Path segment = onlySegment();
+            // the whole capacity exists, the unwritten part reads as NUL bytes
+            assertThat(Files.size(segment)).isEqualTo(1 << 20);
+            byte[] content = Files.readAllBytes(segment);
+            assertThat(content[content.length - 1]).isZero();
+
+            // a reader and the verifier see exactly the two records, while the journal is open
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+            }
+            AuditLogVerifier.Result live = AuditLogVerifier.verify(directory);
+            assertThat(live.intact()).as(live.message()).isTrue();
+            assertThat(live.message()).contains("2 records");
+        }
+        // closing cuts the segment to its records
+        assertThat(Files.readAllLines(onlySegment(), UTF_8)).hasSize(2);
+    }
+
+    @Test
+    void testKilledWithPreallocatedSegmentsRecoversEveryRecord()
+            throws IOException
+    {
+        // several rolls, then a kill: no segment has been cut to size, and the prepared next segment is left behind
+        AuditJournal killed = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100);
+        for (int i = 1; i <= 60; i++) {
+            killed.append(body("record-" + i));
+        }
+        String headHash = killed.previousHash();
+        killed.abandon();
+
+        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(60);
+            assertThat(journal.previousHash()).isEqualTo(headHash);
+            assertThat(journal.append(body("after"))).isEqualTo(61);
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(100)).extracting(JournalRecord::sequence)
+                        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 61).boxed().toList());
+            }
+        }
+        assertThat(directory.resolve(AuditJournal.PREPARED_SEGMENT_NAME)).doesNotExist();
+        try (var files = Files.list(directory)) {
+            for (Path file : files.filter(file -> file.getFileName().toString().startsWith("journal-")).toList()) {
+                byte[] content = Files.readAllBytes(file);
+                assertThat(content).as(file.toString()).isNotEmpty().doesNotContain((byte) 0);
+                assertThat(content[content.length - 1]).isEqualTo((byte) '\n');
+            }
+        }
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("61 records");
+    }
+
+    @Test
+    void testRecordsInAPreparedSegmentWhoseRenameWasLostAreKept()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            journal.append(body("a"));
+            journal.append(body("b"));
+        }
+        // as if a machine crash kept the data of a new segment but not its rename
+        Path segment = onlySegment();
+        Files.move(segment, directory.resolve(AuditJournal.PREPARED_SEGMENT_NAME));
+
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
+            assertThat(journal.append(body("c"))).isEqualTo(3);
+        }
+        assertThat(segment).exists();
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("3 records");
+    }
+
+    @Test
+    void testRecordLargerThanASegmentGetsASegmentOfItsOwn()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, 100)) {
+            journal.append(body("small"));
+            journal.append(body("x".repeat(5000)));
+            journal.append(body("small again"));
+            journal.force();
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                List<JournalRecord> records = reader.read(10);
+                assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
+                assertThat(new String(records.get(1).line(), UTF_8)).contains("x".repeat(5000));
+            }
+        }
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+    }
+
+    @Test
+    void testEveryRecordFsyncPolicy()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.EVERY_RECORD, 100)) {
+            for (int i = 0; i < 20; i++) {
+                journal.append(body("record-" + i));
+            }
+            assertThat(journal.getFsyncFailures()).isZero();
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(20);
+        }
+        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+    }
+
     private Path onlySegment()
             throws IOException
     {

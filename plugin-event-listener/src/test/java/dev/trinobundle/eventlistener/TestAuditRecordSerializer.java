@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trino.spi.eventlistener.QueryCompletedEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -135,6 +136,33 @@ final class TestAuditRecordSerializer
         assertThat(query.get("sql").asText()).isEqualTo("SELECT 'xx");
         assertThat(query.get("sqlTruncated").asBoolean()).isTrue();
         assertThat(query.get("sqlLength").asInt()).isEqualTo(sql.length());
+    }
+
+    @Test
+    void testTruncationKeepsSurrogatePairsWhole()
+            throws IOException
+    {
+        // the limit falls between the two halves of the emoji: the kept text ends before it
+        String sql = "SELECT '😀😀😀'";
+        JsonNode query = MAPPER.readTree(new AuditRecordSerializer(9).serialize(completed("q", context("a", "a", "a"), sql, Optional.empty())))
+                .get("query");
+
+        assertThat(query.get("sql").asText()).isEqualTo("SELECT '");
+        assertThat(query.get("sqlTruncated").asBoolean()).isTrue();
+    }
+
+    @Test
+    void testHostileTextStaysInItsField()
+            throws IOException
+    {
+        // a user controls the query text and the client info: they must not be able to forge other fields
+        String sql = "SELECT 1 -- \"}, \"identity\": {\"user\": \"root\"}\n\u0000\ud800";
+        QueryCompletedEvent event = completed("q", context("admin", "alice", "alice"), sql, Optional.empty());
+        JsonNode record = MAPPER.readTree(serializer.serialize(event));
+
+        assertThat(record.get("query").get("sql").asText()).isEqualTo(sql);
+        assertThat(record.get("identity").get("user").asText()).isEqualTo("alice");
+        assertThat(record.get("identity").get("principal").asText()).isEqualTo("admin");
     }
 
     @Test

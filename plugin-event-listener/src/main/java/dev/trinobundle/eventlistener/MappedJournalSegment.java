@@ -1,0 +1,220 @@
+package dev.trinobundle.eventlistener;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One journal segment file, memory-mapped at a fixed capacity, into which records are appended with a memory copy.
+ * <p>
+ * Why a mapping: a {@code write(2)} of a 2.5 KB record costs about 6 µs (p99 15-30 µs) of Trino's dispatcher
+ * thread, a copy into an already faulted-in shared mapping about 0.3 µs (p99 under 1 µs). The bytes are in the page
+ * cache the moment the copy ends, so they survive a killed process exactly as a write would. {@link #prefault()}
+ * touches every page in the background before the segment is used, so the writer pays neither page faults nor block
+ * allocation, and a full disk surfaces there (as an error naming the file) instead of on Trino's thread.
+ * <p>
+ * The unused tail of the file reads as NUL bytes, which never occur in a record: readers treat the first NUL as the
+ * end of the data. {@link #finish} cuts the file to the bytes written.
+ */
+final class MappedJournalSegment
+{
+    private static final int PAGE_SIZE = 4096;
+
+    private final FileChannel channel;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private volatile Path path;
+    // written only by the appending thread, under the journal's lock
+    private long size;
+    // set by the appending thread, cleared by whichever thread forces
+    private volatile boolean dirty;
+    // guarded by this
+    private boolean closed;
+
+    private MappedJournalSegment(Path path, FileChannel channel, Arena arena, MemorySegment memory)
+    {
+        this.path = requireNonNull(path, "path is null");
+        this.channel = requireNonNull(channel, "channel is null");
+        this.arena = requireNonNull(arena, "arena is null");
+        this.memory = requireNonNull(memory, "memory is null");
+    }
+
+    /**
+     * Creates a new, empty segment file of {@code capacity} bytes (sparse until written) and maps it.
+     */
+    static MappedJournalSegment create(Path path, long capacity)
+            throws IOException
+    {
+        FileChannel channel = FileChannel.open(path, CREATE_NEW, READ, WRITE);
+        Arena arena = Arena.ofShared();
+        try {
+            // sets the length without writing the blocks: the file is sparse until the pages are touched
+            channel.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
+            MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity, arena);
+            return new MappedJournalSegment(path, channel, arena, memory);
+        }
+        catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            channel.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a zero into every page so that the kernel maps it writable and reserves its disk blocks now. Only for a
+     * segment no record has been written to yet.
+     *
+     * @throws IOException if the disk is full (the kernel answers the page fault with SIGBUS, which the JVM turns into
+     * an {@link InternalError} on this thread)
+     */
+    void prefault()
+            throws IOException
+    {
+        try {
+            for (long offset = 0; offset < memory.byteSize(); offset += PAGE_SIZE) {
+                memory.set(JAVA_BYTE, offset, (byte) 0);
+            }
+        }
+        catch (InternalError e) {
+            throw new IOException("cannot allocate the disk space of " + path + " (disk full?): " + e.getMessage(), e);
+        }
+    }
+
+    Path path()
+    {
+        return path;
+    }
+
+    /**
+     * Renames the file of a prepared segment before its first record is written.
+     */
+    void moveTo(Path target)
+            throws IOException
+    {
+        Files.move(path, target);
+        path = target;
+    }
+
+    long size()
+    {
+        return size;
+    }
+
+    long capacity()
+    {
+        return memory.byteSize();
+    }
+
+    boolean fits(int length)
+    {
+        return size + length <= memory.byteSize();
+    }
+
+    /**
+     * Appends bytes that {@link #fits} the segment.
+     *
+     * @throws IOException if the kernel cannot back the page (disk full on a segment that was not prefaulted)
+     */
+    void append(byte[] source, int offset, int length)
+            throws IOException
+    {
+        try {
+            MemorySegment.copy(source, offset, memory, JAVA_BYTE, size, length);
+        }
+        catch (InternalError e) {
+            // the bytes before the failing page may have landed: the caller abandons this segment at the current size
+            throw new IOException("cannot write " + path + " (disk full?): " + e.getMessage(), e);
+        }
+        size += length;
+        dirty = true;
+    }
+
+    /**
+     * Forces the record just appended to disk ({@code audit.journal.fsync=every-record}).
+     */
+    void forceLast(int length)
+    {
+        memory.asSlice(size - length, length).force();
+    }
+
+    /**
+     * Forces what was written to disk, if anything was written since the last call. Safe to call from any thread,
+     * also concurrently with appends and after {@link #finish}.
+     */
+    synchronized void force()
+    {
+        if (closed || !dirty) {
+            return;
+        }
+        dirty = false;
+        memory.force();
+    }
+
+    /**
+     * Ends the segment: optionally forces it, unmaps it and cuts the file to the bytes written.
+     */
+    synchronized void finish(boolean fsync)
+            throws IOException
+    {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (fsync) {
+                memory.force();
+            }
+        }
+        finally {
+            arena.close();
+            try {
+                channel.truncate(size);
+                if (fsync) {
+                    channel.force(true);
+                }
+            }
+            finally {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Unmaps without touching the file, as a killed process leaves it.
+     */
+    synchronized void abandon()
+    {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        arena.close();
+        try {
+            channel.close();
+        }
+        catch (IOException ignored) {
+            // the data is in the page cache
+        }
+    }
+
+    /**
+     * Unmaps and deletes a segment that holds no record.
+     */
+    synchronized void discard()
+            throws IOException
+    {
+        abandon();
+        Files.deleteIfExists(path);
+    }
+}
