@@ -27,6 +27,10 @@ final class AuditJsonWriter
     // room for ,"hash":"<64 hex>"}\n after the body
     static final int TRAILER_RESERVE = 80;
 
+    private static final int BULK_STRING_LENGTH = 64;
+    private static final int MAX_CACHED_LENGTH = 64;
+    private static final int CACHE_SLOTS = 512;
+    private static final int CACHE_PROBES = 4;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(US_ASCII);
     private static final byte[] NULL = "null".getBytes(US_ASCII);
@@ -58,7 +62,12 @@ final class AuditJsonWriter
         SHORT_ESCAPES[c] = (byte) escape;
     }
 
+    private final String[] cachedStrings = new String[CACHE_SLOTS];
+    private final byte[][] cachedEncodings = new byte[CACHE_SLOTS][];
+    private final String[] cachedNames = new String[CACHE_SLOTS];
+    private final byte[][] cachedNameTokens = new byte[CACHE_SLOTS][];
     private byte[] buffer;
+    private char[] chars = new char[256];
     private int position;
     // bit i set: the container at depth i already has a member, so the next one needs a comma
     private long hasMember;
@@ -155,17 +164,20 @@ final class AuditJsonWriter
     AuditJsonWriter name(String name)
     {
         beforeValue();
-        int length = name.length();
-        ensureCapacity(length + 3);
-        byte[] bytes = buffer;
-        int at = position;
-        bytes[at++] = '"';
-        for (int i = 0; i < length; i++) {
-            bytes[at++] = (byte) name.charAt(i);
+        // names are the serializer's string constants, the same instance every time, and there are few of them
+        int slot = System.identityHashCode(name) & (CACHE_SLOTS - 1);
+        for (int probe = 0; probe < CACHE_SLOTS && cachedNames[slot] != null && cachedNames[slot] != name; probe++) {
+            slot = (slot + 1) & (CACHE_SLOTS - 1);
         }
-        bytes[at++] = '"';
-        bytes[at++] = ':';
-        position = at;
+        byte[] token = cachedNames[slot] == name ? cachedNameTokens[slot] : null;
+        if (token == null) {
+            token = ("\"" + name + "\":").getBytes(US_ASCII);
+            if (cachedNames[slot] == null) {
+                cachedNames[slot] = name;
+                cachedNameTokens[slot] = token;
+            }
+        }
+        writeBytes(token);
         // the value that follows belongs to this name: no comma before it
         hasMember &= ~(1L << depth);
         return this;
@@ -177,7 +189,34 @@ final class AuditJsonWriter
             return nullValue();
         }
         beforeValue();
+        if (value.length() > MAX_CACHED_LENGTH) {
+            writeQuoted(value);
+            return this;
+        }
+        // Users, groups, catalogs, tables and columns repeat from query to query: their encoding is kept in a small
+        // cache (equal content, so the output cannot differ), which saves most of the per-character work.
+        int hash = value.hashCode();
+        int first = (hash ^ (hash >>> 16)) & (CACHE_SLOTS - 1);
+        int slot = first;
+        for (int probe = 0; probe < CACHE_PROBES; probe++) {
+            String cached = cachedStrings[slot];
+            if (cached == null) {
+                break;
+            }
+            if (cached.equals(value)) {
+                writeBytes(cachedEncodings[slot]);
+                return this;
+            }
+            slot = (slot + 1) & (CACHE_SLOTS - 1);
+        }
+        if (cachedStrings[slot] != null) {
+            // all probed slots hold other strings: take the first
+            slot = first;
+        }
+        int start = position;
         writeQuoted(value);
+        cachedStrings[slot] = value;
+        cachedEncodings[slot] = Arrays.copyOfRange(buffer, start, position);
         return this;
     }
 
@@ -305,48 +344,62 @@ final class AuditJsonWriter
     private void writeQuoted(String value)
     {
         int length = value.length();
-        int plain = 0;
-        // The JDK encodes an ASCII string with a vectorized check and an array copy; then 8 bytes at a time are
-        // checked for anything to escape. Same length in bytes as in chars: no character took more than one byte.
-        byte[] encoded = value.getBytes(UTF_8);
-        if (encoded.length == length) {
-            plain = plainAsciiPrefix(value, encoded);
+        writeByte('"');
+        if (length < BULK_STRING_LENGTH) {
+            // names, users, tables: a character loop beats allocating an encoded copy
+            writeRest(value, 0);
+            writeByte('"');
+            return;
         }
-        ensureCapacity(plain + 2);
-        buffer[position++] = '"';
-        System.arraycopy(encoded, 0, buffer, position, plain);
-        position += plain;
-        if (plain < length) {
-            writeRest(value, plain);
+        // The JDK encodes an ASCII string with a vectorized check and an array copy; runs of plain bytes are then
+        // found 8 at a time and copied in bulk. Same length in bytes as in chars: every character took one byte.
+        byte[] encoded = value.getBytes(UTF_8);
+        if (encoded.length != length) {
+            writeRest(value, 0);
+        }
+        else {
+            int from = 0;
+            while (from < length) {
+                int plainEnd = plainAsciiEnd(encoded, from);
+                ensureCapacity(plainEnd - from + 6);
+                System.arraycopy(encoded, from, buffer, position, plainEnd - from);
+                position += plainEnd - from;
+                if (plainEnd == length) {
+                    break;
+                }
+                // an escape, a '?' that is really a '?', or the encoder's '?' for a lone surrogate
+                char c = value.charAt(plainEnd);
+                if (c == '?') {
+                    buffer[position++] = '?';
+                }
+                else {
+                    position = writeSpecial(buffer, position, value, plainEnd);
+                }
+                from = plainEnd + 1;
+            }
         }
         writeByte('"');
     }
 
     /**
-     * Length of the prefix of an ASCII-encoded string that needs no escaping. A '?' is checked against the string:
-     * the encoder also writes it for a lone surrogate, which must be escaped instead.
+     * End of the run of bytes from {@code from} that need no escaping and no second look ('?' is also what the
+     * encoder writes for a lone surrogate).
      */
-    private static int plainAsciiPrefix(String value, byte[] encoded)
+    private static int plainAsciiEnd(byte[] encoded, int from)
     {
-        int i = 0;
-        while (true) {
-            for (; i + Long.BYTES <= encoded.length; i += Long.BYTES) {
-                if (mayNeedEscape((long) LONGS.get(encoded, i))) {
-                    break;
-                }
+        int i = from;
+        for (; i + Long.BYTES <= encoded.length; i += Long.BYTES) {
+            if (mayNeedEscape((long) LONGS.get(encoded, i))) {
+                break;
             }
-            for (; i < encoded.length; i++) {
-                byte b = encoded[i];
-                if (b < 0x20 || b == '"' || b == '\\' || b == '?') {
-                    break;
-                }
-            }
-            if (i < encoded.length && encoded[i] == '?' && value.charAt(i) == '?') {
-                i++;
-                continue;
-            }
-            return i;
         }
+        for (; i < encoded.length; i++) {
+            byte b = encoded[i];
+            if (b < 0x20 || b == '"' || b == '\\' || b == '?') {
+                return i;
+            }
+        }
+        return i;
     }
 
     private static boolean mayNeedEscape(long word)
@@ -365,25 +418,35 @@ final class AuditJsonWriter
     private void writeRest(String value, int from)
     {
         int length = value.length();
-        int i = from;
-        ensureCapacity(length - i);
-        byte[] bytes = buffer;
-        int at = position;
-        while (i < length) {
-            char c = value.charAt(i);
-            if (c < 0x80 && ASCII_ESCAPES[c] == 0) {
-                bytes[at++] = (byte) c;
-                i++;
-                continue;
-            }
-            // up to 6 bytes for this character, and the rest may still be plain ASCII
-            position = at;
-            ensureCapacity(6 + (length - i));
-            bytes = buffer;
-            at = writeSpecial(bytes, at, value, i);
-            i += Character.isSurrogatePair(c, i + 1 < length ? value.charAt(i + 1) : 0) ? 2 : 1;
+        if (chars.length < length) {
+            chars = new char[Math.max(length, 2 * chars.length)];
         }
-        position = at;
+        // one bulk copy, then a loop over a plain array: about twice as fast as charAt per character
+        value.getChars(from, length, chars, from);
+        char[] source = chars;
+        int i = from;
+        while (i < length) {
+            ensureCapacity(length - i);
+            byte[] bytes = buffer;
+            // while nothing needs escaping, output position and character index move together
+            int offset = position - i;
+            int end = i;
+            while (end < length) {
+                char c = source[end];
+                if (c >= 0x80 || ASCII_ESCAPES[c] != 0) {
+                    break;
+                }
+                bytes[offset + end] = (byte) c;
+                end++;
+            }
+            position = offset + end;
+            i = end;
+            if (i < length) {
+                ensureCapacity(6);
+                position = writeSpecial(buffer, position, value, i);
+                i += Character.isSurrogatePair(source[i], i + 1 < length ? source[i + 1] : 0) ? 2 : 1;
+            }
+        }
     }
 
     /**
