@@ -34,8 +34,8 @@ final class MappedJournalSegment
     private final Arena arena;
     private final MemorySegment memory;
     private volatile Path path;
-    // written only by the appending thread, under the journal's lock
-    private long size;
+    // written only by the appending thread, under the journal's lock; read by the thread that forces
+    private volatile long size;
     // set by the appending thread, cleared by whichever thread forces
     private volatile boolean dirty;
     // guarded by this
@@ -158,7 +158,8 @@ final class MappedJournalSegment
             return;
         }
         dirty = false;
-        memory.force();
+        // only the written part: the prefaulted pages after it are dirty too, but hold nothing worth a disk write
+        memory.asSlice(0, size).force();
     }
 
     /**
@@ -173,7 +174,7 @@ final class MappedJournalSegment
         closed = true;
         try {
             if (fsync) {
-                memory.force();
+                memory.asSlice(0, size).force();
             }
         }
         finally {
