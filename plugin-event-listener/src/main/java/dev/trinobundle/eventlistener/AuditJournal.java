@@ -69,6 +69,7 @@ public final class AuditJournal
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
+    private final AtomicLong lastPrepareErrorLogNanos = new AtomicLong();
 
     // guarded by this
     private long nextSequence;
@@ -454,8 +455,12 @@ public final class AuditJournal
                 return segment;
             }
             catch (IOException | RuntimeException e) {
-                log.error("Cannot prepare the next audit journal segment %s: %s. Records are written without preparation until this works; free disk space or fix the directory",
-                        path, e);
+                long now = System.nanoTime();
+                long last = lastPrepareErrorLogNanos.get();
+                if ((last == 0 || now - last > ERROR_LOG_INTERVAL_NANOS) && lastPrepareErrorLogNanos.compareAndSet(last, now)) {
+                    log.error("Cannot prepare the next audit journal segment %s: %s. Records are written without preparation until this works; free disk space or fix the directory",
+                            path, e);
+                }
                 if (segment != null) {
                     try {
                         segment.discard();

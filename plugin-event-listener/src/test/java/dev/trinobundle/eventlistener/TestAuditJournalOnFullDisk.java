@@ -1,0 +1,86 @@
+package dev.trinobundle.eventlistener;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A really full file system, not a simulated one: a 4 MB tmpfs mounted for the test (the build runs as root, as the
+ * README says). On a memory-mapped segment a full disk is not an error code but a SIGBUS on the page fault; the
+ * journal must turn it into a logged, counted write failure, keep the record in memory, and write it once space is
+ * back, with no gap in the chain.
+ */
+final class TestAuditJournalOnFullDisk
+{
+    private Path mountPoint;
+
+    @BeforeEach
+    void mountSmallFileSystem()
+            throws IOException, InterruptedException
+    {
+        mountPoint = Files.createTempDirectory("audit-full-disk");
+        run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint.toString());
+    }
+
+    @AfterEach
+    void unmount()
+            throws IOException, InterruptedException
+    {
+        run("umount", mountPoint.toString());
+        Files.delete(mountPoint);
+    }
+
+    @Test
+    void testFullDiskKeepsRecordsInMemoryAndWritesThemWhenSpaceIsBack()
+            throws IOException
+    {
+        Path filler = Files.write(mountPoint.resolve("filler"), new byte[2_500_000]);
+        Path journalDirectory = mountPoint.resolve("journal");
+        byte[] body = ("{\"kind\":\"completed\",\"value\":\"" + "x".repeat(2000) + "\"}").getBytes(UTF_8);
+
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 50)) {
+            List<Long> sequences = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                // never throws into Trino's thread, whatever the disk does
+                sequences.add(journal.append(body));
+            }
+            long written = journal.getLastWrittenSequence();
+            assertThat(written).isBetween(100L, 999L);
+            assertThat(journal.getWriteFailures()).isPositive();
+            assertThat(journal.getUnwrittenRecords()).isEqualTo(50);
+            assertThat(journal.getRecordsDropped()).isEqualTo(1000 - written - 50);
+            assertThat(sequences).contains(-1L);
+            // what reached the disk is a complete, intact chain
+            AuditLogVerifier.Result onFullDisk = AuditLogVerifier.verify(journalDirectory);
+            assertThat(onFullDisk.intact()).as(onFullDisk.message()).isTrue();
+
+            Files.delete(filler);
+            journal.writeUnwritten();
+
+            assertThat(journal.getUnwrittenRecords()).isZero();
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(written + 50);
+            assertThat(journal.append(body)).isEqualTo(written + 51);
+        }
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("seq 1..");
+    }
+
+    private static void run(String... command)
+            throws IOException, InterruptedException
+    {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("%s failed (this test needs root to mount a small tmpfs): %s".formatted(String.join(" ", command), output));
+        }
+    }
+}
