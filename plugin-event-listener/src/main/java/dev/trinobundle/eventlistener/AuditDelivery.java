@@ -46,6 +46,8 @@ public final class AuditDelivery
     {
         try {
             journal.writeUnwritten();
+            // sealed before the fsync, so that the records on disk carry their hashes
+            journal.seal();
             if (fsyncPolicy == FsyncPolicy.INTERVAL) {
                 journal.force();
             }

@@ -13,7 +13,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
@@ -30,15 +29,15 @@ import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
 import static java.lang.String.format;
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Local append-only journal: every audit record is sequenced, hash-chained and written here on Trino's calling thread
- * (a write into the page cache) before anything else happens to it. Sinks read it back asynchronously, so a record
+ * Local append-only journal: every audit record is sequenced and written here on Trino's calling thread (a copy into
+ * the page cache) before anything else happens to it, then hash-chained in place by the {@link JournalSealer} before
+ * any sink reads it. Sinks read it back asynchronously, so a record
  * whose callback returned survives a killed process and a sink that is down.
  * <p>
  * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} in the journal directory holding lines in
@@ -59,23 +58,22 @@ public final class AuditJournal
     private final long segmentSize;
     private final FsyncPolicy fsyncPolicy;
     private final int maxUnwrittenRecords;
-    private final MessageDigest digest = AuditRecordFormat.newDigest();
     private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
     private final ArrayDeque<JournalRecord> unwritten = new ArrayDeque<>();
     // prepares the next segment and finishes rolled ones, off Trino's threads
     private final ExecutorService segmentWorker;
+    private final JournalSealer sealer;
 
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
     private final AtomicLong lastPrepareErrorLogNanos = new AtomicLong();
+    private final AtomicLong sealFailures = new AtomicLong();
+    private final AtomicLong lastSealErrorLogNanos = new AtomicLong();
 
     // guarded by this
     private long nextSequence;
-    // the last record's hash as 64 ASCII hex digits
-    private final byte[] previousHash = new byte[64];
-    private final byte[] hashScratch = new byte[64];
     private MappedJournalSegment active;
     private CompletableFuture<MappedJournalSegment> prepared;
     private long lastErrorLogNanos;
@@ -115,6 +113,14 @@ public final class AuditJournal
             throw new UncheckedIOException("Cannot lock audit journal directory " + this.directory, e);
         }
         recover();
+        // seal what a stopped process left unsealed before any sink reads
+        sealer = JournalSealer.recover(this);
+        try {
+            sealer.seal();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot seal the records of audit journal " + this.directory, e);
+        }
         segmentWorker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("audit-journal-segments").factory());
         prepareNextSegment();
     }
@@ -148,7 +154,6 @@ public final class AuditJournal
             throw new UncheckedIOException("Cannot list audit journal directory " + directory, e);
         }
         nextSequence = 1;
-        setPreviousHash(AuditRecordFormat.GENESIS_HASH);
         // Segments before the last one may still have the unused tail of their preallocation (the process stopped
         // before they were finished); readers stop at it anyway, this only gives the disk space back.
         for (Path segment : List.copyOf(segments.headMap(segments.isEmpty() ? 0 : segments.lastKey()).values())) {
@@ -160,9 +165,7 @@ public final class AuditJournal
             Map.Entry<Long, Path> last = segments.lastEntry();
             Optional<JournalRecord> lastRecord = truncateToLastCompleteRecord(last.getValue());
             if (lastRecord.isPresent()) {
-                byte[] line = lastRecord.get().line();
                 nextSequence = lastRecord.get().sequence() + 1;
-                setPreviousHash(AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow().hash());
                 break;
             }
             try {
@@ -187,7 +190,7 @@ public final class AuditJournal
             try (JournalSegmentScanner scanner = new JournalSegmentScanner(file, 0)) {
                 JournalRecord record;
                 while ((record = scanner.next()) != null) {
-                    if (AuditRecordFormat.split(record.line(), 0, record.line().length - 1).isEmpty() || record.sequence() < 0) {
+                    if (!AuditRecordFormat.isComplete(record.line(), 0, record.line().length)) {
                         break;
                     }
                     last = record;
@@ -302,10 +305,10 @@ public final class AuditJournal
             return -1;
         }
         long sequence = nextSequence;
-        int start = AuditRecordFormat.encodeInPlace(buffer, bodyStart, bodyEnd, sequence, previousHash, digest, hashScratch);
+        // hash-chained later by the sealer, off this thread
+        int start = AuditRecordFormat.encodeUnsealedInPlace(buffer, bodyStart, bodyEnd, sequence);
         int length = AuditRecordFormat.lineEnd(bodyEnd) - start;
         nextSequence++;
-        System.arraycopy(hashScratch, 0, previousHash, 0, previousHash.length);
         if (!unwritten.isEmpty()) {
             // records that failed before go first
             unwritten.addLast(new JournalRecord(sequence, Arrays.copyOfRange(buffer, start, start + length)));
@@ -522,11 +525,13 @@ public final class AuditJournal
      */
     public void deleteDeliveredSegments(long deliveredUpToSequence)
     {
+        // the segment holding the last sealed record stays too: a restart continues the chain from its hash
+        long deletableUpTo = Math.min(deliveredUpToSequence, sealer.sealedSequence() - 1);
         while (true) {
             Map.Entry<Long, Path> oldest = segments.firstEntry();
             Map.Entry<Long, Path> next = oldest == null ? null : segments.higherEntry(oldest.getKey());
             // every record of "oldest" is below next's first sequence
-            if (next == null || next.getKey() - 1 > deliveredUpToSequence || next.getKey() > lastWrittenSequence) {
+            if (next == null || next.getKey() - 1 > deletableUpTo || next.getKey() > lastWrittenSequence) {
                 return;
             }
             try {
@@ -601,19 +606,48 @@ public final class AuditJournal
         return size;
     }
 
+    /**
+     * The hash of the last record, once everything written is sealed.
+     */
     @VisibleForTesting
-    synchronized String previousHash()
+    String previousHash()
     {
-        return new String(previousHash, US_ASCII);
+        seal();
+        return sealer.chainHead();
     }
 
-    private void setPreviousHash(String hash)
+    /**
+     * Hash-chains the records written so far (see {@link JournalSealer}); sinks call this before they read. Never
+     * throws: a failure is logged and counted, and the next call tries again.
+     *
+     * @return the last sealed sequence number
+     */
+    public long seal()
     {
-        byte[] bytes = hash.getBytes(US_ASCII);
-        if (bytes.length != previousHash.length) {
-            throw new IllegalStateException("invalid hash in audit journal " + directory + ": " + hash);
+        try {
+            return sealer.seal();
         }
-        System.arraycopy(bytes, 0, previousHash, 0, bytes.length);
+        catch (IOException | RuntimeException e) {
+            sealFailures.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastSealErrorLogNanos.get();
+            if ((last == 0 || now - last > ERROR_LOG_INTERVAL_NANOS) && lastSealErrorLogNanos.compareAndSet(last, now)) {
+                log.error(e, "Cannot seal audit journal %s; sinks wait for the records until this works", directory);
+            }
+            return sealer.sealedSequence();
+        }
+    }
+
+    @Managed(description = "Sequence number of the last record hash-chained (sealed); sinks receive records up to it")
+    public long getSealedSequence()
+    {
+        return sealer.sealedSequence();
+    }
+
+    @Managed(description = "Failed attempts to hash-chain journal records")
+    public long getSealFailures()
+    {
+        return sealFailures.get();
     }
 
     @Override
@@ -624,6 +658,7 @@ public final class AuditJournal
                 return;
             }
             writeUnwritten();
+            seal();
             if (!unwritten.isEmpty()) {
                 log.error("Audit journal %s closed with %s records that could not be written; they are LOST", directory, unwritten.size());
                 recordsDropped.addAndGet(unwritten.size());
@@ -636,6 +671,7 @@ public final class AuditJournal
             closed = true;
         }
         stopSegmentWorker(true);
+        sealer.close();
         releaseLock();
     }
 
@@ -655,6 +691,7 @@ public final class AuditJournal
             closed = true;
         }
         stopSegmentWorker(false);
+        sealer.close();
         releaseLock();
     }
 

@@ -79,6 +79,7 @@ public final class AuditLogVerifier
         long previousSequence = -1;
         long firstSequence = -1;
         long records = 0;
+        long unsealed = 0;
         for (Path file : files) {
             long lineNumber = 0;
             try (InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
@@ -91,6 +92,14 @@ public final class AuditLogVerifier
                         break;
                     }
                     String location = file + ":" + lineNumber;
+                    if (journalSegment && AuditRecordFormat.hasUnsealedHash(line, 0, line.length)) {
+                        // written by a running listener and not hash-chained yet: nothing to check, but nothing sealed may follow
+                        unsealed++;
+                        continue;
+                    }
+                    if (unsealed > 0) {
+                        return Result.broken(location, "a sealed record follows %s unsealed journal records".formatted(unsealed));
+                    }
                     Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, 0, line.length);
                     if (split.isEmpty()) {
                         return Result.broken(location, "line does not end with a \"hash\" field: not an audit record, or edited");
@@ -135,13 +144,14 @@ public final class AuditLogVerifier
                 }
             }
         }
+        String unsealedNote = unsealed == 0 ? "" : "; %s newest journal records not sealed yet (the running listener seals them within moments, or at its next start)".formatted(unsealed);
         if (records == 0) {
-            return new Result(true, "no records in " + path);
+            return new Result(true, "no records in " + path + unsealedNote);
         }
-        return new Result(true, "OK: %s records, seq %s..%s, chain intact%s, last hash %s".formatted(
+        return new Result(true, "OK: %s records, seq %s..%s, chain intact%s, last hash %s%s".formatted(
                 records, firstSequence, previousSequence,
                 firstSequence > 1 ? " (starts at seq %s: earlier records were removed by retention or journal cleanup)".formatted(firstSequence) : "",
-                previousHash));
+                previousHash, unsealedNote));
     }
 
     private static boolean isUnusedSpace(byte[] line)

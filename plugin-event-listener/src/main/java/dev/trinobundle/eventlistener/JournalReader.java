@@ -7,15 +7,17 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import static java.nio.file.StandardOpenOption.READ;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A sink's cursor over the journal: returns the records from a sequence number on, across segments, never past the
- * last record the journal has completely written.
+ * A cursor over the journal: returns the records from a sequence number on, across segments, never past a limit —
+ * the last sealed record for a sink, the last written one for the {@link JournalSealer}.
  */
 final class JournalReader
         implements Closeable
@@ -23,14 +25,29 @@ final class JournalReader
     private static final Logger log = Logger.get(JournalReader.class);
 
     private final AuditJournal journal;
+    private final LongSupplier limit;
+    // the sealer's reader: also unsealed records
+    private final boolean forSealing;
     private long nextSequence;
     private long segmentStart = -1;
     private FileChannel channel;
+    private Path segment;
     private JournalSegmentScanner scanner;
+    private long lastRecordPosition = -1;
 
+    /**
+     * A sink's reader: only sealed records.
+     */
     JournalReader(AuditJournal journal, long firstSequence)
     {
+        this(journal, firstSequence, journal::getSealedSequence, false);
+    }
+
+    JournalReader(AuditJournal journal, long firstSequence, LongSupplier limit, boolean forSealing)
+    {
         this.journal = requireNonNull(journal, "journal is null");
+        this.limit = requireNonNull(limit, "limit is null");
+        this.forSealing = forSealing;
         this.nextSequence = firstSequence;
     }
 
@@ -42,41 +59,85 @@ final class JournalReader
     List<JournalRecord> read(int maxRecords)
             throws IOException
     {
+        if (!forSealing) {
+            // sinks only get sealed records: seal what was written since the last look
+            journal.seal();
+        }
         ImmutableList.Builder<JournalRecord> records = ImmutableList.builder();
         int count = 0;
-        while (count < maxRecords) {
-            long lastWritten = journal.getLastWrittenSequence();
-            if (nextSequence > lastWritten) {
-                break;
+        JournalRecord record;
+        while (count < maxRecords && (record = next()) != null) {
+            records.add(record);
+            count++;
+        }
+        return records.build();
+    }
+
+    /**
+     * @return the next record up to the limit, or null if there is none (yet)
+     */
+    JournalRecord next()
+            throws IOException
+    {
+        boolean reread = false;
+        while (true) {
+            long last = limit.getAsLong();
+            if (nextSequence > last) {
+                return null;
             }
             if (scanner == null && !openSegmentContaining(nextSequence)) {
-                break;
+                return null;
             }
+            long position = scanner.position();
             JournalRecord record = scanner.next();
             if (record == null) {
                 // end of this segment: move on if a newer one holds the next record
                 Map.Entry<Long, java.nio.file.Path> newer = journal.segments().higherEntry(segmentStart);
                 if (newer == null || newer.getKey() > nextSequence) {
-                    break;
+                    return null;
                 }
                 closeSegment();
                 continue;
             }
-            if (record.sequence() > lastWritten) {
+            if (record.sequence() > last) {
                 scanner.pushBack(record);
-                break;
+                return null;
             }
             if (record.sequence() < nextSequence) {
+                continue;
+            }
+            if (!forSealing && !AuditRecordFormat.isSealed(record.line(), 0, record.line().length)) {
+                // bytes read ahead before the sealer got to them: the file has the sealed record now
+                scanner.pushBack(record);
+                if (reread) {
+                    throw new IOException("Audit journal %s: record %s is below the sealed limit but not sealed".formatted(journal.getDirectory(), record.sequence()));
+                }
+                reread = true;
                 continue;
             }
             if (record.sequence() != nextSequence) {
                 log.warn("Audit journal %s: expected record %s but found %s; continuing", journal.getDirectory(), nextSequence, record.sequence());
             }
-            records.add(record);
             nextSequence = record.sequence() + 1;
-            count++;
+            lastRecordPosition = position;
+            return record;
         }
-        return records.build();
+    }
+
+    /**
+     * File position of the record last returned by {@link #next}, in {@link #segment()}.
+     */
+    long lastRecordPosition()
+    {
+        return lastRecordPosition;
+    }
+
+    /**
+     * The segment file of the record last returned by {@link #next}.
+     */
+    Path segment()
+    {
+        return segment;
     }
 
     private boolean openSegmentContaining(long sequence)
@@ -99,6 +160,7 @@ final class JournalReader
             return false;
         }
         segmentStart = segment.getKey();
+        this.segment = segment.getValue();
         scanner = new JournalSegmentScanner(channel, 0);
         return true;
     }

@@ -73,9 +73,10 @@ final class JournalSegmentScanner
      */
     void pushBack(JournalRecord record)
     {
-        // the line is still in the buffer right before bufferStart
-        bufferStart -= record.line().length;
+        // Read it again from the file, not from the buffer: the record may have been sealed since it was read.
         position -= record.line().length;
+        bufferStart = 0;
+        bufferEnd = 0;
     }
 
     private boolean fill()

@@ -250,6 +250,62 @@ final class TestAuditJournal
     }
 
     @Test
+    void testRecordsAreSealedInTheBackgroundAndSinksOnlySeeSealedOnes()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100)) {
+            journal.append(body("a"));
+            journal.append(body("b"));
+            // written (durable) but not hash-chained yet: the calling thread does no hashing
+            assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
+            assertThat(journal.getSealedSequence()).isZero();
+            String live = Files.readString(onlySegment(), UTF_8).replace("\0", "");
+            assertThat(live).contains("\"hash\":\"" + "-".repeat(64) + "\"}");
+            AuditLogVerifier.Result unsealed = AuditLogVerifier.verify(directory);
+            assertThat(unsealed.intact()).as(unsealed.message()).isTrue();
+            assertThat(unsealed.message()).contains("2 newest journal records not sealed yet");
+
+            // a sink's read seals first, and gets sealed lines only
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                List<JournalRecord> records = reader.read(10);
+                assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+                for (JournalRecord record : records) {
+                    assertThat(AuditRecordFormat.isSealed(record.line(), 0, record.line().length)).isTrue();
+                }
+            }
+            assertThat(journal.getSealedSequence()).isEqualTo(2);
+            AuditLogVerifier.Result sealed = AuditLogVerifier.verify(directory);
+            assertThat(sealed.intact()).as(sealed.message()).isTrue();
+            assertThat(sealed.message()).contains("2 records").doesNotContain("not sealed");
+        }
+    }
+
+    @Test
+    void testRecordsLeftUnsealedByAKilledProcessAreSealedAtTheNextStart()
+            throws IOException
+    {
+        AuditJournal killed = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100);
+        for (int i = 1; i <= 10; i++) {
+            killed.append(body("sealed-" + i));
+        }
+        killed.seal();
+        for (int i = 11; i <= 40; i++) {
+            // several segments of records no sink has seen and nobody sealed
+            killed.append(body("unsealed-" + i));
+        }
+        assertThat(killed.getSealedSequence()).isEqualTo(10);
+        killed.abandon();
+
+        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100)) {
+            assertThat(journal.getSealedSequence()).isEqualTo(40);
+            assertThat(journal.append(body("after"))).isEqualTo(41);
+        }
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("41 records").doesNotContain("not sealed");
+    }
+
+    @Test
     void testRecordsInAPreparedSegmentWhoseRenameWasLostAreKept()
             throws IOException
     {
