@@ -4,7 +4,6 @@ import com.google.common.collect.ImmutableList;
 import com.google.inject.Inject;
 import io.airlift.log.Logger;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
@@ -129,26 +129,31 @@ public final class FileAuditSink
     public void deliver(List<JournalRecord> records)
             throws IOException
     {
-        // One write per file touched instead of one per record: the background side must keep up with bursts.
-        ByteArrayOutputStream pending = new ByteArrayOutputStream(64 * 1024);
+        // One gathering write per file touched instead of one per record, and no copy into a staging buffer: the
+        // background side must keep up with bursts.
+        List<ByteBuffer> pending = new ArrayList<>(records.size());
         long pendingLastSequence = -1;
+        long pendingBytes = 0;
         for (JournalRecord record : records) {
             if (record.sequence() <= lastStoredSequence || record.sequence() <= pendingLastSequence) {
                 // already in the files: the committed offset lagged behind when the process stopped
                 continue;
             }
-            boolean full = channelSize + pending.size() + record.line().length > maxFileSize && channelSize + pending.size() > 0;
+            boolean full = channelSize + pendingBytes + record.line().length > maxFileSize && channelSize + pendingBytes > 0;
             if (channel == null || full || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
-                if (pending.size() > 0) {
-                    write(pending, pendingLastSequence);
+                if (!pending.isEmpty()) {
+                    write(pending, pendingBytes, pendingLastSequence);
+                    pending.clear();
+                    pendingBytes = 0;
                 }
                 rotate(record.sequence());
             }
-            pending.write(record.line());
+            pending.add(ByteBuffer.wrap(record.line()));
+            pendingBytes += record.line().length;
             pendingLastSequence = record.sequence();
         }
-        if (pending.size() > 0) {
-            write(pending, pendingLastSequence);
+        if (!pending.isEmpty()) {
+            write(pending, pendingBytes, pendingLastSequence);
             if (fsync && clock.millis() - lastForceMillis >= fsyncIntervalMillis) {
                 channel.force(false);
                 lastForceMillis = clock.millis();
@@ -156,14 +161,15 @@ public final class FileAuditSink
         }
     }
 
-    private void write(ByteArrayOutputStream pending, long lastSequence)
+    private void write(List<ByteBuffer> pending, long bytes, long lastSequence)
             throws IOException
     {
-        ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
+        ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
         long before = channelSize;
         try {
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            long written = 0;
+            while (written < bytes) {
+                written += channel.write(buffers);
             }
         }
         catch (IOException e) {
@@ -172,9 +178,8 @@ public final class FileAuditSink
             channel.position(before);
             throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
         }
-        channelSize += buffer.limit();
+        channelSize += bytes;
         lastStoredSequence = lastSequence;
-        pending.reset();
     }
 
     private void rotate(long firstSequence)

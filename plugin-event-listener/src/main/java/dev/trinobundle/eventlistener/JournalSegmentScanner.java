@@ -2,7 +2,10 @@ package dev.trinobundle.eventlistener;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.regex.Pattern;
@@ -18,6 +21,8 @@ final class JournalSegmentScanner
         implements Closeable
 {
     static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{20})\\.jsonl");
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final FileChannel channel;
     private byte[] buffer = new byte[64 * 1024];
@@ -46,26 +51,51 @@ final class JournalSegmentScanner
         // bytes after a NUL may be stale (written since they were read): read them again once before giving up
         boolean reread = false;
         while (true) {
-            for (int i = bufferStart; i < bufferEnd; i++) {
-                if (buffer[i] == 0) {
-                    bufferEnd = i;
-                    if (reread) {
-                        return null;
-                    }
-                    reread = true;
-                    break;
+            int i = indexOfNewlineOrNul(buffer, bufferStart, bufferEnd);
+            if (i < bufferEnd && buffer[i] == '\n') {
+                byte[] line = Arrays.copyOfRange(buffer, bufferStart, i + 1);
+                position += line.length;
+                bufferStart = i + 1;
+                return new JournalRecord(AuditRecordFormat.parseSequence(line, 0, line.length - 1), line);
+            }
+            if (i < bufferEnd) {
+                // a NUL
+                bufferEnd = i;
+                if (reread) {
+                    return null;
                 }
-                if (buffer[i] == '\n') {
-                    byte[] line = Arrays.copyOfRange(buffer, bufferStart, i + 1);
-                    position += line.length;
-                    bufferStart = i + 1;
-                    return new JournalRecord(AuditRecordFormat.parseSequence(line, 0, line.length - 1), line);
-                }
+                reread = true;
             }
             if (!fill()) {
                 return null;
             }
         }
+    }
+
+    /**
+     * Index of the first '\n' or NUL byte in {@code bytes[from, to)}, or {@code to}. Lines are kilobytes long and every
+     * sink reads each one, so the search looks at 8 bytes at a time.
+     */
+    static int indexOfNewlineOrNul(byte[] bytes, int from, int to)
+    {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long word = (long) LONGS.get(bytes, i);
+            if (hasZeroByte(word) || hasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AL)) {
+                break;
+            }
+        }
+        for (; i < to; i++) {
+            if (bytes[i] == '\n' || bytes[i] == 0) {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    private static boolean hasZeroByte(long word)
+    {
+        return ((word - 0x0101010101010101L) & ~word & 0x8080808080808080L) != 0;
     }
 
     /**
