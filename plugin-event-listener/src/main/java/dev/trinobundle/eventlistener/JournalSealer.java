@@ -76,6 +76,7 @@ final class JournalSealer
         catch (IOException | RuntimeException e) {
             // start again from the last record sealed in the file
             closeReader();
+            batchBuffer.clear();
             System.arraycopy(sealedHead, 0, chainHead, 0, 64);
             throw e;
         }
@@ -116,7 +117,8 @@ final class JournalSealer
                 if (batchBuffer.capacity() < line.length) {
                     batchBuffer = ByteBuffer.allocate(line.length);
                 }
-                batch = batchBuffer;
+                // empty even if the last call failed halfway through a batch
+                batch = batchBuffer.clear();
                 batchSegment = reader.segment();
                 batchPosition = reader.lastRecordPosition();
             }

@@ -306,6 +306,38 @@ final class TestAuditJournal
     }
 
     @Test
+    void testSealingInterruptedAtAnyPointLeavesAnIntactChain()
+            throws Exception
+    {
+        // Trino's shutdown interrupts the background threads, which closes the file channel a seal is using.
+        try (AuditJournal journal = new AuditJournal(directory, 64 * 1024, FsyncPolicy.NONE, 100)) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sealer = new Thread(() -> {
+                while (!stop.get()) {
+                    journal.seal();
+                    Thread.interrupted();
+                }
+            });
+            sealer.start();
+            java.util.Random random = new java.util.Random(1);
+            for (int i = 0; i < 3000; i++) {
+                journal.append(body("record-" + i + "-" + "x".repeat(random.nextInt(500))));
+                if (i % 10 == 0) {
+                    sealer.interrupt();
+                }
+            }
+            stop.set(true);
+            sealer.join();
+            assertThat(journal.getSealFailures()).as("the interrupts hit the sealer").isPositive();
+
+            assertThat(journal.seal()).isEqualTo(3000);
+        }
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("3000 records");
+    }
+
+    @Test
     void testRecordsInAPreparedSegmentWhoseRenameWasLostAreKept()
             throws IOException
     {
