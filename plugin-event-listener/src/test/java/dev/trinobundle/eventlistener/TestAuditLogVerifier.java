@@ -66,6 +66,44 @@ final class TestAuditLogVerifier
     }
 
     @Test
+    void testUnsealedRecordsCountOnlyAtTheEndOfAJournal()
+            throws IOException
+    {
+        Path journalDirectory = Files.createDirectory(directory.resolve("journal"));
+        Path segment = journalDirectory.resolve("journal-00000000000000000001.jsonl");
+        String sealed = Files.readString(file);
+        byte[] unsealed = unsealedLine(6, "r6");
+
+        // the newest records of a running listener's journal may not be sealed yet
+        Files.write(segment, (sealed + new String(unsealed, UTF_8)).getBytes(UTF_8));
+        AuditLogVerifier.Result live = AuditLogVerifier.verify(journalDirectory);
+        assertThat(live.intact()).as(live.message()).isTrue();
+        assertThat(live.message()).contains("5 records", "1 newest journal records not sealed yet");
+
+        // but a placeholder hash before a sealed record is tampering (or corruption), not a record in progress
+        List<String> lines = new ArrayList<>(sealed.lines().toList());
+        lines.add(2, new String(unsealed, UTF_8).strip());
+        Files.writeString(segment, String.join("\n", lines) + "\n");
+        AuditLogVerifier.Result broken = AuditLogVerifier.verify(journalDirectory);
+        assertThat(broken.intact()).isFalse();
+        assertThat(broken.message()).contains("a sealed record follows 1 unsealed journal records");
+
+        // and outside the journal, in the files sinks write, an unsealed record is never valid
+        Files.write(file, unsealed, java.nio.file.StandardOpenOption.APPEND);
+        assertThat(AuditLogVerifier.verify(file).intact()).isFalse();
+    }
+
+    private static byte[] unsealedLine(long sequence, String value)
+    {
+        byte[] body = body(value);
+        byte[] buffer = new byte[AuditJsonWriter.HEADER_RESERVE + body.length + AuditJsonWriter.TRAILER_RESERVE];
+        System.arraycopy(body, 0, buffer, AuditJsonWriter.HEADER_RESERVE, body.length);
+        int bodyEnd = AuditJsonWriter.HEADER_RESERVE + body.length;
+        int start = AuditRecordFormat.encodeUnsealedInPlace(buffer, AuditJsonWriter.HEADER_RESERVE, bodyEnd, sequence);
+        return java.util.Arrays.copyOfRange(buffer, start, AuditRecordFormat.lineEnd(bodyEnd));
+    }
+
+    @Test
     void testEditedRecord()
             throws IOException
     {
