@@ -41,7 +41,7 @@ import static java.util.Objects.requireNonNull;
  * whose callback returned survives a killed process and a sink that is down.
  * <p>
  * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} in the journal directory holding lines in
- * the {@link AuditRecordFormat} format. The segment being written is a {@link MappedJournalSegment}: a record is a
+ * the {@link AuditRecordFormat} format. The segment being written is a {@link JournalSegment}: a record is a
  * memory copy, and a background thread prepares (allocates and faults in) the next segment and finishes (fsyncs,
  * unmaps, cuts to size) the previous one. When a write fails (full disk, directory removed) the already sequenced
  * record stays in memory and is retried in order; nothing after it is written before it.
@@ -74,8 +74,8 @@ public final class AuditJournal
 
     // guarded by this
     private long nextSequence;
-    private MappedJournalSegment active;
-    private CompletableFuture<MappedJournalSegment> prepared;
+    private JournalSegment active;
+    private CompletableFuture<JournalSegment> prepared;
     private long lastErrorLogNanos;
     private boolean closed;
 
@@ -112,14 +112,19 @@ public final class AuditJournal
         catch (IOException e) {
             throw new UncheckedIOException("Cannot lock audit journal directory " + this.directory, e);
         }
-        recover();
-        // seal what a stopped process left unsealed before any sink reads
-        sealer = JournalSealer.recover(this);
         try {
+            recover();
+            // seal what a stopped process left unsealed before any sink reads
+            sealer = JournalSealer.recover(this);
             sealer.seal();
         }
         catch (IOException e) {
+            releaseLock();
             throw new UncheckedIOException("Cannot seal the records of audit journal " + this.directory, e);
+        }
+        catch (RuntimeException | Error e) {
+            releaseLock();
+            throw e;
         }
         segmentWorker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("audit-journal-segments").factory());
         prepareNextSegment();
@@ -299,6 +304,10 @@ public final class AuditJournal
             return -1;
         }
         if (unwritten.size() >= maxUnwrittenRecords) {
+            // the disk may be back since the last retry: try once before dropping
+            writeUnwritten();
+        }
+        if (unwritten.size() >= maxUnwrittenRecords) {
             recordsDropped.incrementAndGet();
             logError("Audit journal %s cannot be written and %s records are waiting in memory (audit.journal.max-unwritten-records); record DROPPED. Free disk space or fix the directory",
                     directory, unwritten.size());
@@ -347,7 +356,7 @@ public final class AuditJournal
             try {
                 active.forceLast(length);
             }
-            catch (RuntimeException e) {
+            catch (IOException | RuntimeException e) {
                 fsyncFailures.incrementAndGet();
                 logError("Cannot fsync audit journal %s (segment %s): %s", directory, active.path().getFileName(), e);
             }
@@ -363,7 +372,7 @@ public final class AuditJournal
             active.append(line, offset, length);
             return true;
         }
-        catch (IOException | RuntimeException e) {
+        catch (IOException | RuntimeException | InternalError e) {
             writeFailures.incrementAndGet();
             logError("Cannot write audit journal %s (segment %s): %s. %s records are waiting in memory and will be retried; free disk space or fix the directory",
                     directory, active == null ? "-" : active.path().getFileName(), e, unwritten.size() + 1);
@@ -375,7 +384,7 @@ public final class AuditJournal
         }
     }
 
-    private void abandonAfterFailure(MappedJournalSegment segment)
+    private void abandonAfterFailure(JournalSegment segment)
     {
         if (segment.size() > 0) {
             // it may hold part of this record past its size: finishing cuts the file back to the last complete one
@@ -410,7 +419,7 @@ public final class AuditJournal
             active = null;
         }
         Path path = directory.resolve(JournalSegmentScanner.segmentFileName(sequence));
-        MappedJournalSegment next = takePreparedSegment(length);
+        JournalSegment next = takePreparedSegment(length);
         if (next != null) {
             try {
                 next.moveTo(path);
@@ -421,20 +430,21 @@ public final class AuditJournal
             }
         }
         else {
-            // nothing prepared in time (or the record is larger than a segment): create it here, without faulting it in
-            next = MappedJournalSegment.create(path, Math.max(segmentSize, length));
+            // nothing prepared in time, the disk is full, or the record is larger than a segment: a plain file,
+            // whose write(2) reports a full disk with the call, unlike a page fault in a mapping
+            next = JournalSegment.createUnmapped(path, Math.max(segmentSize, length));
         }
         active = next;
         segments.put(sequence, path);
         prepareNextSegment();
     }
 
-    private MappedJournalSegment takePreparedSegment(int length)
+    private JournalSegment takePreparedSegment(int length)
     {
         if (prepared == null || !prepared.isDone()) {
             return null;
         }
-        MappedJournalSegment segment = prepared.getNow(null);
+        JournalSegment segment = prepared.isCompletedExceptionally() ? null : prepared.getNow(null);
         if (segment != null && segment.capacity() < length) {
             // keep it for the next roll
             return null;
@@ -450,14 +460,14 @@ public final class AuditJournal
         }
         Path path = directory.resolve(PREPARED_SEGMENT_NAME);
         prepared = CompletableFuture.supplyAsync(() -> {
-            MappedJournalSegment segment = null;
+            JournalSegment segment = null;
             try {
                 Files.deleteIfExists(path);
-                segment = MappedJournalSegment.create(path, segmentSize);
+                segment = JournalSegment.createMapped(path, segmentSize);
                 segment.prefault();
                 return segment;
             }
-            catch (IOException | RuntimeException e) {
+            catch (IOException | RuntimeException | Error e) {
                 long now = System.nanoTime();
                 long last = lastPrepareErrorLogNanos.get();
                 if ((last == 0 || now - last > ERROR_LOG_INTERVAL_NANOS) && lastPrepareErrorLogNanos.compareAndSet(last, now)) {
@@ -477,13 +487,13 @@ public final class AuditJournal
         }, segmentWorker);
     }
 
-    private void finishInBackground(MappedJournalSegment segment)
+    private void finishInBackground(JournalSegment segment)
     {
         boolean fsync = fsyncPolicy != FsyncPolicy.NONE;
         segmentWorker.execute(() -> finish(segment, fsync));
     }
 
-    private void finish(MappedJournalSegment segment, boolean fsync)
+    private void finish(JournalSegment segment, boolean fsync)
     {
         try {
             segment.finish(fsync);
@@ -501,7 +511,7 @@ public final class AuditJournal
      */
     public void force()
     {
-        MappedJournalSegment current;
+        JournalSegment current;
         synchronized (this) {
             current = active;
         }
@@ -511,7 +521,7 @@ public final class AuditJournal
         try {
             current.force();
         }
-        catch (RuntimeException e) {
+        catch (IOException | RuntimeException e) {
             fsyncFailures.incrementAndGet();
             synchronized (this) {
                 logError("Cannot fsync audit journal %s (segment %s): %s", directory, current.path().getFileName(), e);
@@ -548,6 +558,11 @@ public final class AuditJournal
     NavigableMap<Long, Path> segments()
     {
         return segments;
+    }
+
+    FsyncPolicy getFsyncPolicy()
+    {
+        return fsyncPolicy;
     }
 
     public Path getDirectory()
@@ -604,6 +619,27 @@ public final class AuditJournal
             }
         }
         return size;
+    }
+
+    /**
+     * Waits until the next segment is prepared (or its preparation failed).
+     */
+    @VisibleForTesting
+    void awaitPreparedSegment()
+            throws InterruptedException
+    {
+        CompletableFuture<JournalSegment> pending;
+        synchronized (this) {
+            pending = prepared;
+        }
+        if (pending != null) {
+            try {
+                pending.get();
+            }
+            catch (java.util.concurrent.ExecutionException ignored) {
+                // reported by the preparation itself
+            }
+        }
     }
 
     /**
@@ -697,7 +733,7 @@ public final class AuditJournal
 
     private void stopSegmentWorker(boolean clean)
     {
-        CompletableFuture<MappedJournalSegment> pending;
+        CompletableFuture<JournalSegment> pending;
         synchronized (this) {
             pending = prepared;
             prepared = null;
@@ -716,7 +752,7 @@ public final class AuditJournal
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        MappedJournalSegment unused = pending == null ? null : pending.getNow(null);
+        JournalSegment unused = pending == null || !pending.isDone() || pending.isCompletedExceptionally() ? null : pending.getNow(null);
         if (unused != null) {
             try {
                 if (clean) {

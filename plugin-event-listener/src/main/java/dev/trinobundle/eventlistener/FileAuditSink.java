@@ -48,6 +48,7 @@ public final class FileAuditSink
     private long channelOpenedMillis;
     private long lastStoredSequence;
     private long lastForceMillis;
+    private boolean repairBeforeNextWrite;
 
     @Inject
     public FileAuditSink(FileSinkConfig config, AuditEventListenerConfig listenerConfig)
@@ -131,6 +132,11 @@ public final class FileAuditSink
     {
         // One gathering write per file touched instead of one per record, and no copy into a staging buffer: the
         // background side must keep up with bursts.
+        if (repairBeforeNextWrite) {
+            // a failed write could not be cut back: cut the partial line now, as at a start
+            lastStoredSequence = recoverLastStoredSequence();
+            repairBeforeNextWrite = false;
+        }
         List<ByteBuffer> pending = new ArrayList<>(records.size());
         long pendingLastSequence = -1;
         long pendingBytes = 0;
@@ -174,8 +180,16 @@ public final class FileAuditSink
         }
         catch (IOException e) {
             // never leave half a line behind: the retry appends the whole batch again
-            channel.truncate(before);
-            channel.position(before);
+            try {
+                channel.truncate(before);
+                channel.position(before);
+            }
+            catch (IOException truncateFailure) {
+                // (e.g. the channel was closed by an interrupt) start over with a fresh channel; reopening the file
+                // cuts a partial last line (recoverLastStoredSequence) before anything else is appended
+                e.addSuppressed(truncateFailure);
+                abandonChannel();
+            }
             throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
         }
         channelSize += bytes;
@@ -218,6 +232,18 @@ public final class FileAuditSink
         catch (IOException e) {
             throw new UncheckedIOException("Cannot list audit file directory " + directory, e);
         }
+    }
+
+    private void abandonChannel()
+    {
+        try {
+            channel.close();
+        }
+        catch (IOException ignored) {
+            // already failing; the file is repaired before the next write
+        }
+        channel = null;
+        repairBeforeNextWrite = true;
     }
 
     private void closeChannel()

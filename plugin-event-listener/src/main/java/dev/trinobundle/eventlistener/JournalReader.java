@@ -94,6 +94,12 @@ final class JournalReader
                 // end of this segment: move on if a newer one holds the next record
                 Map.Entry<Long, java.nio.file.Path> newer = journal.segments().higherEntry(segmentStart);
                 if (newer == null || newer.getKey() > nextSequence) {
+                    if (forSealing) {
+                        // every record up to the limit is complete in the page cache: an end of data here is a hole
+                        // (a crash without fsync zeroed a page), and waiting would stall delivery silently
+                        throw new IOException("Audit journal segment %s: record %s is missing at position %s (record %s was written); the segment is damaged".formatted(
+                                segment, nextSequence, scanner.position(), last));
+                    }
                     return null;
                 }
                 closeSegment();

@@ -143,6 +143,11 @@ final class JournalSealer
             while (batch.hasRemaining()) {
                 at += channel.write(batch, at);
             }
+            if (journal.getFsyncPolicy() != FsyncPolicy.NONE && !segment.equals(journal.segments().lastEntry().getValue())) {
+                // an older segment was fsynced when it was finished, maybe before these hashes: only the newest one
+                // is forced periodically
+                channel.force(false);
+            }
         }
         finally {
             batch.clear();

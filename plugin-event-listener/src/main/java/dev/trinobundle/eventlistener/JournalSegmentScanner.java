@@ -15,7 +15,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * Reads complete newline-terminated lines from a journal segment, starting at a byte position. An incomplete last
  * line (still being written, or torn by a crash) is not returned and not consumed. A NUL byte ends the data: it is the
- * not yet written part of a preallocated segment ({@link MappedJournalSegment}), and no record contains one.
+ * not yet written part of a preallocated segment ({@link JournalSegment}), and no record contains one.
  */
 final class JournalSegmentScanner
         implements Closeable

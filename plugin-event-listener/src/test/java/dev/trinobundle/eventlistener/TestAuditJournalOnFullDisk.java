@@ -42,6 +42,18 @@ final class TestAuditJournalOnFullDisk
     void testFullDiskKeepsRecordsInMemoryAndWritesThemWhenSpaceIsBack()
             throws IOException
     {
+        // Compiled code first: there a page fault in a mapping is reported late (at a safepoint), so only the
+        // interpreted path would pass by luck.
+        Path warmUp = Files.createTempDirectory("audit-warm-up");
+        try (AuditJournal journal = new AuditJournal(warmUp, 1 << 20, FsyncPolicy.NONE, 50)) {
+            for (int i = 0; i < 30_000; i++) {
+                journal.append(("{\"kind\":\"completed\",\"value\":" + i + "}").getBytes(UTF_8));
+            }
+        }
+        finally {
+            com.google.common.io.MoreFiles.deleteRecursively(warmUp, com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE);
+        }
+
         Path filler = Files.write(mountPoint.resolve("filler"), new byte[2_500_000]);
         Path journalDirectory = mountPoint.resolve("journal");
         byte[] body = ("{\"kind\":\"completed\",\"value\":\"" + "x".repeat(2000) + "\"}").getBytes(UTF_8);

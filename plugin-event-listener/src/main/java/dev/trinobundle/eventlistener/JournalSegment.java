@@ -15,7 +15,9 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One journal segment file, memory-mapped at a fixed capacity, into which records are appended with a memory copy.
+ * One journal segment file of a fixed capacity. A segment prepared in the background is memory-mapped and records are
+ * appended with a memory copy; a segment created on demand (nothing prepared in time, or the disk is full) is written
+ * with {@code write(2)}.
  * <p>
  * Why a mapping: a {@code write(2)} of a 2.5 KB record costs about 6 µs (p99 15-30 µs) of Trino's dispatcher
  * thread, a copy into an already faulted-in shared mapping about 0.3 µs (p99 under 1 µs). The bytes are in the page
@@ -25,14 +27,20 @@ import static java.util.Objects.requireNonNull;
  * <p>
  * The unused tail of the file reads as NUL bytes, which never occur in a record: readers treat the first NUL as the
  * end of the data. {@link #finish} cuts the file to the bytes written.
+ * <p>
+ * Why on-demand segments are not mapped: on a page that is not faulted in yet, a full disk is a SIGBUS, which the JVM
+ * reports as an {@link InternalError} at the thread's next safepoint, possibly after the record was counted as
+ * written. {@code write(2)} reports it with the call.
  */
-final class MappedJournalSegment
+final class JournalSegment
 {
     private static final int PAGE_SIZE = 4096;
 
     private final FileChannel channel;
+    // null for a segment written with write(2)
     private final Arena arena;
     private final MemorySegment memory;
+    private final long capacity;
     private volatile Path path;
     // written only by the appending thread, under the journal's lock; read by the thread that forces
     private volatile long size;
@@ -41,18 +49,19 @@ final class MappedJournalSegment
     // guarded by this
     private boolean closed;
 
-    private MappedJournalSegment(Path path, FileChannel channel, Arena arena, MemorySegment memory)
+    private JournalSegment(Path path, FileChannel channel, Arena arena, MemorySegment memory, long capacity)
     {
         this.path = requireNonNull(path, "path is null");
         this.channel = requireNonNull(channel, "channel is null");
-        this.arena = requireNonNull(arena, "arena is null");
-        this.memory = requireNonNull(memory, "memory is null");
+        this.arena = arena;
+        this.memory = memory;
+        this.capacity = capacity;
     }
 
     /**
      * Creates a new, empty segment file of {@code capacity} bytes (sparse until written) and maps it.
      */
-    static MappedJournalSegment create(Path path, long capacity)
+    static JournalSegment createMapped(Path path, long capacity)
             throws IOException
     {
         FileChannel channel = FileChannel.open(path, CREATE_NEW, READ, WRITE);
@@ -61,7 +70,7 @@ final class MappedJournalSegment
             // sets the length without writing the blocks: the file is sparse until the pages are touched
             channel.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
             MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity, arena);
-            return new MappedJournalSegment(path, channel, arena, memory);
+            return new JournalSegment(path, channel, arena, memory, capacity);
         }
         catch (IOException | RuntimeException | Error e) {
             arena.close();
@@ -69,6 +78,15 @@ final class MappedJournalSegment
             Files.deleteIfExists(path);
             throw e;
         }
+    }
+
+    /**
+     * Creates a new, empty segment file that is written with {@code write(2)} up to {@code capacity} bytes.
+     */
+    static JournalSegment createUnmapped(Path path, long capacity)
+            throws IOException
+    {
+        return new JournalSegment(path, FileChannel.open(path, CREATE_NEW, READ, WRITE), null, null, capacity);
     }
 
     /**
@@ -81,6 +99,9 @@ final class MappedJournalSegment
     void prefault()
             throws IOException
     {
+        if (memory == null) {
+            return;
+        }
         try {
             for (long offset = 0; offset < memory.byteSize(); offset += PAGE_SIZE) {
                 memory.set(JAVA_BYTE, offset, (byte) 0);
@@ -113,12 +134,12 @@ final class MappedJournalSegment
 
     long capacity()
     {
-        return memory.byteSize();
+        return capacity;
     }
 
     boolean fits(int length)
     {
-        return size + length <= memory.byteSize();
+        return size + length <= capacity;
     }
 
     /**
@@ -129,12 +150,22 @@ final class MappedJournalSegment
     void append(byte[] source, int offset, int length)
             throws IOException
     {
-        try {
-            MemorySegment.copy(source, offset, memory, JAVA_BYTE, size, length);
+        if (memory == null) {
+            ByteBuffer buffer = ByteBuffer.wrap(source, offset, length);
+            long at = size;
+            while (buffer.hasRemaining()) {
+                // a partial write is cut off by finish(), which truncates to the size before this record
+                at += channel.write(buffer, at);
+            }
         }
-        catch (InternalError e) {
-            // the bytes before the failing page may have landed: the caller abandons this segment at the current size
-            throw new IOException("cannot write " + path + " (disk full?): " + e.getMessage(), e);
+        else {
+            try {
+                MemorySegment.copy(source, offset, memory, JAVA_BYTE, size, length);
+            }
+            catch (InternalError e) {
+                // only on a page that was faulted in (a copy-on-write file system); the caller abandons this segment
+                throw new IOException("cannot write " + path + " (disk full?): " + e.getMessage(), e);
+            }
         }
         size += length;
         dirty = true;
@@ -144,8 +175,14 @@ final class MappedJournalSegment
      * Forces the record just appended to disk ({@code audit.journal.fsync=every-record}).
      */
     void forceLast(int length)
+            throws IOException
     {
-        memory.asSlice(size - length, length).force();
+        if (memory == null) {
+            channel.force(false);
+        }
+        else {
+            memory.asSlice(size - length, length).force();
+        }
     }
 
     /**
@@ -153,13 +190,19 @@ final class MappedJournalSegment
      * also concurrently with appends and after {@link #finish}.
      */
     synchronized void force()
+            throws IOException
     {
         if (closed || !dirty) {
             return;
         }
         dirty = false;
-        // only the written part: the prefaulted pages after it are dirty too, but hold nothing worth a disk write
-        memory.asSlice(0, size).force();
+        if (memory == null) {
+            channel.force(false);
+        }
+        else {
+            // only the written part: the prefaulted pages after it are dirty too, but hold nothing worth a disk write
+            memory.asSlice(0, size).force();
+        }
     }
 
     /**
@@ -173,12 +216,14 @@ final class MappedJournalSegment
         }
         closed = true;
         try {
-            if (fsync) {
+            if (fsync && memory != null) {
                 memory.asSlice(0, size).force();
             }
         }
         finally {
-            arena.close();
+            if (arena != null) {
+                arena.close();
+            }
             try {
                 channel.truncate(size);
                 if (fsync) {
@@ -200,7 +245,9 @@ final class MappedJournalSegment
             return;
         }
         closed = true;
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
         try {
             channel.close();
         }
