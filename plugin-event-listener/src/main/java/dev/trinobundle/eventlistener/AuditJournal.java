@@ -622,6 +622,23 @@ public final class AuditJournal
     }
 
     /**
+     * Called at start with the highest sequence number a sink says it holds. If that is beyond the journal's end, a
+     * machine crash lost the journal's newest records after a sink had them: new records must not reuse those numbers
+     * (a sink would skip them as delivered, or hold two records with one number), so numbering continues after it.
+     */
+    public synchronized void continueAfter(long sequence)
+    {
+        if (sequence <= lastWrittenSequence) {
+            return;
+        }
+        log.error("Audit journal %s ends at record %s, but a sink already holds records up to %s: the journal lost its newest records in a crash before they reached the disk. " +
+                "New records are numbered from %s on; the hash chain continues from record %s, so verify reports the break there", directory, lastWrittenSequence, sequence, sequence + 1, lastWrittenSequence);
+        nextSequence = Math.max(nextSequence, sequence + 1);
+        lastWrittenSequence = sequence;
+        sealer.skipTo(sequence);
+    }
+
+    /**
      * Waits until the next segment is prepared (or its preparation failed).
      */
     @VisibleForTesting

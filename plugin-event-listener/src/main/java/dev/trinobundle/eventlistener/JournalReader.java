@@ -93,14 +93,21 @@ final class JournalReader
             if (record == null) {
                 // end of this segment: move on if a newer one holds the next record
                 Map.Entry<Long, java.nio.file.Path> newer = journal.segments().higherEntry(segmentStart);
-                if (newer == null || newer.getKey() > nextSequence) {
+                if (newer == null) {
                     if (forSealing) {
-                        // every record up to the limit is complete in the page cache: an end of data here is a hole
-                        // (a crash without fsync zeroed a page), and waiting would stall delivery silently
+                        // every record up to the limit is complete in the page cache: an end of data in the newest
+                        // segment is a hole (a crash without fsync zeroed a page); waiting would stall silently
                         throw new IOException("Audit journal segment %s: record %s is missing at position %s (record %s was written); the segment is damaged".formatted(
                                 segment, nextSequence, scanner.position(), last));
                     }
                     return null;
+                }
+                if (newer.getKey() > nextSequence) {
+                    // The journal lost records (a machine crash before they were fsynced, or a damaged segment) and
+                    // continued with later numbers: deliver what there is, loudly, rather than wait forever.
+                    log.error("Audit journal %s: records %s..%s are not in the journal (lost in a crash before they reached the disk, or damaged in %s); continuing with %s",
+                            journal.getDirectory(), nextSequence, newer.getKey() - 1, segment, newer.getKey());
+                    nextSequence = newer.getKey();
                 }
                 closeSegment();
                 continue;

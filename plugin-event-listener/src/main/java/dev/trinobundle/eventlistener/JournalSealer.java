@@ -63,6 +63,18 @@ final class JournalSealer
     }
 
     /**
+     * Continues after records the journal lost (see {@link AuditJournal#continueAfter}): the next record is chained to
+     * the last sealed one.
+     */
+    synchronized void skipTo(long sequence)
+    {
+        if (sequence > sealedSequence) {
+            closeReader();
+            sealedSequence = sequence;
+        }
+    }
+
+    /**
      * Seals every record written so far.
      *
      * @return the last sealed sequence number
@@ -97,10 +109,12 @@ final class JournalSealer
         JournalRecord record;
         while ((record = reader.next()) != null) {
             byte[] line = record.line();
-            if (record.sequence() != batchLastSequence + 1) {
+            if (record.sequence() <= batchLastSequence) {
                 throw new IOException("Audit journal %s: record %s follows record %s; cannot continue the hash chain".formatted(
                         journal.getDirectory(), record.sequence(), batchLastSequence));
             }
+            // a higher number: records the journal does not have (the reader logged them); the chain goes on from
+            // the last record there is, and verify shows the gap
             if (AuditRecordFormat.isSealed(line, 0, line.length)) {
                 // sealed before a restart: keep it and continue the chain from its hash
                 flush(batchSegment, batchPosition, batch, batchLastSequence);

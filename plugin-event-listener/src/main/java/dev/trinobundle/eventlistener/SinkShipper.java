@@ -198,6 +198,21 @@ public final class SinkShipper
         return committedSequence;
     }
 
+    /**
+     * The highest sequence number this sink is known to hold: its committed offset, or what the destination reports.
+     */
+    long highestKnownSequence()
+    {
+        try {
+            return Math.max(committedSequence, sink.lastStoredSequence().orElse(0));
+        }
+        catch (Exception e) {
+            // a destination that cannot answer now (database down): its committed offset still counts
+            log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), e);
+            return committedSequence;
+        }
+    }
+
     @Managed(description = "Records in the journal not yet delivered to this sink")
     public long getPendingRecords()
     {

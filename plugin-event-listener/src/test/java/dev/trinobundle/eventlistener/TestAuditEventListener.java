@@ -112,6 +112,45 @@ final class TestAuditEventListener
     }
 
     @Test
+    void testJournalThatLostRecordsTheFileSinkHoldsDoesNotReuseTheirNumbers()
+            throws Exception
+    {
+        EventListener listener = create(Map.of());
+        for (int i = 1; i <= 10; i++) {
+            listener.queryCompleted(completed("q" + i));
+        }
+        listener.shutdown();
+        assertThat(fileRecords()).hasSize(10);
+
+        // A machine crash without fsync: the journal lost records 6..10 (and the sink offsets), the audit file kept them.
+        Path segment;
+        try (var files = Files.list(journalDirectory)) {
+            segment = files.filter(file -> file.getFileName().toString().startsWith("journal-")).sorted().toList().getLast();
+        }
+        List<String> lines = Files.readAllLines(segment, UTF_8);
+        Files.writeString(segment, String.join("\n", lines.subList(0, 5)) + "\n");
+        try (var files = Files.list(journalDirectory)) {
+            for (Path offset : files.filter(file -> file.getFileName().toString().endsWith(".offset")).toList()) {
+                Files.delete(offset);
+            }
+        }
+
+        listener = create(Map.of());
+        listener.queryCompleted(completed("after-crash"));
+        listener.shutdown();
+
+        // the new record is numbered after the ones the file holds, so it is delivered, not skipped as a duplicate
+        List<JsonNode> records = fileRecords();
+        assertThat(records).hasSize(11);
+        assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after-crash");
+        assertThat(records.getLast().get("seq").asLong()).isEqualTo(11);
+        // and the chain shows where the journal lost records
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(fileDirectory);
+        assertThat(result.intact()).isFalse();
+        assertThat(result.message()).contains("seq 11: prevHash does not match");
+    }
+
+    @Test
     void testUnknownPropertyFailsStartup()
     {
         assertThatThrownBy(() -> create(Map.of("audit.no-such-property", "x")))
