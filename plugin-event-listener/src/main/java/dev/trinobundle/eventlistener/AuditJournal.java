@@ -407,15 +407,9 @@ public final class AuditJournal
     private void roll(long sequence, int length)
             throws IOException
     {
+        // never empty here: a segment gets its first record right after it is made active, or is abandoned
         if (active != null) {
-            if (active.size() == 0) {
-                // a record larger than the empty segment: that segment has this record's name, make room for it
-                segments.remove(sequence, active.path());
-                active.discard();
-            }
-            else {
-                finishInBackground(active);
-            }
+            finishInBackground(active);
             active = null;
         }
         Path path = directory.resolve(JournalSegmentScanner.segmentFileName(sequence));

@@ -1,8 +1,5 @@
 package dev.trinobundle.eventlistener;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -12,9 +9,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 /**
  * A JSON writer for the audit record's fixed shape, writing UTF-8 straight into a reusable byte array.
  * <p>
- * Why not Jackson: the record is serialized on Trino's dispatcher thread, and Jackson's generator (plus
- * {@code Instant.toString} and the output stream copies) took about 8 µs of a 20 µs budget for a 2.4 KB record; this
- * writer takes about 1 µs and allocates nothing once its buffer has grown. It only has to produce valid JSON, which
+ * Why not Jackson: the record is serialized on Trino's dispatcher thread, and Jackson's generator, {@code
+ * Instant.toString} and the output stream copies took 12 µs p50 for the benchmarks' 2.4 KB record; this writer takes
+ * about 4 µs ({@code BenchmarkAuditRecordSerialization}) and allocates little once its buffer has grown. It only has to produce valid JSON, which
  * the tests check by parsing its output with Jackson, including hostile strings.
  * <p>
  * The first {@link #HEADER_RESERVE} bytes are left free so that the journal can put the record header in front of the
@@ -31,7 +28,6 @@ final class AuditJsonWriter
     private static final int MAX_CACHED_LENGTH = 64;
     private static final int CACHE_SLOTS = 512;
     private static final int CACHE_PROBES = 4;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(US_ASCII);
     private static final byte[] NULL = "null".getBytes(US_ASCII);
     private static final byte[] TRUE = "true".getBytes(US_ASCII);
@@ -321,17 +317,6 @@ final class AuditJsonWriter
         return this;
     }
 
-    /**
-     * Writes 32 bytes as 64 lower-case hex digits at {@code offset} of {@code target}.
-     */
-    static void writeHex(byte[] source, byte[] target, int offset)
-    {
-        for (int i = 0; i < source.length; i++) {
-            target[offset + 2 * i] = HEX_DIGITS[(source[i] >> 4) & 0xF];
-            target[offset + 2 * i + 1] = HEX_DIGITS[source[i] & 0xF];
-        }
-    }
-
     private static int digits(byte[] bytes, int at, int value, int count)
     {
         for (int i = at + count - 1; i >= at; i--) {
@@ -389,7 +374,8 @@ final class AuditJsonWriter
     {
         int i = from;
         for (; i + Long.BYTES <= encoded.length; i += Long.BYTES) {
-            if (mayNeedEscape((long) LONGS.get(encoded, i))) {
+            long word = ByteWords.word(encoded, i);
+            if (ByteWords.hasByteBelow(word, 0x20) || ByteWords.hasByte(word, '"') || ByteWords.hasByte(word, '\\') || ByteWords.hasByte(word, '?')) {
                 break;
             }
         }
@@ -400,19 +386,6 @@ final class AuditJsonWriter
             }
         }
         return i;
-    }
-
-    private static boolean mayNeedEscape(long word)
-    {
-        // classic SWAR tests for a byte below 0x20 or equal to '"', '\\' or '?' (no false negatives)
-        long below = (word - 0x2020202020202020L) & ~word & 0x8080808080808080L;
-        return (below | hasByte(word, 0x2222222222222222L) | hasByte(word, 0x5C5C5C5C5C5C5C5CL) | hasByte(word, 0x3F3F3F3F3F3F3F3FL)) != 0;
-    }
-
-    private static long hasByte(long word, long pattern)
-    {
-        long x = word ^ pattern;
-        return (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
     }
 
     private void writeRest(String value, int from)

@@ -136,7 +136,8 @@ public final class AuditRecordFormat
         digest.update(previousHash);
         digest.update(line, offset, suffixStart - offset);
         digest.update((byte) '}');
-        AuditJsonWriter.writeHex(digest.digest(), hashOut, 0);
+        byte[] hex = HEX.formatHex(digest.digest()).getBytes(US_ASCII);
+        System.arraycopy(hex, 0, hashOut, 0, hex.length);
         System.arraycopy(hashOut, 0, line, suffixStart + HASH_SUFFIX_START.length, 64);
     }
 
@@ -270,8 +271,15 @@ public final class AuditRecordFormat
      */
     public static String hashOfEncodedLine(byte[] line)
     {
-        // line = ... ,"hash":"<64 hex>"}\n
-        return new String(line, line.length - 1 - 2 - 64, 64, US_ASCII);
+        return new String(line, hashOffset(line), 64, US_ASCII);
+    }
+
+    /**
+     * Offset of the 64 hash characters in a stored line (with its newline): {@code ... ,"hash":"<64 hex>"}\n}.
+     */
+    static int hashOffset(byte[] line)
+    {
+        return line.length - 1 - 2 - 64;
     }
 
     public static String computeHash(String previousHash, byte[] canonical, MessageDigest digest)

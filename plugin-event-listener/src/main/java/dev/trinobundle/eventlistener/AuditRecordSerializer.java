@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Maps Trino's query events to the body of an audit record (schema version {@value AuditRecordFormat#SCHEMA_VERSION},
@@ -101,12 +102,7 @@ public final class AuditRecordSerializer
         json.name("read").startArray();
         for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
             json.startObject();
-            writeTableName(json, input.getCatalogName(), input.getSchema(), input.getTable());
-            json.name("columns").startArray();
-            for (QueryInputMetadata.Column column : input.getColumns()) {
-                json.value(column.name());
-            }
-            json.endArray();
+            writeTable(json, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
             json.endObject();
         }
         json.endArray();
@@ -114,12 +110,8 @@ public final class AuditRecordSerializer
         Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
         if (output.isPresent()) {
             json.startObject();
-            writeTableName(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable());
-            json.name("columns").startArray();
-            for (OutputColumnMetadata column : output.get().getColumns().orElse(List.of())) {
-                json.value(column.getColumnName());
-            }
-            json.endArray();
+            writeTable(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
+                    output.get().getColumns().orElse(List.of()), OutputColumnMetadata::getColumnName);
             json.endObject();
         }
         json.endArray();
@@ -227,12 +219,7 @@ public final class AuditRecordSerializer
         json.name("referenced").startArray();
         for (TableInfo table : tables) {
             json.startObject();
-            writeTableName(json, table.getCatalog(), table.getSchema(), table.getTable());
-            json.name("columns").startArray();
-            for (ColumnInfo column : table.getColumns()) {
-                json.value(column.getColumn());
-            }
-            json.endArray();
+            writeTable(json, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
             json.name("directlyReferenced").value(table.isDirectlyReferenced());
             json.name("authorization").value(table.getAuthorization());
             json.endObject();
@@ -249,11 +236,16 @@ public final class AuditRecordSerializer
         json.endObject();
     }
 
-    private static void writeTableName(AuditJsonWriter json, String catalog, String schema, String table)
+    private static <C> void writeTable(AuditJsonWriter json, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
     {
         json.name("catalog").value(catalog);
         json.name("schema").value(schema);
         json.name("table").value(table);
+        json.name("columns").startArray();
+        for (C column : columns) {
+            json.value(columnName.apply(column));
+        }
+        json.endArray();
     }
 
     private static void writeSortedStrings(AuditJsonWriter json, String field, Collection<String> values)

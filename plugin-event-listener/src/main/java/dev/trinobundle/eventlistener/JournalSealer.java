@@ -1,7 +1,5 @@
 package dev.trinobundle.eventlistener;
 
-import io.airlift.log.Logger;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +26,6 @@ import static java.util.Objects.requireNonNull;
 final class JournalSealer
         implements Closeable
 {
-    private static final Logger log = Logger.get(JournalSealer.class);
     private static final int BATCH_BYTES = 1 << 20;
 
     private final AuditJournal journal;
@@ -119,7 +116,7 @@ final class JournalSealer
                 // sealed before a restart: keep it and continue the chain from its hash
                 flush(batchSegment, batchPosition, batch, batchLastSequence);
                 batch = null;
-                System.arraycopy(line, line.length - 1 - 2 - 64, chainHead, 0, 64);
+                System.arraycopy(line, AuditRecordFormat.hashOffset(line), chainHead, 0, 64);
                 System.arraycopy(chainHead, 0, sealedHead, 0, 64);
                 sealedSequence = record.sequence();
                 batchLastSequence = record.sequence();
@@ -204,23 +201,9 @@ final class JournalSealer
             }
             return new JournalSealer(journal, 0, AuditRecordFormat.GENESIS_HASH);
         }
-        // walk the sealed records of that segment to the last one
-        JournalSealer sealer = new JournalSealer(journal, start.getKey() - 1, AuditRecordFormat.GENESIS_HASH);
-        try (JournalReader reader = new JournalReader(journal, start.getKey(), journal::getLastWrittenSequence, true)) {
-            JournalRecord record;
-            while ((record = reader.next()) != null && AuditRecordFormat.isSealed(record.line(), 0, record.line().length)) {
-                sealer.sealedSequence = record.sequence();
-                System.arraycopy(record.line(), record.line().length - 1 - 2 - 64, sealer.chainHead, 0, 64);
-                System.arraycopy(sealer.chainHead, 0, sealer.sealedHead, 0, 64);
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot read audit journal " + journal.getDirectory(), e);
-        }
-        if (sealer.sealedSequence < journal.getLastWrittenSequence()) {
-            log.info("Audit journal %s: sealing records %s..%s written before the last stop", journal.getDirectory(), sealer.sealedSequence + 1, journal.getLastWrittenSequence());
-        }
-        return sealer;
+        // The first seal() walks on from the start of that segment: it takes the hash of every sealed record it meets
+        // and chains the first unsealed one to the last of them, so no chain head is needed here.
+        return new JournalSealer(journal, start.getKey() - 1, AuditRecordFormat.GENESIS_HASH);
     }
 
     private static byte[] firstLine(Path segment)

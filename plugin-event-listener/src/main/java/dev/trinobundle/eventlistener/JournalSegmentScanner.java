@@ -2,10 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.regex.Pattern;
@@ -21,8 +18,6 @@ final class JournalSegmentScanner
         implements Closeable
 {
     static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{20})\\.jsonl");
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final FileChannel channel;
     private byte[] buffer = new byte[64 * 1024];
@@ -80,8 +75,8 @@ final class JournalSegmentScanner
     {
         int i = from;
         for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long word = (long) LONGS.get(bytes, i);
-            if (hasZeroByte(word) || hasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AL)) {
+            long word = ByteWords.word(bytes, i);
+            if (ByteWords.hasByte(word, 0) || ByteWords.hasByte(word, '\n')) {
                 break;
             }
         }
@@ -91,11 +86,6 @@ final class JournalSegmentScanner
             }
         }
         return to;
-    }
-
-    private static boolean hasZeroByte(long word)
-    {
-        return ((word - 0x0101010101010101L) & ~word & 0x8080808080808080L) != 0;
     }
 
     /**
