@@ -25,7 +25,6 @@ public final class AuditEventListener
         implements EventListener
 {
     private static final Logger log = Logger.get(AuditEventListener.class);
-    private static final int MAX_RETAINED_BUFFER_BYTES = 256 * 1024;
 
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
@@ -34,8 +33,6 @@ public final class AuditEventListener
     private final long shutdownTimeoutMillis;
     private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
-    // Trino's dispatcher threads each keep a serialization buffer: nothing is allocated per event once it has grown
-    private final ThreadLocal<AuditJsonWriter> writers = ThreadLocal.withInitial(AuditJsonWriter::new);
 
     @Inject
     public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, MBeanExporter exporter, AuditEventListenerConfig config)
@@ -75,9 +72,7 @@ public final class AuditEventListener
     public void queryCreated(QueryCreatedEvent event)
     {
         try {
-            AuditJsonWriter writer = writers.get();
-            serializer.write(event, writer);
-            append(writer);
+            append(serializer.write(event));
         }
         catch (Throwable t) {
             eventFailures.incrementAndGet();
@@ -89,9 +84,7 @@ public final class AuditEventListener
     public void queryCompleted(QueryCompletedEvent event)
     {
         try {
-            AuditJsonWriter writer = writers.get();
-            serializer.write(event, writer);
-            append(writer);
+            append(serializer.write(event));
         }
         catch (Throwable t) {
             eventFailures.incrementAndGet();
@@ -103,10 +96,7 @@ public final class AuditEventListener
     {
         // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
         journal.append(writer);
-        if (writer.capacity() > MAX_RETAINED_BUFFER_BYTES) {
-            // one huge query text must not pin megabytes on every dispatcher thread
-            writers.remove();
-        }
+        serializer.release(writer);
     }
 
     @Managed(description = "Events that could not be turned into a record (see the server log)")

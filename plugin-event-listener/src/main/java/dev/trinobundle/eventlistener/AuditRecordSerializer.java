@@ -33,10 +33,13 @@ public final class AuditRecordSerializer
     public static final String KIND_CREATED = "created";
     public static final String KIND_COMPLETED = "completed";
 
+    private static final int MAX_RETAINED_BUFFER_BYTES = 256 * 1024;
     private static final List<String> STATISTICS_FIELDS = List.of(
             "wallTimeMillis", "cpuTimeMillis", "queuedTimeMillis", "rowsRead", "bytesRead", "rowsWritten", "bytesWritten", "rowsReturned");
 
     private final int maxQueryTextLength;
+    // Trino's dispatcher threads each keep a writer: its buffer and string caches survive from query to query
+    private final ThreadLocal<AuditJsonWriter> writers = ThreadLocal.withInitial(AuditJsonWriter::new);
 
     @Inject
     public AuditRecordSerializer(AuditEventListenerConfig config)
@@ -51,23 +54,20 @@ public final class AuditRecordSerializer
 
     public byte[] serialize(QueryCreatedEvent event)
     {
-        AuditJsonWriter json = new AuditJsonWriter();
-        write(event, json);
-        return json.toBodyBytes();
+        return write(event).toBodyBytes();
     }
 
     public byte[] serialize(QueryCompletedEvent event)
     {
-        AuditJsonWriter json = new AuditJsonWriter();
-        write(event, json);
-        return json.toBodyBytes();
+        return write(event).toBodyBytes();
     }
 
     /**
-     * Writes the record body into {@code json}, which is reset first.
+     * Writes the record body into this thread's writer and returns it; valid until the thread's next call.
      */
-    void write(QueryCreatedEvent event, AuditJsonWriter json)
+    AuditJsonWriter write(QueryCreatedEvent event)
     {
+        AuditJsonWriter json = writers.get();
         json.reset();
         json.startObject();
         json.name("kind").value(KIND_CREATED);
@@ -83,13 +83,15 @@ public final class AuditRecordSerializer
         json.endObject();
         writeServer(json, event.getContext());
         json.endObject();
+        return json;
     }
 
     /**
-     * Writes the record body into {@code json}, which is reset first.
+     * Writes the record body into this thread's writer and returns it; valid until the thread's next call.
      */
-    void write(QueryCompletedEvent event, AuditJsonWriter json)
+    AuditJsonWriter write(QueryCompletedEvent event)
     {
+        AuditJsonWriter json = writers.get();
         json.reset();
         json.startObject();
         json.name("kind").value(KIND_COMPLETED);
@@ -119,6 +121,18 @@ public final class AuditRecordSerializer
         json.endObject();
         writeServer(json, event.getContext());
         json.endObject();
+        return json;
+    }
+
+    /**
+     * Called when the caller is done with a writer returned by {@code write}.
+     */
+    void release(AuditJsonWriter json)
+    {
+        if (json.capacity() > MAX_RETAINED_BUFFER_BYTES) {
+            // one huge query text must not pin megabytes on every dispatcher thread
+            writers.remove();
+        }
     }
 
     private static void writeIdentity(AuditJsonWriter json, QueryContext context)

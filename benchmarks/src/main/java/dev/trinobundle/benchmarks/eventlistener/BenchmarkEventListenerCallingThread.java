@@ -47,7 +47,9 @@ import static java.util.concurrent.TimeUnit.MICROSECONDS;
 @Measurement(iterations = 3, time = 3)
 public class BenchmarkEventListenerCallingThread
 {
-    @Param({"audit", "http"})
+    // audit-sink-down: the PostgreSQL sink alone, pointed at a closed port, so nothing is shipped: the calling thread
+    // without the shipping that competes with it for the 2 cores
+    @Param({"audit", "audit-sink-down", "http"})
     public String listener;
 
     @Param({"0", "100"})
@@ -72,6 +74,17 @@ public class BenchmarkEventListenerCallingThread
                         // bounded disk use: the benchmark writes gigabytes
                         "audit.file.max-size", "64MB",
                         "audit.file.max-files", "4",
+                        "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+            }
+            case "audit-sink-down" -> {
+                directory = Files.createTempDirectory("audit-benchmark");
+                yield new AuditEventListenerFactory().create(Map.of(
+                        "audit.journal.directory", directory.resolve("journal").toString(),
+                        "audit.file.enabled", "false",
+                        "audit.postgresql.enabled", "true",
+                        "audit.postgresql.url", "jdbc:postgresql://127.0.0.1:1/audit",
+                        "audit.delivery.retry-delay", "1h",
+                        "audit.delivery.max-retry-delay", "1h",
                         "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
             }
             case "http" -> {
