@@ -6,8 +6,4 @@ import java.util.regex.Pattern;
 public record CatalogRule(RuleSource source, Subject subject, Pattern catalog, CatalogAccess access)
         implements Rule
 {
-    public boolean matches(RuleIdentity identity, String catalogName)
-    {
-        return subject.matches(identity) && Subject.matches(catalog, catalogName);
-    }
 }

@@ -6,6 +6,7 @@ import dev.trinobundle.accesscontrol.rules.RuleSet.CatalogSchemaPermission;
 
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -31,17 +32,23 @@ public final class IdentityRules
 
     IdentityRules(RuleIdentity identity, RuleSet rules)
     {
-        this.catalogRules = rules.catalogRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.schemaRules = rules.schemaRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.tableRules = rules.tableRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.functionRules = rules.functionRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.procedureRules = rules.procedureRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.systemSessionPropertyRules = rules.systemSessionPropertyRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.catalogSessionPropertyRules = rules.catalogSessionPropertyRules().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.systemInformationRules = rules.systemInformationRules().stream().filter(rule -> rule.matches(identity)).collect(ImmutableList.toImmutableList());
-        this.anyCatalogPermissions = rules.anyCatalogPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.anyCatalogSchemaPermissions = rules.anyCatalogSchemaPermissions().stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
-        this.queryRules = rules.queryRules().orElse(List.of()).stream().filter(rule -> rule.subject().matches(identity)).collect(ImmutableList.toImmutableList());
+        this.catalogRules = matching(rules.catalogRules(), CatalogRule::subject, identity);
+        this.schemaRules = matching(rules.schemaRules(), SchemaRule::subject, identity);
+        this.tableRules = matching(rules.tableRules(), TableRule::subject, identity);
+        this.functionRules = matching(rules.functionRules(), RoutineRule::subject, identity);
+        this.procedureRules = matching(rules.procedureRules(), RoutineRule::subject, identity);
+        this.systemSessionPropertyRules = matching(rules.systemSessionPropertyRules(), SessionPropertyRule::subject, identity);
+        this.catalogSessionPropertyRules = matching(rules.catalogSessionPropertyRules(), SessionPropertyRule::subject, identity);
+        this.systemInformationRules = matching(rules.systemInformationRules(), SystemInformationRule::subject, identity);
+        this.anyCatalogPermissions = matching(rules.anyCatalogPermissions(), CatalogPermission::subject, identity);
+        this.anyCatalogSchemaPermissions = matching(rules.anyCatalogSchemaPermissions(), CatalogSchemaPermission::subject, identity);
+        this.queryRules = matching(rules.queryRules().orElse(List.of()), QueryRule::subject, identity);
+    }
+
+    /** The rules whose subject (user, role, group) matches, in file order, so that the first match still wins. */
+    private static <T> List<T> matching(List<T> rules, Function<T, Subject> subject, RuleIdentity identity)
+    {
+        return rules.stream().filter(rule -> subject.apply(rule).matches(identity)).collect(ImmutableList.toImmutableList());
     }
 
     /** The first matching catalog rule, or null when none matches. */

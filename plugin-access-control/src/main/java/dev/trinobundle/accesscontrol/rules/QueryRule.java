@@ -8,11 +8,6 @@ public record QueryRule(RuleSource source, Subject subject, Pattern queryOwner, 
         implements Rule
 {
     /** {@code owner} is null for {@code checkCanExecuteQuery}, where only rules without {@code queryOwner} apply. */
-    public boolean matches(RuleIdentity identity, String owner)
-    {
-        return subject.matches(identity) && matchesOwner(owner);
-    }
-
     public boolean matchesOwner(String owner)
     {
         if (owner == null) {

@@ -7,11 +7,6 @@ import java.util.regex.Pattern;
 public record RoutineRule(RuleSource source, Subject subject, Pattern catalog, Pattern schema, Pattern routine, Set<RoutinePrivilege> privileges)
         implements Rule
 {
-    public boolean matches(RuleIdentity identity, String catalogName, String schemaName, String routineName)
-    {
-        return subject.matches(identity) && matchesObject(catalogName, schemaName, routineName);
-    }
-
     public boolean matchesObject(String catalogName, String schemaName, String routineName)
     {
         return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName) && Subject.matches(routine, routineName);

@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
 import static java.util.Objects.requireNonNull;
 
 /**
- * An immutable, compiled rules file with Trino's defaults for absent sections, and the decisions Trino's file-based
- * system access control takes on it. Evaluation needs no Trino classes, so the {@code check}/{@code explain} tool and
- * the access control share it.
+ * A compiled rules file with Trino's defaults for absent sections, and the decisions Trino's file-based system access
+ * control takes on it. Its rules never change; it caches, per identity, the rules whose subject matches. Evaluation
+ * needs no Trino classes, so the {@code check}/{@code explain} tool and the access control share it.
  */
 public final class RuleSet
 {
@@ -218,18 +218,25 @@ public final class RuleSet
 
     public Decision catalogAccess(RuleIdentity identity, String catalog, CatalogAccess required)
     {
-        CatalogRule rule = catalogRule(identity, catalog);
+        return catalogAccess(forIdentity(identity), catalog, required);
+    }
+
+    // The checks below look the identity's rules up once and pass them on: the cache lookup hashes the whole identity.
+    private static Decision catalogAccess(IdentityRules rules, String catalog, CatalogAccess required)
+    {
+        CatalogRule rule = rules.catalogRule(catalog);
         return rule == null ? Decision.noRule("catalogs") : Decision.byRule(rule.access().implies(required), "catalogs", rule);
     }
 
     /** Catalog visibility: owner of the catalog, or read access plus any permission inside it. */
     public Decision anyCatalogAccess(RuleIdentity identity, String catalog)
     {
-        Decision access = catalogAccess(identity, catalog, CatalogAccess.READ_ONLY);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
         if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
             return access;
         }
-        for (CatalogPermission permission : forIdentity(identity).anyCatalogPermissions) {
+        for (CatalogPermission permission : rules.anyCatalogPermissions) {
             if (Subject.matches(permission.catalog(), catalog)) {
                 return access;
             }
@@ -240,11 +247,12 @@ public final class RuleSet
     /** Schema visibility: read access to the catalog plus any permission in the schema. */
     public Decision anySchemaAccess(RuleIdentity identity, String catalog, String schema)
     {
-        Decision access = catalogAccess(identity, catalog, CatalogAccess.READ_ONLY);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
         if (!access.allowed()) {
             return access;
         }
-        for (CatalogSchemaPermission permission : forIdentity(identity).anyCatalogSchemaPermissions) {
+        for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions) {
             if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
                 return access;
             }
@@ -254,11 +262,12 @@ public final class RuleSet
 
     public Decision schemaOwner(RuleIdentity identity, String catalog, String schema)
     {
-        Decision access = catalogAccess(identity, catalog, CatalogAccess.ALL);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, CatalogAccess.ALL);
         if (!access.allowed()) {
             return access;
         }
-        for (SchemaRule rule : forIdentity(identity).schemaRules) {
+        for (SchemaRule rule : rules.schemaRules) {
             if (rule.matchesObject(catalog, schema)) {
                 return Decision.byRule(rule.owner(), "schemas", rule);
             }
@@ -270,7 +279,12 @@ public final class RuleSet
 
     public TableRule tableRule(RuleIdentity identity, String catalog, String schema, String table)
     {
-        for (TableRule rule : forIdentity(identity).tableRules) {
+        return tableRule(forIdentity(identity), catalog, schema, table);
+    }
+
+    private static TableRule tableRule(IdentityRules rules, String catalog, String schema, String table)
+    {
+        for (TableRule rule : rules.tableRules) {
             if (rule.matchesObject(catalog, schema, table)) {
                 return rule;
             }
@@ -292,28 +306,30 @@ public final class RuleSet
 
     private Decision tablePermission(RuleIdentity identity, String catalog, String schema, String table, CatalogAccess gate, Predicate<Set<TablePrivilege>> check)
     {
-        Decision access = catalogAccess(identity, catalog, gate);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, gate);
         if (!access.allowed()) {
             return access;
         }
         if (INFORMATION_SCHEMA.equals(schema)) {
             return Decision.exempt("tables", "information_schema is always accessible");
         }
-        TableRule rule = tableRule(identity, catalog, schema, table);
+        TableRule rule = tableRule(rules, catalog, schema, table);
         return rule == null ? Decision.noRule("tables") : Decision.byRule(check.test(rule.privileges()), "tables", rule);
     }
 
     /** SELECT on columns: the catalog {@code gate}, then the first table rule must allow SELECT on all of them. */
     public Decision selectColumns(RuleIdentity identity, String catalog, String schema, String table, Set<String> columns, CatalogAccess gate)
     {
-        Decision access = catalogAccess(identity, catalog, gate);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, gate);
         if (!access.allowed()) {
             return access;
         }
         if (INFORMATION_SCHEMA.equals(schema)) {
             return Decision.exempt("tables", "information_schema is always accessible");
         }
-        TableRule rule = tableRule(identity, catalog, schema, table);
+        TableRule rule = tableRule(rules, catalog, schema, table);
         return rule == null ? Decision.noRule("tables") : Decision.byRule(rule.canSelectColumns(columns), "tables", rule);
     }
 
@@ -321,11 +337,12 @@ public final class RuleSet
 
     public Decision catalogSessionProperty(RuleIdentity identity, String catalog, String property)
     {
-        Decision access = catalogAccess(identity, catalog, CatalogAccess.READ_ONLY);
+        IdentityRules rules = forIdentity(identity);
+        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
         if (!access.allowed()) {
             return access;
         }
-        for (SessionPropertyRule rule : forIdentity(identity).catalogSessionPropertyRules) {
+        for (SessionPropertyRule rule : rules.catalogSessionPropertyRules) {
             if (rule.matchesObject(catalog, property)) {
                 return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
             }
@@ -335,21 +352,23 @@ public final class RuleSet
 
     public Decision procedure(RuleIdentity identity, String catalog, String schema, String procedure)
     {
-        return routine(forIdentity(identity).procedureRules, "procedures", identity, catalog, schema, procedure, RoutineRule::canExecute);
+        IdentityRules rules = forIdentity(identity);
+        return routine(rules, rules.procedureRules, "procedures", catalog, schema, procedure, RoutineRule::canExecute);
     }
 
     public Decision function(RuleIdentity identity, String catalog, String schema, String function, Predicate<RoutineRule> check)
     {
-        return routine(forIdentity(identity).functionRules, "functions", identity, catalog, schema, function, check);
+        IdentityRules rules = forIdentity(identity);
+        return routine(rules, rules.functionRules, "functions", catalog, schema, function, check);
     }
 
-    private Decision routine(List<RoutineRule> rules, String section, RuleIdentity identity, String catalog, String schema, String name, Predicate<RoutineRule> check)
+    private static Decision routine(IdentityRules rules, List<RoutineRule> sectionRules, String section, String catalog, String schema, String name, Predicate<RoutineRule> check)
     {
-        Decision access = catalogAccess(identity, catalog, CatalogAccess.READ_ONLY);
+        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
         if (!access.allowed()) {
             return access;
         }
-        for (RoutineRule rule : rules) {
+        for (RoutineRule rule : sectionRules) {
             if (rule.matchesObject(catalog, schema, name)) {
                 return Decision.byRule(check.test(rule), section, rule);
             }
@@ -367,18 +386,12 @@ public final class RuleSet
         return Decision.noRule("authorization");
     }
 
-    // ---- filters: the identity-dependent part is evaluated once per call
+    // ---- the rules whose subject matches an identity, computed once per identity and cached
 
-    /** The rules that can apply to this identity, for filtering many objects with one identity. */
+    /** The rules that can apply to this identity. */
     public IdentityRules forIdentity(RuleIdentity identity)
     {
-        IdentityRules rules = identityRules.getIfPresent(identity);
-        if (rules == null) {
-            // two threads may build the same entry at once; both results are equal, so no lock is needed
-            rules = new IdentityRules(identity, this);
-            identityRules.put(identity, rules);
-        }
-        return rules;
+        return identityRules.asMap().computeIfAbsent(identity, key -> new IdentityRules(key, this));
     }
 
     List<CatalogRule> catalogRules()

@@ -6,11 +6,6 @@ import java.util.regex.Pattern;
 public record SchemaRule(RuleSource source, Subject subject, Pattern catalog, Pattern schema, boolean owner)
         implements Rule
 {
-    public boolean matches(RuleIdentity identity, String catalogName, String schemaName)
-    {
-        return subject.matches(identity) && matchesObject(catalogName, schemaName);
-    }
-
     public boolean matchesObject(String catalogName, String schemaName)
     {
         return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName);

@@ -6,11 +6,6 @@ import java.util.regex.Pattern;
 public record SessionPropertyRule(RuleSource source, Subject subject, Pattern catalog, Pattern property, boolean allow)
         implements Rule
 {
-    public boolean matches(RuleIdentity identity, String catalogName, String propertyName)
-    {
-        return subject.matches(identity) && matchesObject(catalogName, propertyName);
-    }
-
     /** {@code catalogName} is null for a system session property. */
     public boolean matchesObject(String catalogName, String propertyName)
     {

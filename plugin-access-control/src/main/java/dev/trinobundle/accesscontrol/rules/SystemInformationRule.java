@@ -6,8 +6,4 @@ import java.util.Set;
 public record SystemInformationRule(RuleSource source, Subject subject, Set<SystemInformationAccess> allow)
         implements Rule
 {
-    public boolean matches(RuleIdentity identity)
-    {
-        return subject.matches(identity);
-    }
 }

@@ -31,10 +31,6 @@ public record TableRule(
                 filter, filterUser);
     }
 
-    public boolean matches(RuleIdentity identity, String catalogName, String schemaName, String tableName)
-    {
-        return subject.matches(identity) && matchesObject(catalogName, schemaName, tableName);
-    }
 
     public boolean matchesObject(String catalogName, String schemaName, String tableName)
     {
