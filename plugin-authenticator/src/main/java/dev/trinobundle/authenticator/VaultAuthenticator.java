@@ -116,7 +116,10 @@ public final class VaultAuthenticator
             // Trino authenticates every HTTP request of a query (each nextUri poll): repeats of a verified credential
             // are not new logins, so they are logged at DEBUG instead of adding an INFO line per poll
             throttle.recordSuccess(user);
-            log.debug("Vault password authentication: user=%s outcome=SUCCESS reason=password verified (cached)", UserNames.forLog(user));
+            if (log.isDebugEnabled()) {
+                // this runs for every poll of every query: no log string unless someone asked for it
+                log.debug("Vault password authentication: user=%s outcome=SUCCESS reason=password verified (cached)", UserNames.forLog(user));
+            }
             return new BasicPrincipal(user);
         }
 

@@ -6,9 +6,9 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * The Vault authenticator logs every login attempt at INFO. In Trino that line goes to server.log through airlift's
- * buffered handler; here it must not flood the JMH console. The level stays INFO, so the cost of building every line is
- * measured; only the console I/O is left out.
+ * The Vault authenticator logs first logins and refusals at INFO (repeats of a verified credential at DEBUG). In Trino
+ * those lines go to server.log through airlift's buffered handler; here they must not flood the JMH console. The level
+ * stays INFO, so the cost of building the lines that are logged is measured; only the console I/O is left out.
  */
 final class DiscardedPluginLog
 {
