@@ -86,11 +86,21 @@ final class TestAuditEventListenerOnTrino478
         }
         try (Stream<Path> files = Files.list(auditLog)) {
             for (Path file : files.filter(path -> path.toString().endsWith(".jsonl")).sorted().toList()) {
-                for (String line : Files.readAllLines(file)) {
+                for (String line : completeLines(file)) {
                     records.add(JSON.readTree(line));
                 }
             }
         }
         return records;
+    }
+
+    /**
+     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
+     */
+    private static List<String> completeLines(Path file)
+            throws IOException
+    {
+        String content = Files.readString(file);
+        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
     }
 }

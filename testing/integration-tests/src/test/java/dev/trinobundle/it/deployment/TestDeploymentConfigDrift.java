@@ -1,5 +1,6 @@
 package dev.trinobundle.it.deployment;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trinobundle.testing.Jdk;
 import dev.trinobundle.testing.SelfSignedCertificate;
 import io.opentelemetry.api.OpenTelemetry;
@@ -111,7 +112,10 @@ final class TestDeploymentConfigDrift
         // the rules ConfigMap is mounted as a directory at /etc/trino/rules and holds rules.json
         assertThat(load(blocks.get("accessControl.properties"))).containsEntry("security.config-file", "/etc/trino/rules/rules.json");
         assertThat(values).contains("path: /etc/trino/rules").doesNotContainPattern("(?m)^\\s*subPath:");
-        assertThat(blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml")))).containsKey("data.rules.json");
+        // the ConfigMap ships the same rules the other tests start the access control with
+        String configMapRules = blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml"))).get("data.rules.json");
+        assertThat(configMapRules).isNotNull();
+        assertThat(new ObjectMapper().readTree(configMapRules)).isEqualTo(new ObjectMapper().readTree(deploymentDir().resolve("etc/rules.json").toFile()));
         // the listener's file is a coordinator additionalConfigFiles entry, which the chart writes into /etc/trino
         assertThat(load(blocks.get("server.coordinatorExtraConfig")))
                 .containsEntry("event-listener.config-files", "/etc/trino/audit-event-listener.properties")

@@ -330,7 +330,7 @@ final class TestDeploymentEndToEnd
             if (Files.isDirectory(auditLog)) {
                 try (Stream<Path> files = Files.list(auditLog)) {
                     for (Path file : files.filter(path -> path.toString().endsWith(".jsonl")).toList()) {
-                        for (String line : Files.readAllLines(file)) {
+                        for (String line : completeLines(file)) {
                             if (line.contains(marker)) {
                                 JsonNode record = MAPPER.readTree(line);
                                 if (record.path("kind").asText().equals("completed")) {
@@ -359,4 +359,14 @@ final class TestDeploymentEndToEnd
     }
 
     private record HttpResponse(int status, String body) {}
+
+    /**
+     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
+     */
+    private static List<String> completeLines(Path file)
+            throws IOException
+    {
+        String content = Files.readString(file);
+        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
+    }
 }

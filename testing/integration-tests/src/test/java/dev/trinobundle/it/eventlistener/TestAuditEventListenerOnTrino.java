@@ -279,10 +279,8 @@ final class TestAuditEventListenerOnTrino
         }
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList()) {
-                for (String line : Files.readAllLines(file)) {
-                    if (line.endsWith("}")) {
-                        records.add(MAPPER.readTree(line));
-                    }
+                for (String line : completeLines(file)) {
+                    records.add(MAPPER.readTree(line));
                 }
             }
         }
@@ -308,5 +306,15 @@ final class TestAuditEventListenerOnTrino
                 throw new AssertionError("Interrupted", e);
             }
         }
+    }
+
+    /**
+     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
+     */
+    private static List<String> completeLines(Path file)
+            throws IOException
+    {
+        String content = Files.readString(file);
+        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
     }
 }
