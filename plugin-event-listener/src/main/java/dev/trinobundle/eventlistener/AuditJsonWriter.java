@@ -9,10 +9,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 /**
  * A JSON writer for the audit record's fixed shape, writing UTF-8 straight into a reusable byte array.
  * <p>
- * Why not Jackson: the record is serialized on Trino's dispatcher thread, and Jackson's generator, {@code
- * Instant.toString} and the output stream copies took 12 µs p50 for the benchmarks' 2.4 KB record; this writer takes
- * about 4 µs ({@code BenchmarkAuditRecordSerialization}) and allocates little once its buffer has grown. It only has to produce valid JSON, which
- * the tests check by parsing its output with Jackson, including hostile strings.
+ * Why not Jackson: the record is serialized on Trino's dispatcher thread, and for the benchmarks' 2.4 KB record
+ * Jackson's generator (with {@code Instant.toString} and the stream copies) takes 9.3 µs p50, this writer 3.3 µs
+ * ({@code BenchmarkAuditRecordSerialization}); it allocates little once its buffer has grown. It only has to produce
+ * valid JSON, which the tests check by parsing its output with Jackson, including hostile strings.
  * <p>
  * The first {@link #HEADER_RESERVE} bytes are left free so that the journal can put the record header in front of the
  * body without copying it. Not thread-safe: one writer per thread.
