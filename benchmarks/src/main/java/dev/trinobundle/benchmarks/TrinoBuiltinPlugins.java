@@ -1,6 +1,7 @@
 package dev.trinobundle.benchmarks;
 
 import io.trino.spi.Plugin;
+import io.trino.spi.classloader.ThreadContextClassLoader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,19 +50,13 @@ public final class TrinoBuiltinPlugins
             throw new UncheckedIOException("Cannot list the Trino plugin directory " + directory, e);
         }
         ClassLoader pluginLoader = new URLClassLoader(pluginDirectory, jars, TrinoBuiltinPlugins.class.getClassLoader());
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(pluginLoader);
-        try {
+        try (ThreadContextClassLoader _ = new ThreadContextClassLoader(pluginLoader)) {
             for (Plugin plugin : ServiceLoader.load(Plugin.class, pluginLoader)) {
                 Optional<T> created = create.apply(plugin);
                 if (created.isPresent()) {
                     return created.get();
                 }
             }
-        }
-        finally {
-            thread.setContextClassLoader(previous);
         }
         throw new IllegalStateException("No matching factory in " + directory);
     }

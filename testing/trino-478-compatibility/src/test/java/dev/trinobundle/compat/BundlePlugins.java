@@ -39,18 +39,6 @@ final class BundlePlugins
         }
     }
 
-    /** Runs {@code action} with the plugin's class loader as context class loader, as Trino does around factory calls. */
-    static <T> T withPluginClassLoader(Object pluginObject, java.util.function.Supplier<T> action)
-    {
-        Thread thread = Thread.currentThread();
-        ClassLoader original = thread.getContextClassLoader();
-        thread.setContextClassLoader(pluginObject.getClass().getClassLoader());
-        try {
-            return action.get();
-        }
-        finally {
-            thread.setContextClassLoader(original);
-        }
     }
 
     private static URL toUrl(Path path)

@@ -3,6 +3,7 @@ package dev.trinobundle.compat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trino.plugin.tpch.TpchPlugin;
+import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 import io.trino.spi.security.Identity;
@@ -34,10 +35,13 @@ final class TestAuditEventListenerOnTrino478
     {
         Path auditLog = directory.resolve("log");
         EventListenerFactory factory = getOnlyElement(BundlePlugins.load("audit-event-listener").getEventListenerFactories());
-        EventListener listener = BundlePlugins.withPluginClassLoader(factory, () -> factory.create(
-                Map.of("audit.journal.directory", directory.resolve("journal").toString(),
-                        "audit.file.directory", auditLog.toString()),
-                new EngineContext()));
+        EventListener listener;
+        try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
+            listener = factory.create(
+                    Map.of("audit.journal.directory", directory.resolve("journal").toString(),
+                            "audit.file.directory", auditLog.toString()),
+                    new EngineContext());
+        }
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())
                 .setWorkerCount(0)
                 .setEventListener(listener)

@@ -2,6 +2,7 @@ package dev.trinobundle.compat;
 
 import io.trino.Session;
 import io.trino.plugin.tpch.TpchPlugin;
+import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.security.Identity;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
@@ -41,9 +42,12 @@ final class TestRulesAccessControlOnTrino478
                 }
                 """);
         SystemAccessControlFactory factory = getOnlyElement(BundlePlugins.load("rules-access-control").getSystemAccessControlFactories());
-        SystemAccessControl accessControl = BundlePlugins.withPluginClassLoader(factory, () -> factory.create(
-                Map.of("security.config-file", rules.toString()),
-                new EngineContext()));
+        SystemAccessControl accessControl;
+        try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
+            accessControl = factory.create(
+                    Map.of("security.config-file", rules.toString()),
+                    new EngineContext());
+        }
 
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())
                 .setWorkerCount(0)

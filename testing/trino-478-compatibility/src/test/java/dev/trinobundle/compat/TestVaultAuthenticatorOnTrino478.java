@@ -1,6 +1,7 @@
 package dev.trinobundle.compat;
 
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.PasswordAuthenticator;
 import io.trino.spi.security.PasswordAuthenticatorFactory;
@@ -25,10 +26,13 @@ final class TestVaultAuthenticatorOnTrino478
             String token = vault.createToken(Duration.ofHours(1), true, "secret/data/trino/");
 
             PasswordAuthenticatorFactory factory = getOnlyElement(BundlePlugins.load("vault-authenticator").getPasswordAuthenticatorFactories());
-            PasswordAuthenticator authenticator = BundlePlugins.withPluginClassLoader(factory, () -> factory.create(Map.of(
-                    "vault.address", vault.address().toString(),
-                    "vault.allow-insecure", "true",
-                    "vault.token", token)));
+            PasswordAuthenticator authenticator;
+            try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
+                authenticator = factory.create(Map.of(
+                        "vault.address", vault.address().toString(),
+                        "vault.allow-insecure", "true",
+                        "vault.token", token));
+            }
 
             assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
             assertThat(authenticator.createAuthenticatedPrincipal("querybook", "querybook-pass").getName()).isEqualTo("querybook");

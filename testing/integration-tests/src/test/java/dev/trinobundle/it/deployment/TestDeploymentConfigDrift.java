@@ -6,6 +6,7 @@ import dev.trinobundle.testing.SelfSignedCertificate;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.trino.spi.Plugin;
+import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 import io.trino.spi.eventlistener.EventListenerFactory.EventListenerContext;
@@ -144,9 +145,8 @@ final class TestDeploymentConfigDrift
         config.replaceAll(this::localEquivalent);
 
         Plugin plugin = BundlePluginDirectories.load(PLUGIN_DIRECTORY_BY_NAME_KEY.get(nameKey));
-        ClassLoader original = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(plugin.getClass().getClassLoader());
-        try {
+        // as Trino's PluginManager does
+        try (ThreadContextClassLoader _ = new ThreadContextClassLoader(plugin.getClass().getClassLoader())) {
             switch (nameKey) {
                 case "access-control.name" -> {
                     SystemAccessControlFactory factory = only(plugin.getSystemAccessControlFactories(), name, SystemAccessControlFactory::getName, source);
@@ -164,9 +164,6 @@ final class TestDeploymentConfigDrift
                 }
                 default -> throw new AssertionError(nameKey);
             }
-        }
-        finally {
-            Thread.currentThread().setContextClassLoader(original);
         }
     }
 
