@@ -39,8 +39,6 @@ final class BundlePlugins
         }
     }
 
-    }
-
     private static URL toUrl(Path path)
     {
         try {
