@@ -51,6 +51,7 @@ public final class LocalTrinoServer
 
         String vaultAddress = System.getenv("VAULT_ADDR");
         String login;
+        String password;
         if (vaultAddress != null && System.getenv("VAULT_TOKEN") != null) {
             // The authenticator reads VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT from the environment.
             builder.withPasswordAuthentication()
@@ -62,12 +63,13 @@ public final class LocalTrinoServer
             System.getenv().entrySet().stream()
                     .filter(entry -> entry.getKey().equals("VAULT_NAMESPACE") || entry.getKey().equals("VAULT_CACERT"))
                     .forEach(entry -> builder.withEnvironment(entry.getKey(), entry.getValue()));
-            login = "Log in with a user and password stored in Vault at %s (KV v2 secret/trino/password, e.g. vault kv put secret/trino/password admin=...)".formatted(vaultAddress);
+            password = "<password>";
+            login = "a user and password stored in Vault at %s (KV v2 secret/trino/password, e.g. vault kv put secret/trino/password admin=...)".formatted(vaultAddress);
         }
         else {
-            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+            password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
             builder.withBundledPlugins("password-authenticators").withFilePasswords(Map.of("admin", password));
-            login = "Log in as admin with password " + password + "   (shown once; VAULT_ADDR + VAULT_TOKEN switch to the Vault authenticator)";
+            login = "user admin, password " + password + "   (shown once; VAULT_ADDR + VAULT_TOKEN switch to the Vault authenticator)";
         }
 
         System.out.println("Starting Trino with the security bundle (server directory " + builder.serverDir() + ") ...");
@@ -79,25 +81,34 @@ public final class LocalTrinoServer
             stopped.countDown();
         }, "local-trino-stop"));
 
+        // Every command line below is run as printed by the fresh-clone test (TestLocalServerFromFreshClone).
+        String uri = server.httpsUri().orElseThrow().toString();
+        Path certificate = server.certificatePem().orElseThrow();
         System.out.println("""
 
                 Trino %s is running with the security bundle.
                   Web UI / API : %s/ui/
+                  Log in       : %s
                   JDBC URL     : %s
-                  %s
                   Impersonate  : add the JDBC property sessionUser=alice (the rules let admin run queries as anyone)
-                  CLI          : trino --server %s --cacert %s --user admin --password [--session-user alice]
+                  CLI          : %s --server %s --truststore-path %s --user admin --password --session-user alice
+                                 (asks for the password, or reads it from TRINO_PASSWORD)
+                  curl         : curl --cacert %s -u admin:%s -H 'X-Trino-User: alice' --data 'SELECT 1' %s/v1/statement
                   Rules file   : %s (edits apply within seconds, a broken edit keeps the last good rules)
                   Audit log    : %s (JSON Lines; verify with the plugin's AuditLogVerifier)
                   Server log   : %s
                 Press Ctrl-C to stop.
                 """.formatted(
                 TrinoDistribution.get().version(),
-                server.httpsUri().orElseThrow(),
-                server.jdbcUrl(),
+                uri,
                 login,
-                server.httpsUri().orElseThrow(),
-                server.certificatePem().orElseThrow(),
+                server.jdbcUrl(),
+                deployment.resolve("trino-cli"),
+                uri,
+                certificate,
+                certificate,
+                password,
+                uri,
                 server.etcDir().resolve("rules.json"),
                 auditDir.resolve("log"),
                 server.serverLog()));
