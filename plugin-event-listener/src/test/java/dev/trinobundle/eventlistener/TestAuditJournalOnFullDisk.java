@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * journal must turn it into a logged, counted write failure, keep the record in memory, and write it once space is
  * back, with no gap in the chain.
  */
+@Tag("root")
 final class TestAuditJournalOnFullDisk
 {
     private Path mountPoint;

@@ -1,6 +1,7 @@
 package dev.trinobundle.it;
 
 import dev.trinobundle.testing.TrinoServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The three plugin directories, exactly as built, load into a real Trino 476 and register their factories. */
+@Tag("server")
 final class TestBundlePluginsLoad
 {
     @Test

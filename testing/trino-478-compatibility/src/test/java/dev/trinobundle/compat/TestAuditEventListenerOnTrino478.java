@@ -8,6 +8,7 @@ import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 import io.trino.spi.security.Identity;
 import io.trino.testing.DistributedQueryRunner;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import static io.trino.testing.TestingSession.testSessionBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The audit listener, as built against 476, recording queries of an in-process Trino 478 (which has no splitCompleted). */
+@Tag("server")
 final class TestAuditEventListenerOnTrino478
 {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -387,7 +387,7 @@ public final class TrinoServer
         }
     }
 
-    static int freePort()
+    public static int freePort()
     {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);

@@ -2,6 +2,7 @@ package dev.trinobundle.testing;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
 
 /** The harness against a real Trino server: HTTPS, Trino's own file password authenticator, trino-jdbc. */
 @TestInstance(PER_CLASS)
+@Tag("server")
 final class TestTrinoServer
 {
     private TrinoServer server;

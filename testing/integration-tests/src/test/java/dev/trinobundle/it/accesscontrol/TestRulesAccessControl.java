@@ -3,6 +3,7 @@ package dev.trinobundle.it.accesscontrol;
 import dev.trinobundle.testing.SharedTrinoServers;
 import dev.trinobundle.testing.TrinoServer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
  * {@code original_user} is set, so {@code .*@company\.com} also lets {@code admin} become {@code mallory@companyXcom}.
  */
 @TestInstance(PER_CLASS)
+@Tag("server")
 final class TestRulesAccessControl
 {
     private static final String ACCESS_CONTROL_NAME = System.getProperty("it.access-control.name", "rules");

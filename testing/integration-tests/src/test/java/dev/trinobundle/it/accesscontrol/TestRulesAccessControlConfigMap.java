@@ -3,6 +3,7 @@ package dev.trinobundle.it.accesscontrol;
 import dev.trinobundle.testing.SharedTrinoServers;
 import dev.trinobundle.testing.TrinoServer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
  * refresh period is an hour, so the changes below can only be seen in time by watching the file.
  */
 @TestInstance(PER_CLASS)
+@Tag("server")
 final class TestRulesAccessControlConfigMap
 {
     private static final String ACCESS_CONTROL_NAME = System.getProperty("it.access-control.name", "rules");

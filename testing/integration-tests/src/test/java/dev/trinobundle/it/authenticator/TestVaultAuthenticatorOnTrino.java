@@ -4,6 +4,7 @@ import dev.trinobundle.authenticator.testing.TestingVaultServer;
 import dev.trinobundle.testing.TrinoServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * (HTTPS with its own CA, token from the server's VAULT_TOKEN environment variable), used through trino-jdbc.
  * Trino's built-in file access control lets {@code admin} impersonate anyone.
  */
+@Tag("server")
 final class TestVaultAuthenticatorOnTrino
 {
     private static final String SECRET_PATH = "/v1/secret/data/trino/password";

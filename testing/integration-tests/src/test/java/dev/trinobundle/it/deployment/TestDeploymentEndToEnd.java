@@ -6,6 +6,7 @@ import dev.trinobundle.testing.TestingPostgresServer;
 import dev.trinobundle.testing.TrinoServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -47,6 +48,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * front of the coordinator's plain HTTP port, as Traefik does.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("server")
 final class TestDeploymentEndToEnd
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trinobundle.testing.TrinoServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
  * impersonate nobody. One server is shared; every test marks its queries with a unique string and looks only for them.
  */
 @TestInstance(PER_CLASS)
+@Tag("server")
 final class TestAuditEventListenerOnTrino
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
