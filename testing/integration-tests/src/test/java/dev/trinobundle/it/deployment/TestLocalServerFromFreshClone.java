@@ -168,9 +168,11 @@ final class TestLocalServerFromFreshClone
 
     private static void assertImpersonatedByAdmin(JsonNode record)
     {
-        assertThat(record.at("/identity/user").asText()).isEqualTo("alice");
-        assertThat(record.at("/identity/originalUser").asText()).isEqualTo("admin");
-        assertThat(record.at("/identity/principal").asText()).isEqualTo("admin");
+        assertThat(record.get("identity")).as(record.at("/query/sql").asText())
+                .satisfies(identity -> assertThat(identity.get("user").asText()).isEqualTo("alice"))
+                .satisfies(identity -> assertThat(identity.get("impersonated").asBoolean()).isTrue())
+                // who logged in; originalUser is what the client sent (the CLI sends its --session-user there too)
+                .satisfies(identity -> assertThat(identity.get("principal").asText()).isEqualTo("admin"));
     }
 
     /** "  Label  : value" lines of the banner; continuation lines (no label) are left out. */
