@@ -168,11 +168,12 @@ final class TestLocalServerFromFreshClone
 
     private static void assertImpersonatedByAdmin(JsonNode record)
     {
-        assertThat(record.get("identity")).as(record.at("/query/sql").asText())
-                .satisfies(identity -> assertThat(identity.get("user").asText()).isEqualTo("alice"))
-                .satisfies(identity -> assertThat(identity.get("impersonated").asBoolean()).isTrue())
-                // who logged in; originalUser is what the client sent (the CLI sends its --session-user there too)
-                .satisfies(identity -> assertThat(identity.get("principal").asText()).isEqualTo("admin"));
+        JsonNode identity = record.get("identity");
+        String query = record.at("/query/sql").asText();
+        assertThat(identity.get("user").asText()).as(query).isEqualTo("alice");
+        assertThat(identity.get("impersonated").asBoolean()).as(query).isTrue();
+        // who logged in; originalUser is what the client sent (the CLI sends its --session-user there too)
+        assertThat(identity.get("principal").asText()).as(query).isEqualTo("admin");
     }
 
     /** "  Label  : value" lines of the banner; continuation lines (no label) are left out. */
