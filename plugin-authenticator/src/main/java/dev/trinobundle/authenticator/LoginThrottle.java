@@ -3,15 +3,22 @@ package dev.trinobundle.authenticator;
 import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import com.google.common.collect.ImmutableSet;
 import io.airlift.units.Duration;
+
+import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 /**
- * Temporary lock-out of a user name after {@code maxFailures} consecutive failed logins: first {@code lockout}, doubling
- * with every further failure up to {@code maxLockout}. Attempts during a lock-out are refused before Vault is asked or a
- * hash is computed, and do not extend it. Applies to unknown user names too, so the lock-out does not reveal which exist.
+ * Bounds password guessing per user name: after {@code maxFailures} failed logins, unverified attempts are refused for
+ * {@code lockout}, doubling with every further failure up to {@code maxLockout}. Attempts during a lock-out are refused
+ * before a hash is computed and do not extend it. A success does not clear the failures (otherwise a guesser gets
+ * {@code maxFailures - 1} guesses between every login of the real client); they are forgotten {@code 2 * maxLockout} after
+ * the last failure. The caller lets an already verified credential through before asking, so a lock-out only stops
+ * attempts whose password has not been verified; {@code exemptUsers} are never locked out. Applies to unknown user names
+ * too, so the lock-out does not reveal which exist.
  */
 final class LoginThrottle
 {
@@ -21,14 +28,16 @@ final class LoginThrottle
     private final int maxFailures;
     private final long lockoutNanos;
     private final long maxLockoutNanos;
+    private final Set<String> exemptUsers;
     private final Cache<String, State> states;
 
-    LoginThrottle(Ticker ticker, int maxFailures, Duration lockout, Duration maxLockout)
+    LoginThrottle(Ticker ticker, int maxFailures, Duration lockout, Duration maxLockout, Set<String> exemptUsers)
     {
         this.ticker = requireNonNull(ticker, "ticker is null");
         this.maxFailures = maxFailures;
         this.lockoutNanos = lockout.roundTo(NANOSECONDS);
         this.maxLockoutNanos = maxLockout.roundTo(NANOSECONDS);
+        this.exemptUsers = ImmutableSet.copyOf(exemptUsers);
         this.states = CacheBuilder.newBuilder()
                 .ticker(ticker)
                 // a failure streak is forgotten once it could not matter any more
@@ -39,7 +48,7 @@ final class LoginThrottle
 
     boolean isLockedOut(String user)
     {
-        if (maxFailures == 0) {
+        if (maxFailures == 0 || exemptUsers.contains(user)) {
             return false;
         }
         State state = states.getIfPresent(user);
@@ -64,12 +73,5 @@ final class LoginThrottle
             }
             return new State(failures, lockedUntil);
         });
-    }
-
-    void recordSuccess(String user)
-    {
-        if (states.getIfPresent(user) != null) {
-            states.invalidate(user);
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.trinobundle.authenticator;
 
 import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import com.google.common.collect.ImmutableMap;
 import io.airlift.log.Logger;
 import io.airlift.units.Duration;
@@ -12,7 +14,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.util.Objects.requireNonNull;
@@ -23,7 +28,10 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
  * background refresh and gets the cached copy at once, so logins do not wait for Vault while the cache is warm.
  * Concurrent misses of one path share one Vault request. When Vault fails, a secret past its TTL is still used for
  * {@code staleWindow} (with one WARN per secret); after that, reads fail closed.
- * Absent secrets (404) are cached as well, so unknown users do not cost a Vault request per attempt.
+ * Absent secrets (404) of paths not cached yet go to a separate, bounded LRU cache, so unknown users do not cost a Vault
+ * request per attempt, and a flood of made-up user names (PER_USER) only evicts other made-up names, never a real
+ * user's secret. What a login with nothing cached can trigger is bounded: at most {@code maxConcurrentLoads} such
+ * reads at once (further ones fail at once), and no login waits longer than {@code loadTimeout} for one.
  */
 final class SecretCache
 {
@@ -59,19 +67,31 @@ final class SecretCache
     private final long staleNanos;
     private final int maxEntries;
     private final long failureBackoffNanos;
+    private final long loadTimeoutNanos;
+    private final int maxConcurrentLoads;
+    private final Semaphore coldLoads;
+    private final Cache<String, Boolean> absent;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CompletableFuture<Entry>> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean fullWarned = new AtomicBoolean();
 
-    SecretCache(Loader loader, Executor executor, Ticker ticker, Duration ttl, Duration staleWindow, int maxEntries)
+    SecretCache(Loader loader, Executor executor, Ticker ticker, VaultLoginConfig config)
     {
         this.loader = requireNonNull(loader, "loader is null");
         this.executor = requireNonNull(executor, "executor is null");
         this.ticker = requireNonNull(ticker, "ticker is null");
-        this.ttlNanos = ttl.roundTo(NANOSECONDS);
+        this.ttlNanos = config.getCacheTtl().roundTo(NANOSECONDS);
         this.refreshAfterNanos = ttlNanos / 4 * 3;
-        this.staleNanos = staleWindow.roundTo(NANOSECONDS);
-        this.maxEntries = maxEntries;
+        this.staleNanos = config.getStaleWindow().roundTo(NANOSECONDS);
+        this.maxEntries = config.getCacheMaxEntries();
+        this.loadTimeoutNanos = config.getLoadTimeout().roundTo(NANOSECONDS);
+        this.maxConcurrentLoads = config.getMaxConcurrentLoads();
+        this.coldLoads = new Semaphore(maxConcurrentLoads);
+        this.absent = CacheBuilder.newBuilder()
+                .ticker(ticker)
+                .maximumSize(config.getNegativeCacheMaxEntries())
+                .expireAfterWrite(ttlNanos, NANOSECONDS)
+                .build();
         // after a failed refresh, Vault is left alone for a while: a rate-limited or recovering Vault is not hammered by every login
         this.failureBackoffNanos = Math.clamp(ttlNanos / 4, 1_000_000_000L, 30_000_000_000L);
     }
@@ -81,8 +101,11 @@ final class SecretCache
         long now = ticker.read();
         Entry entry = entries.get(path);
         if (entry == null) {
+            if (absent.getIfPresent(path) != null) {
+                return Optional.empty();
+            }
             // cold: nothing to fall back on, so a Vault failure fails the login
-            return await(load(path)).secret;
+            return await(path, coldLoad(path)).secret;
         }
         entry.lastAccess = now;
         long age = now - entry.fetchedAt;
@@ -104,7 +127,7 @@ final class SecretCache
                     .formatted(Duration.succinctNanos(failureBackoffNanos), path, NANOSECONDS.toSeconds(age), Duration.succinctNanos(ttlNanos), Duration.succinctNanos(staleNanos)));
         }
         try {
-            return await(load(path)).secret;
+            return await(path, load(path)).secret;
         }
         catch (VaultUnavailableException e) {
             if (withinStaleWindow) {
@@ -160,6 +183,21 @@ final class SecretCache
         load(path).exceptionally(failure -> null);
     }
 
+    /** A read for a login with nothing cached: joins one in flight for the path, else needs one of the bounded slots. */
+    private CompletableFuture<Entry> coldLoad(String path)
+    {
+        CompletableFuture<Entry> existing = inFlight.get(path);
+        if (existing != null) {
+            return existing;
+        }
+        if (!coldLoads.tryAcquire()) {
+            throw new VaultUnavailableException("too many secrets are being read from Vault at once (vault.cache.max-concurrent-loads=%s)".formatted(maxConcurrentLoads));
+        }
+        CompletableFuture<Entry> future = load(path);
+        future.whenComplete((entry, failure) -> coldLoads.release());
+        return future;
+    }
+
     private CompletableFuture<Entry> load(String path)
     {
         CompletableFuture<Entry> created = new CompletableFuture<>();
@@ -202,6 +240,11 @@ final class SecretCache
             throw e;
         }
         Entry entry = new Entry(secret, ticker.read());
+        if (secret.isEmpty() && !entries.containsKey(path)) {
+            absent.put(path, Boolean.TRUE);
+            return entry;
+        }
+        absent.invalidate(path);
         if (entries.size() < maxEntries || entries.containsKey(path)) {
             Entry previous = entries.put(path, entry);
             if (previous != null && previous.refreshFailing) {
@@ -214,12 +257,20 @@ final class SecretCache
         return entry;
     }
 
-    private static Entry await(CompletableFuture<Entry> future)
+    private Entry await(String path, CompletableFuture<Entry> future)
     {
         try {
-            return future.join();
+            return future.get(loadTimeoutNanos, NANOSECONDS);
         }
-        catch (CompletionException e) {
+        catch (TimeoutException e) {
+            // the read goes on in the background and fills the cache when Vault answers
+            throw new VaultUnavailableException("Vault did not answer within vault.cache.load-timeout (%s) for secret '%s'".formatted(Duration.succinctNanos(loadTimeoutNanos), path), e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultUnavailableException("Interrupted while waiting for Vault", e);
+        }
+        catch (ExecutionException | CompletionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }

@@ -9,7 +9,6 @@ import javax.crypto.spec.PBEKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,8 +16,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A password as stored in Vault: a bcrypt hash ({@code $2a$/$2b$/$2y$}, cost at least 8), a PBKDF2 hash in Trino's
- * password-file format ({@code iterations:hexSalt:hexHash}, PBKDF2WithHmacSHA1, at least 1000 iterations), or the plain
- * password, compared in constant time. {@link #toString()} never shows the value.
+ * password-file format ({@code iterations:hexSalt:hexHash}, PBKDF2WithHmacSHA1, at least 1000 iterations), or, as far as
+ * {@link PlaintextPasswords} allows, the plain password ({@code plain:<password>}, or unprefixed under {@code ALLOW}),
+ * compared in constant time. Any other hash format is refused, never compared as text: otherwise the hash string itself
+ * would be a working password. {@link #toString()} never shows the value.
  */
 sealed interface StoredPassword
         permits StoredPassword.Bcrypt, StoredPassword.Pbkdf2, StoredPassword.Plain
@@ -28,6 +29,13 @@ sealed interface StoredPassword
 
     Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
     Pattern PBKDF2 = Pattern.compile("(\\d{1,9}):([0-9a-fA-F]{2,}):([0-9a-fA-F]{2,})");
+    String PLAIN_PREFIX = "plain:";
+    // shapes of hash formats this plugin does not verify: modular crypt ($apr1$, $6$, $argon2id$, ...), LDAP {SCHEME},
+    // Django-style scheme$...$..., hex digests (MD5, SHA-1/224/256/384/512), MySQL's *<sha1 hex>, broken PBKDF2
+    Pattern MODULAR_CRYPT_ID = Pattern.compile("\\$([A-Za-z0-9-]{1,20})\\$.*", Pattern.DOTALL);
+    Pattern OTHER_HASH = Pattern.compile("\\{[A-Za-z0-9_.-]{1,20}}.*|[A-Za-z0-9_]{2,20}\\$[^$]*\\$.*"
+            + "|[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}|\\*[0-9a-fA-F]{40}"
+            + "|\\d{1,9}:[0-9a-fA-F]+:[0-9a-fA-F]+", Pattern.DOTALL);
 
     boolean matches(String password);
 
@@ -35,13 +43,36 @@ sealed interface StoredPassword
     StoredPassword dummy();
 
     /**
-     * @throws IllegalArgumentException when the value claims to be a hash but is unusable (message without the value)
+     * Rough cost of one verification in common units (one unit ~ one PBKDF2-SHA1 iteration of one block; one bcrypt round
+     * of {@code 2^cost} ~ 100 units), to pick the strongest stored kind for the dummy verification of unknown users.
      */
+    long workFactor();
+
+    /** As {@link #parse(String, PlaintextPasswords)} under {@link PlaintextPasswords#ALLOW}. */
     static StoredPassword parse(String value)
     {
+        return parse(value, PlaintextPasswords.ALLOW);
+    }
+
+    /**
+     * @throws IllegalArgumentException when the value is unusable: a hash of an unsupported format or too weak, or a plain
+     * password that {@code plaintext} does not allow (message without the value)
+     */
+    static StoredPassword parse(String value, PlaintextPasswords plaintext)
+    {
         requireNonNull(value, "value is null");
+        requireNonNull(plaintext, "plaintext is null");
         if (value.isEmpty()) {
             throw new IllegalArgumentException("stored password is empty");
+        }
+        if (value.startsWith(PLAIN_PREFIX)) {
+            if (plaintext == PlaintextPasswords.DENY) {
+                throw new IllegalArgumentException("stored value is a plain password (plain: prefix) and vault.plaintext-passwords=DENY");
+            }
+            if (value.length() == PLAIN_PREFIX.length()) {
+                throw new IllegalArgumentException("stored password is empty (nothing after the plain: prefix)");
+            }
+            return new Plain(value.substring(PLAIN_PREFIX.length()));
         }
         if (value.startsWith("$2")) {
             Matcher matcher = BCRYPT.matcher(value);
@@ -62,6 +93,18 @@ sealed interface StoredPassword
             }
             BaseEncoding hex = BaseEncoding.base16().lowerCase();
             return new Pbkdf2(iterations, hex.decode(matcher.group(2).toLowerCase()), hex.decode(matcher.group(3).toLowerCase()));
+        }
+        Matcher cryptId = MODULAR_CRYPT_ID.matcher(value);
+        if (cryptId.matches()) {
+            // the identifier ($apr1$, $6$, ...) names the format, it is not part of the secret
+            throw new IllegalArgumentException("stored value is a '$" + cryptId.group(1) + "$' hash, a format this plugin does not verify (use bcrypt or Trino's PBKDF2 format)");
+        }
+        if (value.startsWith("$") || OTHER_HASH.matcher(value).matches()) {
+            throw new IllegalArgumentException("stored value looks like a hash of a format this plugin does not verify (use bcrypt or Trino's PBKDF2 format; a plain password of this shape needs the plain: prefix)");
+        }
+        if (plaintext != PlaintextPasswords.ALLOW) {
+            throw new IllegalArgumentException("stored value is not a bcrypt or PBKDF2 hash and vault.plaintext-passwords=" + plaintext
+                    + (plaintext == PlaintextPasswords.PREFIXED ? " (a plain password must be stored as plain:<password>)" : ""));
         }
         return new Plain(value);
     }
@@ -94,6 +137,12 @@ sealed interface StoredPassword
         public StoredPassword dummy()
         {
             return DummyPasswords.bcrypt(cost);
+        }
+
+        @Override
+        public long workFactor()
+        {
+            return 100L << cost;
         }
 
         @Override
@@ -140,9 +189,14 @@ sealed interface StoredPassword
         @Override
         public StoredPassword dummy()
         {
-            byte[] randomHash = new byte[hash.length];
-            new SecureRandom().nextBytes(randomHash);
-            return new Pbkdf2(iterations, salt, randomHash);
+            return DummyPasswords.pbkdf2(iterations, salt.length, hash.length);
+        }
+
+        @Override
+        public long workFactor()
+        {
+            // PBKDF2 runs all iterations once per 20-byte (SHA-1) block of output
+            return (long) iterations * ((hash.length + 19) / 20);
         }
 
         @Override
@@ -182,9 +236,13 @@ sealed interface StoredPassword
         @Override
         public StoredPassword dummy()
         {
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            return new Plain(BaseEncoding.base64().encode(random));
+            return DummyPasswords.plain();
+        }
+
+        @Override
+        public long workFactor()
+        {
+            return 0;
         }
 
         @Override

@@ -12,6 +12,8 @@ import jakarta.annotation.PreDestroy;
 import java.security.Principal;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,41 +36,49 @@ public final class VaultAuthenticator
     private static final String INVALID_CREDENTIALS = "Invalid credentials";
 
     private final VaultAuthenticatorConfig config;
+    private final VaultLoginConfig loginConfig;
     private final VaultClient vault;
     private final SecretCache secrets;
     private final VerifiedCredentials verifiedCredentials;
     private final LoginThrottle throttle;
+    private final VerificationSlots verificationSlots;
     private final Optional<ExecutorService> ownedRefreshExecutor;
     private final Optional<ScheduledExecutorService> maintenance;
-    private volatile StoredPassword dummyReference = DummyPasswords.bcrypt(DummyPasswords.DEFAULT_BCRYPT_COST);
+    // the dummy for unknown users follows the strongest stored kind and cost, never the last user tried
+    private final DummySelection dummies = new DummySelection();
+    private final Set<String> plainWarned = ConcurrentHashMap.newKeySet();
+    private volatile Map<String, String> refusedShapeReported;
 
     @Inject
-    public VaultAuthenticator(VaultAuthenticatorConfig config, VaultClient vault, Ticker ticker)
+    public VaultAuthenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, VaultClient vault, Ticker ticker)
     {
-        this(config, vault, ticker, Executors.newFixedThreadPool(2, daemon("vault-authenticator-refresh-%s")), true);
+        this(config, loginConfig, vault, ticker, Executors.newFixedThreadPool(2, daemon("vault-authenticator-refresh-%s")), true);
     }
 
     /** For tests: the caller owns {@code refreshExecutor} and drives {@link #runMaintenance()} itself. */
-    VaultAuthenticator(VaultAuthenticatorConfig config, VaultClient vault, Ticker ticker, Executor refreshExecutor)
+    VaultAuthenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, VaultClient vault, Ticker ticker, Executor refreshExecutor)
     {
-        this(config, vault, ticker, refreshExecutor, false);
+        this(config, loginConfig, vault, ticker, refreshExecutor, false);
     }
 
-    private VaultAuthenticator(VaultAuthenticatorConfig config, VaultClient vault, Ticker ticker, Executor refreshExecutor, boolean ownThreads)
+    private VaultAuthenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, VaultClient vault, Ticker ticker, Executor refreshExecutor, boolean ownThreads)
     {
         this.config = requireNonNull(config, "config is null");
+        this.loginConfig = requireNonNull(loginConfig, "loginConfig is null");
         this.vault = requireNonNull(vault, "vault is null");
         requireNonNull(ticker, "ticker is null");
         if (config.getLayout() == PasswordLayout.SINGLE_USER && config.getDefaultUser() != null && !UserNames.isValid(config.getDefaultUser())) {
             throw new IllegalArgumentException("vault.single-user.default-user is not a valid user name: " + UserNames.forLog(config.getDefaultUser()));
         }
-        this.secrets = new SecretCache(vault::readSecret, refreshExecutor, ticker, config.getCacheTtl(), config.getStaleWindow(), config.getCacheMaxEntries());
-        this.verifiedCredentials = new VerifiedCredentials(ticker, config.getCredentialCacheMaxSize(), config.getCredentialCacheTtl());
-        this.throttle = new LoginThrottle(ticker, config.getThrottleMaxFailures(), config.getThrottleLockout(), config.getThrottleMaxLockout());
+        this.secrets = new SecretCache(vault::readSecret, refreshExecutor, ticker, loginConfig);
+        this.verifiedCredentials = new VerifiedCredentials(ticker, loginConfig.getCredentialCacheMaxSize(), loginConfig.getCredentialCacheTtl());
+        this.throttle = new LoginThrottle(ticker, loginConfig.getThrottleMaxFailures(), loginConfig.getThrottleLockout(), loginConfig.getThrottleMaxLockout(),
+                loginConfig.getThrottleExemptUsers());
+        this.verificationSlots = new VerificationSlots(loginConfig.getHashingMaxConcurrent(), loginConfig.getHashingMaxWait());
         if (ownThreads) {
             this.ownedRefreshExecutor = Optional.of((ExecutorService) refreshExecutor);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("vault-authenticator-maintenance-%s"));
-            long period = Math.clamp(config.getCacheTtl().toMillis() / 4, 50, 15_000);
+            long period = Math.clamp(loginConfig.getCacheTtl().toMillis() / 4, 50, 15_000);
             scheduler.scheduleWithFixedDelay(this::runMaintenanceQuietly, period, period, MILLISECONDS);
             this.maintenance = Optional.of(scheduler);
             if (config.getLayout() != PasswordLayout.PER_USER) {
@@ -93,11 +103,6 @@ public final class VaultAuthenticator
         if (!UserNames.isValid(user)) {
             return deny(user, password, "user name refused (characters outside [A-Za-z0-9_.@+-], '..' or too long)", false);
         }
-        if (throttle.isLockedOut(user)) {
-            logAttempt(user, "DENIED", "locked out after repeated failures");
-            throw new AccessDeniedException(INVALID_CREDENTIALS);
-        }
-
         Optional<String> stored;
         try {
             stored = storedPassword(user);
@@ -106,53 +111,75 @@ public final class VaultAuthenticator
             logAttempt(user, "ERROR", "password could not be checked: " + e.getMessage());
             throw e;
         }
-        if (stored.isEmpty()) {
-            return deny(user, password, "unknown user", true);
+        catch (SingleUserShapeException e) {
+            return deny(user, password, "MAP secret has the SINGLE_USER shape", true);
         }
 
-        // a remembered digest implies the stored value parsed and matched this password before
-        String digest = verifiedCredentials.digest(user, stored.get(), password);
-        if (verifiedCredentials.contains(digest)) {
-            // Trino authenticates every HTTP request of a query (each nextUri poll): repeats of a verified credential
-            // are not new logins, so they are logged at DEBUG instead of adding an INFO line per poll
-            throttle.recordSuccess(user);
+        // A remembered digest implies the stored value parsed and matched this password before. It is checked before the
+        // lock-out: someone who only knows the user name must not stop a client that holds the right password.
+        String digest = stored.map(value -> verifiedCredentials.digest(user, value, password)).orElse(null);
+        if (digest != null && verifiedCredentials.contains(digest)) {
+            // Trino calls the authenticator once per query submission (POST /v1/statement; nextUri polls are PUBLIC
+            // resources guarded by the slug): a repeat is the same client's next query, not a new login, hence DEBUG
             if (log.isDebugEnabled()) {
-                // this runs for every poll of every query: no log string unless someone asked for it
                 log.debug("Vault password authentication: user=%s outcome=SUCCESS reason=password verified (cached)", UserNames.forLog(user));
             }
             return new BasicPrincipal(user);
         }
+        if (throttle.isLockedOut(user)) {
+            logAttempt(user, "DENIED", "locked out after repeated failures");
+            throw new AccessDeniedException(INVALID_CREDENTIALS);
+        }
+        if (stored.isEmpty()) {
+            return deny(user, password, "unknown user", true);
+        }
 
         StoredPassword expected;
         try {
-            expected = StoredPassword.parse(stored.get());
+            expected = StoredPassword.parse(stored.get(), loginConfig.getPlaintextPasswords());
         }
         catch (IllegalArgumentException e) {
+            // the message names the format or rule, never the value
             log.error("The password stored in Vault for user %s cannot be used: %s", UserNames.forLog(user), e.getMessage());
             return deny(user, password, "stored password unusable", true);
         }
-        boolean matches = expected.matches(password);
-        dummyReference = expected.dummy();
-        if (!matches) {
+        if (expected instanceof StoredPassword.Plain && plainWarned.add(user)) {
+            log.warn("The password of user %s is stored in Vault as plain text (vault.plaintext-passwords=%s): store a bcrypt hash, or set vault.plaintext-passwords=DENY once none is left",
+                    UserNames.forLog(user), loginConfig.getPlaintextPasswords());
+        }
+        if (config.getLayout() == PasswordLayout.PER_USER) {
+            dummies.seen(expected);
+        }
+        boolean[] matches = new boolean[1];
+        if (!verify(expected, password, matches)) {
+            logAttempt(user, "DENIED", "too many password verifications at once (vault.hashing.max-concurrent)");
+            throw new AccessDeniedException(INVALID_CREDENTIALS);
+        }
+        if (!matches[0]) {
             throttle.recordFailure(user);
             logAttempt(user, "DENIED", "wrong password");
             throw new AccessDeniedException(INVALID_CREDENTIALS);
         }
         verifiedCredentials.add(digest);
-        return accept(user, "password verified");
+        logAttempt(user, "SUCCESS", "password verified");
+        return new BasicPrincipal(user);
     }
 
-    private Principal accept(String user, String reason)
+    /** @return false when no verification slot was free in time; else {@code matches[0]} holds the result */
+    private boolean verify(StoredPassword expected, String password, boolean[] matches)
     {
-        throttle.recordSuccess(user);
-        logAttempt(user, "SUCCESS", reason);
-        return new BasicPrincipal(user);
+        if (expected.workFactor() == 0) {
+            // a plain comparison costs nothing worth bounding
+            matches[0] = expected.matches(password);
+            return true;
+        }
+        return verificationSlots.runInSlot(() -> matches[0] = expected.matches(password));
     }
 
     private Principal deny(String user, String password, String reason, boolean countFailure)
     {
         // spend the time a real verification would take, so that the answer time does not tell which users exist
-        dummyReference.matches(password);
+        verify(dummies.current(), password, new boolean[1]);
         if (countFailure) {
             throttle.recordFailure(user);
         }
@@ -163,7 +190,7 @@ public final class VaultAuthenticator
     private Optional<String> storedPassword(String user)
     {
         return switch (config.getLayout()) {
-            case MAP -> requiredSecret(config.getKvPath()).map(fields -> fields.get(user));
+            case MAP -> requiredSecret(config.getKvPath()).map(this::checkMapShape).map(fields -> fields.get(user));
             case SINGLE_USER -> requiredSecret(config.getKvPath()).flatMap(fields -> {
                 String owner = Optional.ofNullable(fields.get(config.getUsernameField())).orElse(config.getDefaultUser());
                 if (owner == null) {
@@ -182,8 +209,49 @@ public final class VaultAuthenticator
         Optional<Map<String, String>> secret = secrets.get(path);
         if (secret.isEmpty()) {
             log.warn("Vault has no secret at '%s' in mount '%s' (404: never written, deleted, or hidden by policy): nobody can log in", path, config.getKvMount());
+            return secret;
+        }
+        Map<String, String> fields = secret.get();
+        if (config.getLayout() == PasswordLayout.SINGLE_USER) {
+            Optional.ofNullable(fields.get(config.getPasswordField())).ifPresent(value -> dummies.strongestOf(fields, Set.of(value), loginConfig.getPlaintextPasswords()));
+        }
+        else {
+            dummies.strongestOf(fields, fields.values(), loginConfig.getPlaintextPasswords());
         }
         return secret;
+    }
+
+    /**
+     * Under MAP every field is a user; a secret with the SINGLE_USER fields ({@code username=admin password=<hash>}, the
+     * seed's shape) would make "username" a user whose password is "admin". Such a secret is refused as a whole.
+     */
+    private Map<String, String> checkMapShape(Map<String, String> fields)
+    {
+        if (!fields.containsKey(config.getUsernameField()) && !fields.containsKey(config.getPasswordField())) {
+            return fields;
+        }
+        if (refusedShapeReported != fields) {
+            refusedShapeReported = fields;
+            log.error("Secret '%s' has a '%s' or '%s' field, the SINGLE_USER shape, but vault.password-layout=MAP treats every field as a user, so nobody can log in: "
+                    + "set vault.password-layout=SINGLE_USER, or rename the fields (MAP reserves the names in vault.kv.username-field and vault.kv.password-field)",
+                    config.getKvPath(), config.getUsernameField(), config.getPasswordField());
+        }
+        throw new SingleUserShapeException();
+    }
+
+    private static final class SingleUserShapeException
+            extends RuntimeException
+    {
+        SingleUserShapeException()
+        {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The dummy verified for unknown users, for tests: its kind and cost. */
+    String dummyForUnknownUsers()
+    {
+        return dummies.current().toString();
     }
 
     private static void logAttempt(String user, String outcome, String reason)

@@ -13,13 +13,13 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
-import static java.util.concurrent.TimeUnit.MINUTES;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 /**
  * Properties of {@code password-authenticator.name=vault}. The address, token, namespace and CA file fall back to
  * {@code VAULT_ADDR}, {@code VAULT_TOKEN}, {@code VAULT_NAMESPACE} and {@code VAULT_CACERT} when unset; that merge is done
- * by {@link VaultConnectionSettings} so that this class stays a plain record of what the operator wrote.
+ * by {@link VaultConnectionSettings} so that this class stays a plain record of what the operator wrote. How logins are
+ * cached and protected is in {@link VaultLoginConfig}.
  */
 public class VaultAuthenticatorConfig
 {
@@ -51,15 +51,6 @@ public class VaultAuthenticatorConfig
     private String usernameField = "username";
     private String defaultUser;
 
-    private Duration cacheTtl = new Duration(1, MINUTES);
-    private Duration staleWindow = new Duration(15, MINUTES);
-    private int cacheMaxEntries = 10_000;
-    private int credentialCacheMaxSize = 1000;
-    private Duration credentialCacheTtl = new Duration(10, MINUTES);
-
-    private int throttleMaxFailures = 5;
-    private Duration throttleLockout = new Duration(30, SECONDS);
-    private Duration throttleMaxLockout = new Duration(15, MINUTES);
 
     private int retryMaxAttempts = 3;
     private Duration retryInitialDelay = new Duration(200, MILLISECONDS);
@@ -372,122 +363,6 @@ public class VaultAuthenticatorConfig
         return this;
     }
 
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getCacheTtl()
-    {
-        return cacheTtl;
-    }
-
-    @Config("vault.cache.ttl")
-    @ConfigDescription("How long a secret read from Vault is used; it is refreshed in the background after 3/4 of this")
-    public VaultAuthenticatorConfig setCacheTtl(Duration cacheTtl)
-    {
-        this.cacheTtl = cacheTtl;
-        return this;
-    }
-
-    @NotNull
-    public Duration getStaleWindow()
-    {
-        return staleWindow;
-    }
-
-    @Config("vault.cache.stale-window")
-    @ConfigDescription("How long past its TTL a secret is still used while Vault is unreachable, sealed or standby (0s: never)")
-    public VaultAuthenticatorConfig setStaleWindow(Duration staleWindow)
-    {
-        this.staleWindow = staleWindow;
-        return this;
-    }
-
-    @Min(1)
-    public int getCacheMaxEntries()
-    {
-        return cacheMaxEntries;
-    }
-
-    @Config("vault.cache.max-entries")
-    @ConfigDescription("Maximum number of secrets (PER_USER layout: users, including unknown ones) kept in memory")
-    public VaultAuthenticatorConfig setCacheMaxEntries(int cacheMaxEntries)
-    {
-        this.cacheMaxEntries = cacheMaxEntries;
-        return this;
-    }
-
-    @Min(0)
-    public int getCredentialCacheMaxSize()
-    {
-        return credentialCacheMaxSize;
-    }
-
-    @Config("vault.credential-cache.max-size")
-    @ConfigDescription("Maximum number of verified credentials remembered (as salted digests) to skip bcrypt/PBKDF2; 0 disables")
-    public VaultAuthenticatorConfig setCredentialCacheMaxSize(int credentialCacheMaxSize)
-    {
-        this.credentialCacheMaxSize = credentialCacheMaxSize;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getCredentialCacheTtl()
-    {
-        return credentialCacheTtl;
-    }
-
-    @Config("vault.credential-cache.ttl")
-    @ConfigDescription("How long a verified credential is remembered; a rotated password invalidates it at once")
-    public VaultAuthenticatorConfig setCredentialCacheTtl(Duration credentialCacheTtl)
-    {
-        this.credentialCacheTtl = credentialCacheTtl;
-        return this;
-    }
-
-    @Min(0)
-    public int getThrottleMaxFailures()
-    {
-        return throttleMaxFailures;
-    }
-
-    @Config("vault.throttle.max-failures")
-    @ConfigDescription("Consecutive failed logins of one user before it is locked out temporarily; 0 disables throttling")
-    public VaultAuthenticatorConfig setThrottleMaxFailures(int throttleMaxFailures)
-    {
-        this.throttleMaxFailures = throttleMaxFailures;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getThrottleLockout()
-    {
-        return throttleLockout;
-    }
-
-    @Config("vault.throttle.lockout")
-    @ConfigDescription("First lock-out period; it doubles with every further failure up to vault.throttle.max-lockout")
-    public VaultAuthenticatorConfig setThrottleLockout(Duration throttleLockout)
-    {
-        this.throttleLockout = throttleLockout;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getThrottleMaxLockout()
-    {
-        return throttleMaxLockout;
-    }
-
-    @Config("vault.throttle.max-lockout")
-    @ConfigDescription("Longest lock-out period")
-    public VaultAuthenticatorConfig setThrottleMaxLockout(Duration throttleMaxLockout)
-    {
-        this.throttleMaxLockout = throttleMaxLockout;
-        return this;
-    }
-
     @Min(1)
     @Max(20)
     public int getRetryMaxAttempts()
@@ -543,12 +418,6 @@ public class VaultAuthenticatorConfig
     public boolean isKubernetesComplete()
     {
         return authMethod != AuthMethod.KUBERNETES || kubernetesRole != null;
-    }
-
-    @AssertTrue(message = "vault.throttle.max-lockout must not be shorter than vault.throttle.lockout")
-    public boolean isThrottleLockoutOrdered()
-    {
-        return throttleLockout == null || throttleMaxLockout == null || throttleMaxLockout.compareTo(throttleLockout) >= 0;
     }
 
     @AssertTrue(message = "vault.retry.max-delay must not be shorter than vault.retry.initial-delay")

@@ -24,6 +24,7 @@ final class VaultAuthenticatorModule
     public void configure(Binder binder)
     {
         configBinder(binder).bindConfig(VaultAuthenticatorConfig.class);
+        configBinder(binder).bindConfig(VaultLoginConfig.class);
         binder.bind(VaultEnvironment.class).toInstance(environment);
         binder.bind(Ticker.class).toInstance(Ticker.systemTicker());
         binder.bind(VaultAuthenticator.class).in(Scopes.SINGLETON);

@@ -168,7 +168,7 @@ final class TestVaultAuthenticator
     void testWarmCacheAndRotation()
     {
         vault.putSecret("secret", "trino/password", fields("admin", bcrypt("old-pass", BCrypt.Version.VERSION_2Y, 8)));
-        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(60, SECONDS)), ticker);
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setCacheTtl(new Duration(60, SECONDS)), ticker);
         for (int i = 0; i < 50; i++) {
             authenticator.createAuthenticatedPrincipal("admin", "old-pass");
         }
@@ -194,7 +194,7 @@ final class TestVaultAuthenticator
     void testExpiredSecretIsReadAgainBeforeAnswering()
     {
         vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
-        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(10, SECONDS)), ticker);
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setCacheTtl(new Duration(10, SECONDS)), ticker);
         authenticator.createAuthenticatedPrincipal("admin", "old-pass");
         vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
         ticker.advance(java.time.Duration.ofSeconds(11));
@@ -206,7 +206,7 @@ final class TestVaultAuthenticator
     void testBackgroundMaintenanceRefreshesIdleSecrets()
     {
         vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
-        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setCacheTtl(new Duration(60, SECONDS)), ticker);
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setCacheTtl(new Duration(60, SECONDS)), ticker);
         authenticator.createAuthenticatedPrincipal("admin", "old-pass");
         vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
         ticker.advance(java.time.Duration.ofSeconds(50));
@@ -223,7 +223,7 @@ final class TestVaultAuthenticator
     void testOutageInsideAndBeyondStaleWindow()
     {
         vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
-        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault)
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig()
                 .setCacheTtl(new Duration(1, MINUTES))
                 .setStaleWindow(new Duration(10, MINUTES)), ticker);
         authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
@@ -300,11 +300,10 @@ final class TestVaultAuthenticator
     }
 
     @Test
-    void testThrottlingLocksOutWithoutAskingVault()
+    void testThrottlingBoundsGuessesButNotAVerifiedCredential()
     {
         vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
-        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault)
-                .setLayout(PasswordLayout.PER_USER)
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), new VaultLoginConfig()
                 .setCacheTtl(new Duration(1, SECONDS))
                 .setThrottleMaxFailures(3)
                 .setThrottleLockout(new Duration(30, SECONDS))
@@ -313,36 +312,50 @@ final class TestVaultAuthenticator
             assertDenied(authenticator, "alice", "guess-" + i);
         }
         int requestsBefore = vault.requestCount("/v1/secret/data/trino/users/alice");
-        // locked out: even the right password is refused, and Vault is not asked although the cached copy expired
+        // locked out: a password never verified is refused, even the right one; Vault is asked once the copy expired, not per attempt
         ticker.advance(java.time.Duration.ofSeconds(5));
         for (int i = 0; i < 20; i++) {
             assertDenied(authenticator, "alice", "alice-pass");
         }
-        assertThat(vault.requestCount("/v1/secret/data/trino/users/alice")).isEqualTo(requestsBefore);
+        assertThat(vault.requestCount("/v1/secret/data/trino/users/alice")).isLessThanOrEqualTo(requestsBefore + 1);
 
-        // after the lock-out the right password works and clears the failures
+        // after the lock-out the right password works; the success does not clear the failures
         ticker.advance(java.time.Duration.ofSeconds(26));
         assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
-
-        // a new streak: 3 failures lock for 30s, the 4th (after the lock) for 60s
-        for (int i = 0; i < 3; i++) {
-            assertDenied(authenticator, "alice", "guess-" + i);
-        }
-        ticker.advance(java.time.Duration.ofSeconds(31));
+        // so the very next guess is the 4th failure and locks for 60s, during which guesses are not even checked ...
         assertDenied(authenticator, "alice", "guess-again");
-        ticker.advance(java.time.Duration.ofSeconds(59));
-        assertDenied(authenticator, "alice", "alice-pass");
-        ticker.advance(java.time.Duration.ofSeconds(2));
-        assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
+        try (LogCapture logs = new LogCapture()) {
+            assertDenied(authenticator, "alice", "guess-more");
+            assertThat(logs.messages(Level.INFO)).contains("Vault password authentication: user=alice outcome=DENIED reason=locked out after repeated failures");
+        }
+        // ... while the client that holds the verified password is not stopped
+        for (int i = 0; i < 5; i++) {
+            assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
+        }
 
         // unknown users are throttled the same way, so the lock-out does not reveal who exists
-        for (int i = 0; i < 3; i++) {
-            assertDenied(authenticator, "mallory", "guess-" + i);
+        try (LogCapture logs = new LogCapture()) {
+            for (int i = 0; i < 4; i++) {
+                assertDenied(authenticator, "mallory", "guess-" + i);
+            }
+            assertThat(logs.messages(Level.INFO)).contains("Vault password authentication: user=mallory outcome=DENIED reason=locked out after repeated failures");
         }
-        int mallory = vault.requestCount("/v1/secret/data/trino/users/mallory");
-        ticker.advance(java.time.Duration.ofSeconds(5));
-        assertDenied(authenticator, "mallory", "guess");
-        assertThat(vault.requestCount("/v1/secret/data/trino/users/mallory")).isEqualTo(mallory);
+    }
+
+    @Test
+    void testExemptUserIsNeverLockedOut()
+    {
+        vault.putSecret("secret", "trino/password", fields("metabase", "mb-pass", "alice", "alice-pass"));
+        VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig()
+                .setThrottleMaxFailures(2)
+                .setThrottleExemptUsers("metabase"), ticker);
+        for (int i = 0; i < 10; i++) {
+            assertDenied(authenticator, "metabase", "guess-" + i);
+            assertDenied(authenticator, "alice", "guess-" + i);
+        }
+        // a new client of the exempt user (its password never verified in this process) still gets in; alice does not
+        assertThat(authenticator.createAuthenticatedPrincipal("metabase", "mb-pass").getName()).isEqualTo("metabase");
+        assertDenied(authenticator, "alice", "alice-pass");
     }
 
     @Test
@@ -355,7 +368,7 @@ final class TestVaultAuthenticator
         ExecutorService refresh = Executors.newFixedThreadPool(2);
         ExecutorService clients = Executors.newFixedThreadPool(32);
         try {
-            VaultAuthenticator authenticator = new VaultAuthenticator(config, VaultTesting.client(config, ticker), ticker, refresh);
+            VaultAuthenticator authenticator = new VaultAuthenticator(config, new VaultLoginConfig(), VaultTesting.client(config, ticker), ticker, refresh);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<String>> logins = new java.util.ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -383,7 +396,7 @@ final class TestVaultAuthenticator
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         try (LogCapture logs = new LogCapture()) {
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
-            // the same credential again (Trino re-authenticates every poll of a query): not one INFO line per poll
+            // the same credential again (the same client's next query): not one INFO line per query
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
             assertThat(logs.messages(Level.INFO)).filteredOn(line -> line.contains("outcome=SUCCESS")).hasSize(1);
             assertDenied(authenticator, "admin", "Guess-word-admin");

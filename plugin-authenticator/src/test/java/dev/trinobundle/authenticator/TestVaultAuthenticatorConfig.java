@@ -10,7 +10,6 @@ import static io.airlift.configuration.testing.ConfigAssertions.assertFullMappin
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
-import static java.util.concurrent.TimeUnit.MINUTES;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 final class TestVaultAuthenticatorConfig
@@ -41,14 +40,6 @@ final class TestVaultAuthenticatorConfig
                 .setPasswordField("password")
                 .setUsernameField("username")
                 .setDefaultUser(null)
-                .setCacheTtl(new Duration(1, MINUTES))
-                .setStaleWindow(new Duration(15, MINUTES))
-                .setCacheMaxEntries(10_000)
-                .setCredentialCacheMaxSize(1000)
-                .setCredentialCacheTtl(new Duration(10, MINUTES))
-                .setThrottleMaxFailures(5)
-                .setThrottleLockout(new Duration(30, SECONDS))
-                .setThrottleMaxLockout(new Duration(15, MINUTES))
                 .setRetryMaxAttempts(3)
                 .setRetryInitialDelay(new Duration(200, MILLISECONDS))
                 .setRetryMaxDelay(new Duration(2, SECONDS)));
@@ -80,14 +71,6 @@ final class TestVaultAuthenticatorConfig
                 .put("vault.kv.password-field", "pw")
                 .put("vault.kv.username-field", "user")
                 .put("vault.single-user.default-user", "admin")
-                .put("vault.cache.ttl", "30s")
-                .put("vault.cache.stale-window", "1h")
-                .put("vault.cache.max-entries", "50")
-                .put("vault.credential-cache.max-size", "10")
-                .put("vault.credential-cache.ttl", "2m")
-                .put("vault.throttle.max-failures", "3")
-                .put("vault.throttle.lockout", "5s")
-                .put("vault.throttle.max-lockout", "1m")
                 .put("vault.retry.max-attempts", "5")
                 .put("vault.retry.initial-delay", "50ms")
                 .put("vault.retry.max-delay", "1s")
@@ -116,14 +99,6 @@ final class TestVaultAuthenticatorConfig
                 .setPasswordField("pw")
                 .setUsernameField("user")
                 .setDefaultUser("admin")
-                .setCacheTtl(new Duration(30, SECONDS))
-                .setStaleWindow(new Duration(1, java.util.concurrent.TimeUnit.HOURS))
-                .setCacheMaxEntries(50)
-                .setCredentialCacheMaxSize(10)
-                .setCredentialCacheTtl(new Duration(2, MINUTES))
-                .setThrottleMaxFailures(3)
-                .setThrottleLockout(new Duration(5, SECONDS))
-                .setThrottleMaxLockout(new Duration(1, MINUTES))
                 .setRetryMaxAttempts(5)
                 .setRetryInitialDelay(new Duration(50, MILLISECONDS))
                 .setRetryMaxDelay(new Duration(1, SECONDS));

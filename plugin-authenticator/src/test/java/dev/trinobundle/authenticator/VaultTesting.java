@@ -41,6 +41,11 @@ final class VaultTesting
     /** Background refreshes run on the calling thread, so that tests are deterministic. */
     static VaultAuthenticator authenticator(VaultAuthenticatorConfig config, ManualTicker ticker)
     {
-        return new VaultAuthenticator(config, client(config, ticker), ticker, Runnable::run);
+        return authenticator(config, new VaultLoginConfig(), ticker);
+    }
+
+    static VaultAuthenticator authenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, ManualTicker ticker)
+    {
+        return new VaultAuthenticator(config, loginConfig, client(config, ticker), ticker, Runnable::run);
     }
 }

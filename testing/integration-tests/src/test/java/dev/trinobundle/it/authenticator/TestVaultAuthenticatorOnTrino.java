@@ -30,6 +30,10 @@ final class TestVaultAuthenticatorOnTrino
     private static final String SECRET_PATH = "/v1/secret/data/trino/password";
     // htpasswd -nbBC 10 admin admin-pass (bcrypt $2y$, cost 10)
     private static final String ADMIN_HASH = "$2y$10$dhTwbIIGtMGu9XN5TazHf.sjZqh/9LpoSFME6ROixZQBdWtGxjFIm";
+    // hash formats the plugin does not verify: they must refuse the user, never be compared as a plain password
+    private static final String APR1_HASH = "$apr1$abcdefgh$kzLw5c2Q2CytV5e5vCy3v1";
+    private static final String SHA512_CRYPT_HASH = "$6$saltsalt$Hzv5ovWvSBoMtjL.BVx3OnzaiWN6reeO7wGZBqDE2UMEmiXqZGJLfHEqg4mT.HPMkeY9IgUKPBNDluiObR0oo/";
+    private static final String ARGON2_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
 
     private static Path workDir;
     private static TestingVaultServer vault;
@@ -41,10 +45,9 @@ final class TestVaultAuthenticatorOnTrino
     {
         workDir = Files.createTempDirectory("vault-it");
         vault = TestingVaultServer.startHttps(workDir);
-        vault.putSecret("secret", "trino/password", fields(
-                "admin", ADMIN_HASH,
-                "querybook", "querybook-plain-pass",
-                "rotating", "first-pass"));
+        vault.putSecret("secret", "trino/password", passwords("first-pass"));
+        // the seed's single-user shape, read by a second authenticator that keeps the default MAP layout
+        vault.putSecret("secret", "trino/seed", fields("username", "seeduser", "password", ADMIN_HASH));
         String token = vault.createToken(java.time.Duration.ofHours(1), true, "secret/data/trino/");
 
         TrinoServer.Builder builder = TrinoServer.builder()
@@ -63,7 +66,16 @@ final class TestVaultAuthenticatorOnTrino
                         "password-authenticator.name", "vault",
                         "vault.address", vault.address().toString(),
                         "vault.ca-cert-file", vault.caCertFile().orElseThrow().toString(),
-                        "vault.cache.ttl", "4s"));
+                        "vault.cache.ttl", "4s"))
+                .withEtcProperties("seed-authenticator.properties", Map.of(
+                        "password-authenticator.name", "vault",
+                        "vault.address", vault.address().toString(),
+                        "vault.ca-cert-file", vault.caCertFile().orElseThrow().toString(),
+                        "vault.kv.path", "trino/seed",
+                        // its own lock-outs would blur the first authenticator's log lines (Trino asks both after a refusal)
+                        "vault.throttle.max-failures", "0"))
+                .withConfigProperty("password-authenticator.config-files",
+                        builder.etcDir().resolve("password-authenticator.properties") + "," + builder.etcDir().resolve("seed-authenticator.properties"));
         server = builder.start();
     }
 
@@ -128,10 +140,7 @@ final class TestVaultAuthenticatorOnTrino
             throws Exception
     {
         assertThat(query("rotating", "first-pass", Map.of(), "SELECT current_user")).isEqualTo("rotating");
-        vault.putSecret("secret", "trino/password", fields(
-                "admin", ADMIN_HASH,
-                "querybook", "querybook-plain-pass",
-                "rotating", "second-pass"));
+        vault.putSecret("secret", "trino/password", passwords("second-pass"));
         int readsBefore = vault.requestCount(SECRET_PATH);
         // The plugin's background refresh (every 3/4 of the 4s TTL) picks the rotation up without any login. Both reads
         // counted after the write see the new version, and the second starts only once the first is stored (refreshes of
@@ -144,6 +153,81 @@ final class TestVaultAuthenticatorOnTrino
         assertThat(query("rotating", "second-pass", Map.of(), "SELECT current_user")).isEqualTo("rotating");
         assertThatThrownBy(() -> query("rotating", "first-pass", Map.of(), "SELECT 1"))
                 .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
+    }
+
+    @Test
+    void testStrangerCannotLockOutAClientHoldingTheRightPassword()
+            throws Exception
+    {
+        // the BI tool logs in, then someone who only knows the user name fails often enough to reach the lock-out
+        assertThat(query("metabase", "admin-pass", Map.of(), "SELECT current_user")).isEqualTo("metabase");
+        for (int i = 0; i < 7; i++) {
+            assertThatThrownBy(() -> query("metabase", "guess", Map.of(), "SELECT 1"))
+                    .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
+        }
+        assertThat(server.serverLogTail(4000)).contains("user=metabase outcome=DENIED reason=locked out");
+        // the BI tool's verified credential still works, for every request of its queries
+        for (int i = 0; i < 3; i++) {
+            assertThat(query("metabase", "admin-pass", Map.of(), "SELECT count(*) FROM tpch.tiny.nation")).isEqualTo("25");
+        }
+    }
+
+    @Test
+    void testASuccessDoesNotResetTheFailuresOfGuesses()
+            throws Exception
+    {
+        // four guesses, one login of the real client, one more guess: five failures in the window, so the next guess is
+        // refused as locked out instead of being checked (a success used to clear the count: four guesses per BI login)
+        for (int i = 0; i < 4; i++) {
+            assertThatThrownBy(() -> query("superset", "guess-a", Map.of(), "SELECT 1")).hasMessageContaining("Invalid credentials");
+        }
+        assertThat(query("superset", "superset-plain-pass", Map.of(), "SELECT current_user")).isEqualTo("superset");
+        assertThatThrownBy(() -> query("superset", "guess-b", Map.of(), "SELECT 1")).hasMessageContaining("Invalid credentials");
+        assertThatThrownBy(() -> query("superset", "guess-c", Map.of(), "SELECT 1")).hasMessageContaining("Invalid credentials");
+        assertThat(server.serverLogTail(4000)).contains("user=superset outcome=DENIED reason=locked out");
+    }
+
+    @Test
+    void testUnsupportedHashIsRefusedNotComparedAsPlainText()
+    {
+        for (String[] user : new String[][] {{"apr", APR1_HASH}, {"sha512crypt", SHA512_CRYPT_HASH}, {"argon", ARGON2_HASH}}) {
+            // pass-the-hash: the stored string itself as the password
+            assertThatThrownBy(() -> query(user[0], user[1], Map.of(), "SELECT 1"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
+        }
+        String log = server.serverLogTail(4000);
+        assertThat(log)
+                .contains("user=apr outcome=DENIED reason=stored password unusable")
+                .contains("user=sha512crypt outcome=DENIED reason=stored password unusable")
+                .contains("user=argon outcome=DENIED reason=stored password unusable")
+                .contains("The password stored in Vault for user argon cannot be used")
+                .doesNotContain("kzLw5c2Q2CytV5e5vCy3v1")
+                .doesNotContain("RdescudvJCsgt3ub");
+    }
+
+    @Test
+    void testMapLayoutRefusesTheSingleUserShape()
+    {
+        // under MAP, the fields of {username=seeduser, password=<hash>} used to be users: "username" with password "seeduser"
+        assertThatThrownBy(() -> query("username", "seeduser", Map.of(), "SELECT 1"))
+                .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
+        assertThatThrownBy(() -> query("password", ADMIN_HASH, Map.of(), "SELECT 1"))
+                .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
+        assertThat(server.serverLogTail(4000)).contains("set vault.password-layout=SINGLE_USER");
+    }
+
+    private static Map<String, String> passwords(String rotatingPassword)
+    {
+        return fields(
+                "admin", ADMIN_HASH,
+                "querybook", "querybook-plain-pass",
+                "rotating", rotatingPassword,
+                "metabase", ADMIN_HASH,
+                "superset", "superset-plain-pass",
+                "apr", APR1_HASH,
+                "sha512crypt", SHA512_CRYPT_HASH,
+                "argon", ARGON2_HASH);
     }
 
     private static String query(String user, String password, Map<String, String> properties, String sql)
