@@ -127,12 +127,26 @@ final class TestDeploymentConfigDrift
                 .doesNotContainKey("audit.postgresql.password");
         assertThat(values).contains("secretName: trino-audit-db\n      path: /etc/trino/audit-db\n");
         String manifests = Files.readString(deploymentDir().resolve("helm/manifests.yaml"));
+        // the Secrets are created from real values (README), never shipped with a placeholder
         assertThat(manifests)
-                .contains("name: trino-audit-db")
-                .containsPattern("(?m)^stringData:\n  password: \\S+$")
+                .doesNotContain("kind: Secret")
                 .doesNotContain("audit.postgresql.");
         // no chart-wide listener (it would be written on workers, which do not need the plugin)
         assertThat(values).doesNotContain("eventListenerProperties");
+    }
+
+    @Test
+    void testNoPlaceholderSecretShips()
+            throws Exception
+    {
+        // a placeholder that works when copied is a known password; secrets come from ${ENV:...} or mounted files
+        try (Stream<Path> files = Files.walk(deploymentDir())) {
+            for (Path file : files.filter(Files::isRegularFile).filter(path -> !path.toString().contains("/target/")).toList()) {
+                assertThat(Files.readString(file)).as(file.toString()).doesNotContainPattern("(?i)change-?me");
+            }
+        }
+        assertThat(load(Files.readString(deploymentDir().resolve("etc/config.properties"))))
+                .containsEntry("internal-communication.shared-secret", "${ENV:TRINO_SHARED_SECRET}");
     }
 
     private void startPlugin(String source, Map<String, String> shipped)
@@ -178,9 +192,16 @@ final class TestDeploymentConfigDrift
                 Path directory = Files.createTempDirectory(tempDir, "ca");
                 return SelfSignedCertificate.generate(directory, Jdk.find()).certificatePem().toString();
             }
+            if (value.matches("\\$\\{ENV:\\w+}")) {
+                // Trino resolves ${ENV:...} in every properties file before the plugin sees it
+                return "value-of-" + value.substring(6, value.length() - 1);
+            }
+            if (key.equals("vault.approle.secret-id-file")) {
+                return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("secret-id"), "secret-id-of-test").toString();
+            }
             if (key.equals("audit.postgresql.password-file")) {
                 // the mounted Secret's key: the listener checks at start that it can read it
-                return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("password"), "change-me").toString();
+                return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("password"), "password-of-test").toString();
             }
             if (key.endsWith(".directory")) {
                 return Files.createTempDirectory(tempDir, "dir").toString();

@@ -37,6 +37,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,21 +54,34 @@ final class TestDeploymentEndToEnd
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
+    private static final String SHARED_SECRET = UUID.randomUUID().toString();
 
     private TestingPostgresServer postgres;
     private TrinoServer coordinator;
     private TrinoServer worker;
     private TlsTerminatingNginx nginx;
     private Path auditLog;
+    private String catalogDatabase;
+    private String auditDatabase;
 
     @BeforeAll
     void startCluster()
             throws Exception
     {
         postgres = TestingPostgresServer.start();
+        // the two databases values.yaml names: the one the postgresql catalog serves, and the audit listener's own
+        Map<String, String> values = TestDeploymentConfigDrift.blockScalars(Files.readString(deploymentDir().resolve("helm/values.yaml")));
+        catalogDatabase = database(properties(values.get("catalogs.postgresql")).get("connection-url"));
+        auditDatabase = database(properties(values.get("coordinator.additionalConfigFiles.audit-event-listener.properties")).get("audit.postgresql.url"));
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            for (String database : new java.util.TreeSet<>(List.of(catalogDatabase, auditDatabase))) {
+                statement.execute("CREATE DATABASE " + database);
+            }
+        }
         Map<String, String> postgresCatalog = Map.of(
                 "connector.name", "postgresql",
-                "connection-url", postgres.jdbcUrl(),
+                "connection-url", postgres.jdbcUrl(catalogDatabase),
                 "connection-user", postgres.user(),
                 "connection-password", postgres.password());
 
@@ -87,6 +101,13 @@ final class TestDeploymentEndToEnd
         Map<String, String> eventListener = new java.util.HashMap<>(etcProperties("event-listener.properties"));
         eventListener.put("audit.journal.directory", builder.serverDir().resolve("audit/journal").toString());
         eventListener.put("audit.file.directory", auditLog.toString());
+        eventListener.put("audit.postgresql.enabled", "true");
+        eventListener.put("audit.postgresql.url", postgres.jdbcUrl(auditDatabase));
+        eventListener.put("audit.postgresql.user", postgres.user());
+        eventListener.put("audit.postgresql.password", postgres.password());
+        // the shipped config.properties line: the secret comes from the environment, on every node
+        builder.withConfigProperty("internal-communication.shared-secret", etcProperties("config.properties").get("internal-communication.shared-secret"))
+                .withEnvironment("TRINO_SHARED_SECRET", SHARED_SECRET);
         coordinator = builder
                 .withEtcFile("rules.json", Files.readString(deploymentDir().resolve("etc/rules.json")))
                 .withEtcProperties("access-control.properties", accessControl)
@@ -99,6 +120,7 @@ final class TestDeploymentEndToEnd
                 .withCatalog("tpch", Map.of("connector.name", "tpch"))
                 .withCatalog("postgresql", postgresCatalog)
                 .asWorkerOf(coordinator)
+                .withEnvironment("TRINO_SHARED_SECRET", SHARED_SECRET)
                 .start();
         awaitActiveWorkers(1);
 
@@ -221,6 +243,58 @@ final class TestDeploymentEndToEnd
             statement.execute("CREATE SCHEMA IF NOT EXISTS postgresql.seed_check");
             assertThat(column(statement, "SHOW SCHEMAS FROM postgresql")).contains("public", "seed_check");
         }
+    }
+
+    @Test
+    void testSharedSecretPlaceholderRefusesToStart()
+            throws Exception
+    {
+        // the shipped line without TRINO_SHARED_SECRET: no cluster runs with a secret everybody knows
+        String shipped = etcProperties("config.properties").get("internal-communication.shared-secret");
+        TrinoServer.Builder server = TrinoServer.builder().withConfigProperty("internal-communication.shared-secret", shipped);
+        assertThatThrownBy(server::start).hasMessageContaining("TRINO_SHARED_SECRET");
+    }
+
+    @Test
+    void testNoUserReadsTheAuditTableThroughTheCatalog()
+            throws Exception
+    {
+        String marker = "audit-db-" + UUID.randomUUID();
+        try (Connection connection = connectThroughProxy(Map.of("sessionUser", "alice"));
+                Statement statement = connection.createStatement()) {
+            statement.executeQuery("SELECT '%s'".formatted(marker)).close();
+        }
+        // the record reaches the audit database ...
+        assertEventually(new io.airlift.units.Duration(60, java.util.concurrent.TimeUnit.SECONDS), () -> {
+            try (Connection audit = DriverManager.getConnection(postgres.jdbcUrl(auditDatabase), postgres.user(), postgres.password());
+                    Statement statement = audit.createStatement();
+                    ResultSet rows = statement.executeQuery("SELECT count(*) FROM audit.trino_queries WHERE sql_text LIKE '%%%s%%'".formatted(marker))) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getLong(1)).isPositive();
+            }
+        });
+        // ... which the postgresql catalog does not serve: even admin, whom the example rules allow everything, sees none of it
+        try (Connection connection = connectThroughProxy(Map.of());
+                Statement statement = connection.createStatement()) {
+            assertThat(column(statement, "SHOW SCHEMAS FROM postgresql")).doesNotContain("audit");
+            assertThatThrownBy(() -> statement.executeQuery("SELECT sql_text FROM postgresql.audit.trino_queries"))
+                    .hasMessageContaining("does not exist");
+        }
+    }
+
+    private static Map<String, String> properties(String text)
+            throws IOException
+    {
+        Properties properties = new Properties();
+        properties.load(new java.io.StringReader(text));
+        Map<String, String> result = new java.util.HashMap<>();
+        properties.stringPropertyNames().forEach(key -> result.put(key, properties.getProperty(key).trim()));
+        return result;
+    }
+
+    private static String database(String jdbcUrl)
+    {
+        return URI.create(jdbcUrl.substring("jdbc:".length())).getPath().substring(1);
     }
 
     private Connection connectThroughProxy(Map<String, String> extra)

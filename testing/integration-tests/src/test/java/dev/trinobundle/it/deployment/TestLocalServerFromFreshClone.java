@@ -47,7 +47,7 @@ final class TestLocalServerFromFreshClone
     private static final ObjectMapper MAPPER = new ObjectMapper();
     // A foreground job in a terminal has the default SIGINT action; a process started by a build may have inherited
     // "ignore" (a JVM then never sees Ctrl-C), so the launcher resets it, and starts a process group as a shell would.
-    private static final String FOREGROUND_JOB = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])";
+    private static final String FOREGROUND_JOB = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])";
 
     private Path workDir;
     private Path clone;
@@ -159,7 +159,7 @@ final class TestLocalServerFromFreshClone
         });
 
         // Ctrl-C: the terminal sends SIGINT to the whole foreground process group
-        new ProcessBuilder("kill", "-INT", "-" + server.pid()).inheritIO().start().waitFor();
+        run(clone, "kill", "-s", "INT", "--", "-" + server.pid());
         assertThat(server.waitFor(2, MINUTES)).as("run-local-server still running after Ctrl-C").isTrue();
         assertThat(Files.readString(output, UTF_8)).contains("Stopping Trino ...");
         assertEventually(new Duration(30, SECONDS), () ->
