@@ -198,7 +198,7 @@ public final class RuleSet
             if (queryRules.isEmpty()) {
                 return Decision.exempt("queries", "section 'queries' absent: allowed");
             }
-            for (QueryRule rule : forIdentity(identity).queryRules) {
+            for (QueryRule rule : forIdentity(identity).queryRules.get()) {
                 if (rule.matchesOwner(owner)) {
                     return Decision.byRule(rule.allow().contains(required), "queries", rule);
                 }
@@ -210,7 +210,7 @@ public final class RuleSet
     public Decision systemInformation(RuleIdentity identity, SystemInformationAccess required)
     {
         return bounded("system_information", () -> {
-            List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules;
+            List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules.get();
             if (rules.isEmpty()) {
                 return Decision.noRule("system_information");
             }
@@ -222,7 +222,7 @@ public final class RuleSet
     public Decision systemSessionProperty(RuleIdentity identity, String property)
     {
         return bounded("system_session_properties", () -> {
-            for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules) {
+            for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules.get()) {
                 if (rule.matchesObject(null, property)) {
                     return Decision.byRule(rule.allow(), "system_session_properties", rule);
                 }
@@ -261,7 +261,7 @@ public final class RuleSet
             if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
                 return access;
             }
-            for (CatalogPermission permission : rules.anyCatalogPermissions) {
+            for (CatalogPermission permission : rules.anyCatalogPermissions.get()) {
                 if (Subject.matches(permission.catalog(), catalog)) {
                     return access;
                 }
@@ -279,7 +279,7 @@ public final class RuleSet
             if (!access.allowed()) {
                 return access;
             }
-            for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions) {
+            for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions.get()) {
                 if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
                     return access;
                 }
@@ -296,7 +296,7 @@ public final class RuleSet
             if (!access.allowed()) {
                 return access;
             }
-            for (SchemaRule rule : rules.schemaRules) {
+            for (SchemaRule rule : rules.schemaRules.get()) {
                 if (rule.matchesObject(catalog, schema)) {
                     return Decision.byRule(rule.owner(), "schemas", rule);
                 }
@@ -314,7 +314,7 @@ public final class RuleSet
 
     private static TableRule tableRule(IdentityRules rules, String catalog, String schema, String table)
     {
-        for (TableRule rule : rules.tableRules) {
+        for (TableRule rule : rules.tableRules.get()) {
             if (rule.matchesObject(catalog, schema, table)) {
                 return rule;
             }
@@ -377,7 +377,7 @@ public final class RuleSet
             if (!access.allowed()) {
                 return access;
             }
-            for (SessionPropertyRule rule : rules.catalogSessionPropertyRules) {
+            for (SessionPropertyRule rule : rules.catalogSessionPropertyRules.get()) {
                 if (rule.matchesObject(catalog, property)) {
                     return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
                 }
@@ -390,7 +390,7 @@ public final class RuleSet
     {
         return bounded("procedures", () -> {
             IdentityRules rules = forIdentity(identity);
-            return routine(rules, rules.procedureRules, "procedures", catalog, schema, procedure, RoutineRule::canExecute);
+            return routine(rules, rules.procedureRules.get(), "procedures", catalog, schema, procedure, RoutineRule::canExecute);
         });
     }
 
@@ -398,7 +398,7 @@ public final class RuleSet
     {
         return bounded("functions", () -> {
             IdentityRules rules = forIdentity(identity);
-            return routine(rules, rules.functionRules, "functions", catalog, schema, function, check);
+            return routine(rules, rules.functionRules.get(), "functions", catalog, schema, function, check);
         });
     }
 
