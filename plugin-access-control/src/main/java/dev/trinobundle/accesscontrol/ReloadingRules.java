@@ -7,10 +7,12 @@ import dev.trinobundle.accesscontrol.rules.RulesParser;
 import io.airlift.log.Logger;
 import io.airlift.units.Duration;
 
+import org.weakref.jmx.MBeanExporter;
+import org.weakref.jmx.Managed;
+
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import javax.management.StandardMBean;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -37,11 +39,12 @@ import static java.util.Objects.requireNonNull;
 /**
  * The rules in force: one volatile reference to an immutable {@link RuleSet}, replaced atomically by background
  * reloads. A reload that finds the same content (by SHA-256) changes nothing; one that finds invalid content keeps the
- * last good rules, logs one ERROR per distinct bad content and is retried at the next period or file event. Checks never
- * wait for, or fail because of, a reload.
+ * last good rules (or, with {@code security.on-invalid-rules=deny-all}, makes every check deny), logs one ERROR per
+ * distinct bad content and a WARN every refresh period while the file stays invalid, and is retried at the next period
+ * or file event. Checks never wait for, or fail because of, a reload.
  */
 public final class ReloadingRules
-        implements Supplier<RuleSet>, RulesStatusMBean
+        implements Supplier<RuleSet>
 {
     private static final Logger log = Logger.get(ReloadingRules.class);
     // a ConfigMap update or an editor's save emits several events within milliseconds; read once they have settled
@@ -55,6 +58,9 @@ public final class ReloadingRules
     private final AtomicLong failures = new AtomicLong();
     private volatile String lastError;
     private volatile Instant lastErrorAt;
+    // when the file stopped being the rules in force (first failed read since the last good one); null while it is
+    private volatile Instant staleSince;
+    private final boolean denyAllWhenStale;
     private String lastFailedContentHash;
     private final AtomicBoolean reloadPending = new AtomicBoolean();
 
@@ -68,8 +74,14 @@ public final class ReloadingRules
      */
     public ReloadingRules(Path file, String jsonPointer)
     {
+        this(file, jsonPointer, InvalidRulesPolicy.KEEP_LAST);
+    }
+
+    public ReloadingRules(Path file, String jsonPointer, InvalidRulesPolicy onInvalidRules)
+    {
         this.file = requireNonNull(file, "file is null");
         this.jsonPointer = requireNonNull(jsonPointer, "jsonPointer is null");
+        this.denyAllWhenStale = requireNonNull(onInvalidRules, "onInvalidRules is null") == InvalidRulesPolicy.DENY_ALL;
         byte[] content = read();
         this.current = RulesParser.parse(file.toString(), content, jsonPointer);
         this.loadedAt = Instant.now();
@@ -77,10 +89,33 @@ public final class ReloadingRules
         log.info("Loaded access control rules from %s (sha256 %s)", file, current.contentHash());
     }
 
+    /** The last good rules (also while the file is invalid: see {@link #denyAll()}). */
     @Override
     public RuleSet get()
     {
         return current;
+    }
+
+    /** True when the file is invalid and {@code security.on-invalid-rules=deny-all}: every check must deny. */
+    public boolean denyAll()
+    {
+        return denyAllWhenStale && staleSince != null;
+    }
+
+    /**
+     * Null while the file holds the rules in force; otherwise what an operator needs in a denial: the file's error,
+     * since when, and which rules are enforced instead.
+     */
+    public String staleNote()
+    {
+        Instant since = staleSince;
+        if (since == null) {
+            return null;
+        }
+        String enforced = denyAllWhenStale
+                ? "every check is denied until it is fixed (security.on-invalid-rules=deny-all)"
+                : "the rules loaded at %s (sha256 %s) are still in force".formatted(loadedAt, current.contentHash());
+        return "the rules file has been invalid since %s (%s); %s".formatted(since, lastError, enforced);
     }
 
     /** Starts the background refresh, and the directory watcher when {@code watch} is true. */
@@ -93,7 +128,10 @@ public final class ReloadingRules
             return thread;
         });
         long periodMillis = Math.max(1, refreshPeriod.toMillis());
-        executor.scheduleWithFixedDelay(this::reloadQuietly, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> {
+            reloadQuietly();
+            warnIfStale();
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         if (watch) {
             startWatcher();
         }
@@ -154,6 +192,15 @@ public final class ReloadingRules
         }
     }
 
+    /** Once per refresh period while the file is invalid: an ERROR scrolls away, the rules in force must not. */
+    private void warnIfStale()
+    {
+        String note = staleNote();
+        if (note != null) {
+            log.warn("Access control rules file %s: %s", file, note);
+        }
+    }
+
     /**
      * Reads the file and swaps in the new rules if its content changed and is valid.
      *
@@ -172,8 +219,8 @@ public final class ReloadingRules
         }
         String hash = RuleSet.contentHash(content);
         if (hash.equals(current.contentHash())) {
-            lastError = null;
-            lastFailedContentHash = null;
+            // the file is back to the rules in force
+            recordFresh();
             return false;
         }
         RuleSet rules;
@@ -187,10 +234,19 @@ public final class ReloadingRules
         current = rules;
         loadedAt = Instant.now();
         successes.incrementAndGet();
-        lastError = null;
-        lastFailedContentHash = null;
+        recordFresh();
         log.info("Reloaded access control rules from %s (sha256 %s)", file, hash);
         return true;
+    }
+
+    private void recordFresh()
+    {
+        if (staleSince != null) {
+            log.info("Access control rules file %s is valid again (sha256 %s)", file, current.contentHash());
+        }
+        lastError = null;
+        lastFailedContentHash = null;
+        staleSince = null;
     }
 
     private void recordFailure(String contentHash, RulesException e)
@@ -198,8 +254,13 @@ public final class ReloadingRules
         failures.incrementAndGet();
         lastError = e.getMessage();
         lastErrorAt = Instant.now();
+        if (staleSince == null) {
+            staleSince = lastErrorAt;
+        }
         if (!contentHash.equals(lastFailedContentHash)) {
-            log.error("%s; keeping the rules loaded at %s (sha256 %s)", e.getMessage(), loadedAt, current.contentHash());
+            log.error("%s; %s", e.getMessage(), denyAllWhenStale
+                    ? "denying every check until it is fixed (security.on-invalid-rules=deny-all)"
+                    : "keeping the rules loaded at %s (sha256 %s)".formatted(loadedAt, current.contentHash()));
         }
         lastFailedContentHash = contentHash;
     }
@@ -226,10 +287,10 @@ public final class ReloadingRules
             if (server.isRegistered(name)) {
                 server.unregisterMBean(name);
             }
-            server.registerMBean(new StandardMBean(this, RulesStatusMBean.class), name);
+            new MBeanExporter(server).export(name, this);
             objectName = name;
         }
-        catch (JMException e) {
+        catch (JMException | RuntimeException e) {
             log.warn(e, "Cannot export the rules status MBean for %s", file);
         }
     }
@@ -270,46 +331,59 @@ public final class ReloadingRules
         return objectName;
     }
 
-    @Override
+    @Managed(description = "Path of the rules file")
     public String getConfigFile()
     {
         return file.toString();
     }
 
-    @Override
+    @Managed(description = "SHA-256 of the content of the rules in force")
     public String getRulesHash()
     {
         return current.contentHash();
     }
 
-    @Override
+    @Managed(description = "When the rules in force were loaded (ISO-8601)")
     public String getLoadedAt()
     {
         return loadedAt.toString();
     }
 
-    @Override
+    @Managed(description = "Successful loads since start")
     public long getLoadSuccesses()
     {
         return successes.get();
     }
 
-    @Override
+    @Managed(description = "Failed loads since start")
     public long getLoadFailures()
     {
         return failures.get();
     }
 
-    @Override
+    @Managed(description = "The last load error (file, line, column, problem), null when the last attempt succeeded")
     public String getLastError()
     {
         return lastError;
     }
 
-    @Override
+    @Managed(description = "When the last load error happened (ISO-8601), or null")
     public String getLastErrorAt()
     {
         Instant at = lastErrorAt;
         return at == null ? null : at.toString();
+    }
+
+    @Managed(description = "True while the rules file is invalid and older rules (or deny-all) are enforced instead")
+    public boolean isStale()
+    {
+        return staleSince != null;
+    }
+
+    @Managed(description = "Since when the rules file has been invalid (ISO-8601), null while it holds the rules in force")
+    public String getStaleSince()
+    {
+        Instant since = staleSince;
+        return since == null ? null : since.toString();
     }
 }

@@ -16,6 +16,7 @@ public class RulesAccessControlConfig
     private String jsonPointer = "";
     private boolean watchConfigFile = true;
     private boolean logDenials = true;
+    private InvalidRulesPolicy onInvalidRules = InvalidRulesPolicy.KEEP_LAST;
 
     @NotNull
     public String getConfigFile()
@@ -82,6 +83,20 @@ public class RulesAccessControlConfig
     public RulesAccessControlConfig setLogDenials(boolean logDenials)
     {
         this.logDenials = logDenials;
+        return this;
+    }
+
+    @NotNull
+    public InvalidRulesPolicy getOnInvalidRules()
+    {
+        return onInvalidRules;
+    }
+
+    @Config("security.on-invalid-rules")
+    @ConfigDescription("When a reload finds an invalid rules file: keep-last enforces the last good rules, deny-all denies every check until it is fixed")
+    public RulesAccessControlConfig setOnInvalidRules(InvalidRulesPolicy onInvalidRules)
+    {
+        this.onInvalidRules = onInvalidRules;
         return this;
     }
 }

@@ -28,7 +28,7 @@ public class RulesAccessControlModule
         if (configFile.startsWith("http://") || configFile.startsWith("https://")) {
             throw new IllegalArgumentException("security.config-file must be a local file for access-control.name=rules; rules served over HTTP are not supported: " + configFile);
         }
-        ReloadingRules rules = new ReloadingRules(Path.of(configFile).toAbsolutePath(), config.getJsonPointer());
+        ReloadingRules rules = new ReloadingRules(Path.of(configFile).toAbsolutePath(), config.getJsonPointer(), config.getOnInvalidRules());
         if (config.getRefreshPeriod() != null) {
             rules.start(config.getRefreshPeriod(), config.isWatchConfigFile());
         }

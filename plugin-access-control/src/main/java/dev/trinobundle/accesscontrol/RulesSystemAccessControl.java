@@ -4,10 +4,9 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import dev.trinobundle.accesscontrol.rules.CatalogAccess;
-import dev.trinobundle.accesscontrol.rules.ColumnConstraint;
 import dev.trinobundle.accesscontrol.rules.Decision;
-import dev.trinobundle.accesscontrol.rules.IdentityRules;
 import dev.trinobundle.accesscontrol.rules.IdentityRules.CatalogScope;
+import dev.trinobundle.accesscontrol.rules.MatchBudgetExceededException;
 import dev.trinobundle.accesscontrol.rules.QueryAccess;
 import dev.trinobundle.accesscontrol.rules.RoutineRule;
 import dev.trinobundle.accesscontrol.rules.RuleIdentity;
@@ -16,7 +15,6 @@ import dev.trinobundle.accesscontrol.rules.SystemInformationAccess;
 import dev.trinobundle.accesscontrol.rules.TablePrivilege;
 import dev.trinobundle.accesscontrol.rules.TableRule;
 import io.trino.spi.QueryId;
-import io.trino.spi.TrinoException;
 import io.trino.spi.connector.CatalogSchemaName;
 import io.trino.spi.connector.CatalogSchemaRoutineName;
 import io.trino.spi.connector.CatalogSchemaTableName;
@@ -25,6 +23,7 @@ import io.trino.spi.connector.EntityKindAndName;
 import io.trino.spi.connector.EntityPrivilege;
 import io.trino.spi.connector.SchemaTableName;
 import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.QueryCompletedEvent;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.function.SchemaFunctionName;
 import io.trino.spi.security.Identity;
@@ -46,7 +45,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import static io.trino.spi.StandardErrorCode.INVALID_COLUMN_MASK;
 import static io.trino.spi.security.AccessDeniedException.denyAddColumn;
 import static io.trino.spi.security.AccessDeniedException.denyAlterColumn;
 import static io.trino.spi.security.AccessDeniedException.denyCommentColumn;
@@ -119,15 +117,40 @@ import static java.util.Objects.requireNonNull;
 public final class RulesSystemAccessControl
         implements SystemAccessControl
 {
-    private final Supplier<RuleSet> rules;
+    private final RuleSnapshots snapshots;
     private final DenialLog denialLog;
     private final Runnable shutdown;
 
-    public RulesSystemAccessControl(Supplier<RuleSet> rules, boolean logDenials, Runnable shutdown)
+    public RulesSystemAccessControl(ReloadingRules rules, boolean logDenials, Runnable shutdown)
     {
-        this.rules = requireNonNull(rules, "rules is null");
+        this.snapshots = new RuleSnapshots(requireNonNull(rules, "rules is null"));
         this.denialLog = new DenialLog(logDenials);
         this.shutdown = requireNonNull(shutdown, "shutdown is null");
+    }
+
+    /** The query's snapshot of the rules (see {@link RuleSnapshots}). */
+    private RuleSet rules(SystemSecurityContext context)
+    {
+        return snapshots.forQuery(context.getQueryId());
+    }
+
+    /**
+     * A filter, row filter or mask whose regex gave up on hostile input: deny the query rather than show or hide
+     * objects on a guess.
+     */
+    private static <T> T bounded(Supplier<T> result)
+    {
+        try {
+            return result.get();
+        }
+        catch (MatchBudgetExceededException e) {
+            throw new AccessDeniedException(e.getMessage());
+        }
+    }
+
+    private CatalogScope scope(SystemSecurityContext context, String catalogName)
+    {
+        return rules(context).forIdentity(ruleIdentity(context)).forCatalog(catalogName);
     }
 
     private static RuleIdentity ruleIdentity(Identity identity)
@@ -145,7 +168,7 @@ public final class RulesSystemAccessControl
     {
         if (!decision.allowed()) {
             denialLog.denied(identity.getUser(), identity.getPrincipal().map(Principal::getName).orElse(null), check, object == null ? null : object.toString(), decision);
-            deny.accept(decision.denialInfo());
+            deny.accept(snapshots.denialInfo(decision));
             throw new IllegalStateException("deny helper returned");
         }
     }
@@ -160,10 +183,10 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanImpersonateUser(Identity identity, String userName)
     {
-        Decision decision = rules.get().impersonation(ruleIdentity(identity), userName);
+        Decision decision = snapshots.current().impersonation(ruleIdentity(identity), userName);
         if (!decision.allowed()) {
             denialLog.denied(userName, identity.getUser(), "ImpersonateUser", userName, decision);
-            denyImpersonateUser(identity.getUser(), userName, decision.denialInfo());
+            denyImpersonateUser(identity.getUser(), userName, snapshots.denialInfo(decision));
         }
     }
 
@@ -172,65 +195,56 @@ public final class RulesSystemAccessControl
     {
         requireNonNull(principal, "principal is null");
         requireNonNull(userName, "userName is null");
-        Decision decision = rules.get().setUser(principal.map(Principal::getName), userName);
+        Decision decision = snapshots.current().setUser(principal.map(Principal::getName), userName);
         if (!decision.allowed()) {
             denialLog.denied(userName, principal.map(Principal::getName).orElse(null), "SetUser", userName, decision);
-            denySetUser(principal, userName, decision.denialInfo());
+            denySetUser(principal, userName, snapshots.denialInfo(decision));
         }
     }
 
     @Override
     public void checkCanExecuteQuery(Identity identity, QueryId queryId)
     {
-        enforce(rules.get().queryAccess(ruleIdentity(identity), null, QueryAccess.EXECUTE), identity, "ExecuteQuery", queryId, info -> denyExecuteQuery(info));
+        enforce(snapshots.forQuery(queryId).queryAccess(ruleIdentity(identity), null, QueryAccess.EXECUTE), identity, "ExecuteQuery", queryId, info -> denyExecuteQuery(info));
     }
 
     @Override
     public void checkCanViewQueryOwnedBy(Identity identity, Identity queryOwner)
     {
-        enforce(rules.get().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.VIEW), identity, "ViewQueryOwnedBy", queryOwner.getUser(), info -> denyViewQuery(info));
+        enforce(snapshots.current().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.VIEW), identity, "ViewQueryOwnedBy", queryOwner.getUser(), info -> denyViewQuery(info));
     }
 
     @Override
     public Collection<Identity> filterViewQueryOwnedBy(Identity identity, Collection<Identity> queryOwners)
     {
-        RuleSet ruleSet = rules.get();
-        if (!ruleSet.hasQueryRules()) {
-            return queryOwners;
-        }
-        IdentityRules identityRules = ruleSet.forIdentity(ruleIdentity(identity));
-        Map<String, Boolean> byOwner = new HashMap<>();
-        ImmutableSet.Builder<Identity> visible = ImmutableSet.builder();
-        for (Identity owner : queryOwners) {
-            if (byOwner.computeIfAbsent(owner.getUser(), user -> identityRules.canAccessQueryOwnedBy(user, QueryAccess.VIEW))) {
-                visible.add(owner);
-            }
-        }
-        return visible.build();
+        return bounded(() -> {
+            RuleSet ruleSet = snapshots.current();
+            return ruleSet.hasQueryRules() ? RuleFilters.queryOwners(ruleSet.forIdentity(ruleIdentity(identity)), queryOwners) : queryOwners;
+        });
     }
 
     @Override
     public void checkCanKillQueryOwnedBy(Identity identity, Identity queryOwner)
     {
-        enforce(rules.get().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.KILL), identity, "KillQueryOwnedBy", queryOwner.getUser(), info -> denyKillQuery(info));
+        enforce(snapshots.current().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.KILL), identity, "KillQueryOwnedBy", queryOwner.getUser(), info -> denyKillQuery(info));
     }
 
     @Override
     public void checkCanReadSystemInformation(Identity identity)
     {
-        enforce(rules.get().systemInformation(ruleIdentity(identity), SystemInformationAccess.READ), identity, "ReadSystemInformation", null, info -> denyReadSystemInformationAccess(info));
+        enforce(snapshots.current().systemInformation(ruleIdentity(identity), SystemInformationAccess.READ), identity, "ReadSystemInformation", null, info -> denyReadSystemInformationAccess(info));
     }
 
     @Override
     public void checkCanWriteSystemInformation(Identity identity)
     {
-        enforce(rules.get().systemInformation(ruleIdentity(identity), SystemInformationAccess.WRITE), identity, "WriteSystemInformation", null, info -> denyWriteSystemInformationAccess(info));
+        enforce(snapshots.current().systemInformation(ruleIdentity(identity), SystemInformationAccess.WRITE), identity, "WriteSystemInformation", null, info -> denyWriteSystemInformationAccess(info));
     }
 
     @Override
     public void checkCanSetSystemSessionProperty(Identity identity, QueryId queryId, String propertyName)
     {
-        enforce(rules.get().systemSessionProperty(ruleIdentity(identity), propertyName), identity, "SetSystemSessionProperty", propertyName, info -> denySetSystemSessionProperty(propertyName, info));
+        enforce(snapshots.forQuery(queryId).systemSessionProperty(ruleIdentity(identity), propertyName), identity, "SetSystemSessionProperty", propertyName, info -> denySetSystemSessionProperty(propertyName, info));
     }
 
     // ---- catalogs
@@ -238,39 +252,32 @@ public final class RulesSystemAccessControl
     @Override
     public boolean canAccessCatalog(SystemSecurityContext context, String catalogName)
     {
-        return rules.get().catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.READ_ONLY).allowed();
+        return rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.READ_ONLY).allowed();
     }
 
     @Override
     public void checkCanCreateCatalog(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules.get().catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "CreateCatalog", catalogName, info -> denyCreateCatalog(catalogName, info));
+        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "CreateCatalog", catalogName, info -> denyCreateCatalog(catalogName, info));
     }
 
     @Override
     public void checkCanDropCatalog(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules.get().catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "DropCatalog", catalogName, info -> denyDropCatalog(catalogName, info));
+        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "DropCatalog", catalogName, info -> denyDropCatalog(catalogName, info));
     }
 
     @Override
     public Set<String> filterCatalogs(SystemSecurityContext context, Set<String> catalogs)
     {
-        IdentityRules identityRules = rules.get().forIdentity(ruleIdentity(context));
-        ImmutableSet.Builder<String> visible = ImmutableSet.builder();
-        for (String catalog : catalogs) {
-            if (identityRules.canSeeCatalog(catalog)) {
-                visible.add(catalog);
-            }
-        }
-        return visible.build();
+        return bounded(() -> RuleFilters.catalogs(rules(context).forIdentity(ruleIdentity(context)), catalogs));
     }
 
     // ---- schemas
 
     private Decision schemaOwner(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        return rules.get().schemaOwner(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName());
+        return rules(context).schemaOwner(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName());
     }
 
     @Override
@@ -304,23 +311,13 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanShowSchemas(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules.get().anyCatalogAccess(ruleIdentity(context), catalogName), context, "ShowSchemas", catalogName, info -> denyShowSchemas(info));
+        enforce(rules(context).anyCatalogAccess(ruleIdentity(context), catalogName), context, "ShowSchemas", catalogName, info -> denyShowSchemas(info));
     }
 
     @Override
     public Set<String> filterSchemas(SystemSecurityContext context, String catalogName, Set<String> schemaNames)
     {
-        CatalogScope scope = rules.get().forIdentity(ruleIdentity(context)).forCatalog(catalogName);
-        if (!scope.canRead()) {
-            return ImmutableSet.of();
-        }
-        ImmutableSet.Builder<String> visible = ImmutableSet.builder();
-        for (String schema : schemaNames) {
-            if (scope.canSeeSchema(schema)) {
-                visible.add(schema);
-            }
-        }
-        return visible.build();
+        return bounded(() -> RuleFilters.schemas(scope(context, catalogName), schemaNames));
     }
 
     @Override
@@ -333,7 +330,7 @@ public final class RulesSystemAccessControl
 
     private Decision tablePermission(SystemSecurityContext context, CatalogSchemaTableName table, TablePrivilege privilege)
     {
-        return rules.get().tablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), privilege);
+        return rules(context).tablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), privilege);
     }
 
     private void requireTablePrivilege(SystemSecurityContext context, CatalogSchemaTableName table, TablePrivilege privilege, String check, Consumer<String> deny)
@@ -401,72 +398,37 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanShowTables(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        enforce(rules.get().anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowTables", schema, info -> denyShowTables(schema.toString(), info));
+        enforce(rules(context).anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowTables", schema, info -> denyShowTables(schema.toString(), info));
     }
 
     @Override
     public Set<SchemaTableName> filterTables(SystemSecurityContext context, String catalogName, Set<SchemaTableName> tableNames)
     {
-        CatalogScope scope = rules.get().forIdentity(ruleIdentity(context)).forCatalog(catalogName);
-        if (!scope.canRead()) {
-            // both schema ownership (catalog access "all") and any table privilege (read-only) need read access
-            return ImmutableSet.of();
-        }
-        ImmutableSet.Builder<SchemaTableName> visible = ImmutableSet.builder();
-        for (SchemaTableName table : tableNames) {
-            if (scope.isSchemaOwner(table.getSchemaName()) || scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName())) {
-                visible.add(table);
-            }
-        }
-        return visible.build();
+        return bounded(() -> RuleFilters.tables(scope(context, catalogName), tableNames));
     }
 
     @Override
     public void checkCanShowColumns(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        Decision decision = rules.get().anyTablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
+        Decision decision = rules(context).anyTablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
         enforce(decision, context, "ShowColumns", table, info -> denyShowColumns(table.toString(), info));
     }
 
     @Override
     public Set<String> filterColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> columns)
     {
-        CatalogScope scope = rules.get().forIdentity(ruleIdentity(context)).forCatalog(table.getCatalogName());
-        return filterColumns(scope, table.getSchemaTableName(), columns);
+        return bounded(() -> RuleFilters.columns(scope(context, table.getCatalogName()), table.getSchemaTableName(), columns));
     }
 
     @Override
     public Map<SchemaTableName, Set<String>> filterColumns(SystemSecurityContext context, String catalogName, Map<SchemaTableName, Set<String>> tableColumns)
     {
-        CatalogScope scope = rules.get().forIdentity(ruleIdentity(context)).forCatalog(catalogName);
-        Map<SchemaTableName, Set<String>> result = new HashMap<>();
-        tableColumns.forEach((table, columns) -> result.put(table, filterColumns(scope, table, columns)));
-        return result;
-    }
-
-    private static Set<String> filterColumns(CatalogScope scope, SchemaTableName table, Set<String> columns)
-    {
-        if (!scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName())) {
-            return ImmutableSet.of();
-        }
-        if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaName())) {
-            return columns;
-        }
-        TableRule rule = scope.tableRule(table.getSchemaName(), table.getTableName());
-        // Trino: a rule holding any privilege beyond SELECT/GRANT_SELECT shows every column, restricted or not
-        for (TablePrivilege privilege : rule.privileges()) {
-            if (privilege != TablePrivilege.SELECT && privilege != TablePrivilege.GRANT_SELECT) {
-                return columns;
-            }
-        }
-        Set<String> restricted = rule.restrictedColumns();
-        ImmutableSet.Builder<String> visible = ImmutableSet.builder();
-        for (String column : columns) {
-            if (!restricted.contains(column)) {
-                visible.add(column);
-            }
-        }
-        return visible.build();
+        return bounded(() -> {
+            CatalogScope scope = scope(context, catalogName);
+            Map<SchemaTableName, Set<String>> result = new HashMap<>();
+            tableColumns.forEach((table, columns) -> result.put(table, RuleFilters.columns(scope, table, columns)));
+            return result;
+        });
     }
 
     @Override
@@ -507,7 +469,7 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanSelectFromColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> columns)
     {
-        Decision decision = rules.get().selectColumns(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), columns, CatalogAccess.READ_ONLY);
+        Decision decision = rules(context).selectColumns(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), columns, CatalogAccess.READ_ONLY);
         enforce(decision, context, "SelectFromColumns", table, info -> denySelectTable(table.toString(), info));
     }
 
@@ -579,7 +541,7 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanCreateViewWithSelectFromColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> columns)
     {
-        RuleSet ruleSet = rules.get();
+        RuleSet ruleSet = rules(context);
         RuleIdentity identity = ruleIdentity(context);
         String schema = table.getSchemaTableName().getSchemaName();
         String tableName = table.getSchemaTableName().getTableName();
@@ -624,7 +586,7 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanSetCatalogSessionProperty(SystemSecurityContext context, String catalogName, String propertyName)
     {
-        enforce(rules.get().catalogSessionProperty(ruleIdentity(context), catalogName, propertyName), context, "SetCatalogSessionProperty", catalogName + "." + propertyName,
+        enforce(rules(context).catalogSessionProperty(ruleIdentity(context), catalogName, propertyName), context, "SetCatalogSessionProperty", catalogName + "." + propertyName,
                 // the one-argument helper Trino uses has no extra-information overload (the two-argument one adds the catalog)
                 info -> {
                     throw new AccessDeniedException("Cannot set catalog session property %s: %s".formatted(propertyName, info));
@@ -728,13 +690,13 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanExecuteProcedure(SystemSecurityContext context, CatalogSchemaRoutineName procedure)
     {
-        Decision decision = rules.get().procedure(ruleIdentity(context), procedure.getCatalogName(), procedure.getSchemaName(), procedure.getRoutineName());
+        Decision decision = rules(context).procedure(ruleIdentity(context), procedure.getCatalogName(), procedure.getSchemaName(), procedure.getRoutineName());
         enforce(decision, context, "ExecuteProcedure", procedure, info -> denyExecuteProcedure(procedure.toString(), info));
     }
 
     private Decision function(SystemSecurityContext context, CatalogSchemaRoutineName function, java.util.function.Predicate<RoutineRule> check)
     {
-        return rules.get().function(ruleIdentity(context), function.getCatalogName(), function.getSchemaName(), function.getRoutineName(), check);
+        return rules(context).function(ruleIdentity(context), function.getCatalogName(), function.getSchemaName(), function.getRoutineName(), check);
     }
 
     @Override
@@ -755,28 +717,13 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanShowFunctions(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        enforce(rules.get().anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowFunctions", schema, info -> denyShowFunctions(schema.toString(), info));
+        enforce(rules(context).anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowFunctions", schema, info -> denyShowFunctions(schema.toString(), info));
     }
 
     @Override
     public Set<SchemaFunctionName> filterFunctions(SystemSecurityContext context, String catalogName, Set<SchemaFunctionName> functionNames)
     {
-        CatalogScope scope = rules.get().forIdentity(ruleIdentity(context)).forCatalog(catalogName);
-        if (!scope.canRead()) {
-            return ImmutableSet.of();
-        }
-        ImmutableSet.Builder<SchemaFunctionName> visible = ImmutableSet.builder();
-        for (SchemaFunctionName function : functionNames) {
-            if (scope.isSchemaOwner(function.getSchemaName())) {
-                visible.add(function);
-                continue;
-            }
-            RoutineRule rule = scope.functionRule(function.getSchemaName(), function.getFunctionName());
-            if (rule != null && rule.canExecute()) {
-                visible.add(function);
-            }
-        }
-        return visible.build();
+        return bounded(() -> RuleFilters.functions(scope(context, catalogName), functionNames));
     }
 
     @Override
@@ -801,7 +748,7 @@ public final class RulesSystemAccessControl
 
     private TableRule tableRule(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        return rules.get().tableRule(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
+        return rules(context).tableRule(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
     }
 
     @Override
@@ -810,11 +757,7 @@ public final class RulesSystemAccessControl
         if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaTableName().getSchemaName())) {
             return ImmutableList.of();
         }
-        TableRule rule = tableRule(context, table);
-        if (rule == null || rule.filter().isEmpty()) {
-            return ImmutableList.of();
-        }
-        return ImmutableList.of(viewExpression(rule.filter().get(), rule.filterUser(), table));
+        return bounded(() -> RuleFilters.rowFilters(tableRule(context, table), table));
     }
 
     @Override
@@ -823,7 +766,7 @@ public final class RulesSystemAccessControl
         if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaTableName().getSchemaName())) {
             return Optional.empty();
         }
-        return columnMask(tableRule(context, table), table, columnName);
+        return bounded(() -> RuleFilters.columnMask(tableRule(context, table), table, columnName));
     }
 
     @Override
@@ -833,39 +776,7 @@ public final class RulesSystemAccessControl
             return ImmutableMap.of();
         }
         // one rule lookup for the table instead of one per column
-        TableRule rule = tableRule(context, table);
-        ImmutableMap.Builder<ColumnSchema, ViewExpression> masks = ImmutableMap.builder();
-        for (ColumnSchema column : columns) {
-            columnMask(rule, table, column.getName()).ifPresent(mask -> masks.put(column, mask));
-        }
-        try {
-            return masks.buildOrThrow();
-        }
-        catch (IllegalArgumentException e) {
-            throw new TrinoException(INVALID_COLUMN_MASK, "Multiple column masks defined for the same column", e);
-        }
-    }
-
-    private static Optional<ViewExpression> columnMask(TableRule rule, CatalogSchemaTableName table, String columnName)
-    {
-        if (rule == null) {
-            return Optional.empty();
-        }
-        ColumnConstraint constraint = rule.columns().get(columnName);
-        if (constraint == null || constraint.mask().isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(viewExpression(constraint.mask().get(), constraint.maskUser(), table));
-    }
-
-    private static ViewExpression viewExpression(String expression, Optional<String> user, CatalogSchemaTableName table)
-    {
-        return ViewExpression.builder()
-                .identity(user.orElse(null))
-                .catalog(table.getCatalogName())
-                .schema(table.getSchemaTableName().getSchemaName())
-                .expression(expression)
-                .build();
+        return bounded(() -> RuleFilters.columnMasks(tableRule(context, table), table, columns));
     }
 
     // ---- ownership changes
@@ -873,7 +784,7 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanSetEntityAuthorization(SystemSecurityContext context, EntityKindAndName entityKindAndName, TrinoPrincipal principal)
     {
-        RuleSet ruleSet = rules.get();
+        RuleSet ruleSet = rules(context);
         RuleIdentity identity = ruleIdentity(context);
         List<String> name = entityKindAndName.name();
         Decision decision = switch (entityKindAndName.entityKind()) {
@@ -891,7 +802,15 @@ public final class RulesSystemAccessControl
     @Override
     public Iterable<EventListener> getEventListeners()
     {
-        return ImmutableSet.of();
+        // drops the query's rule snapshot as soon as the query is done
+        return ImmutableSet.of(new EventListener()
+        {
+            @Override
+            public void queryCompleted(QueryCompletedEvent event)
+            {
+                snapshots.queryCompleted(event.getMetadata().getQueryId());
+            }
+        });
     }
 
     @Override

@@ -43,6 +43,12 @@ public final class RulesTool
               read-system-information | write-system-information
             exit code: 0 allowed / valid, 1 denied / invalid, 2 usage error""";
 
+    static final String STALE_TEXT = """
+            No decision: the file is invalid. A Trino that loaded it before and re-reads it (security.refresh-period) keeps \
+            enforcing the rules it loaded last (security.on-invalid-rules=keep-last, the default) or denies every check \
+            (deny-all) until it is fixed; its denials and the JMX attributes Stale, StaleSince and LastError of \
+            dev.trinobundle.accesscontrol:type=RulesAccessControl name this error.""";
+
     private RulesTool() {}
 
     public static void main(String[] args)
@@ -91,6 +97,10 @@ public final class RulesTool
         }
         catch (RulesException e) {
             err.println(e.getMessage());
+            if (args[0].equals("explain")) {
+                // the question cannot be answered from this file; say what a running Trino does instead
+                err.println(STALE_TEXT);
+            }
             return FAILED;
         }
 

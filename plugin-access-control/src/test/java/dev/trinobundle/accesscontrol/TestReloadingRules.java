@@ -8,6 +8,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.trino.spi.QueryId;
+import io.trino.spi.security.AccessDeniedException;
+import io.trino.spi.security.Identity;
+import io.trino.spi.security.SystemAccessControl;
+import io.trino.spi.security.SystemSecurityContext;
+
 import javax.management.ObjectName;
 
 import java.io.IOException;
@@ -15,7 +21,15 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
@@ -180,6 +194,126 @@ final class TestReloadingRules
             rules.stop();
         }
         assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(name)).isFalse();
+    }
+
+    @Test
+    void testStalenessIsVisibleInJmxAndDenials()
+            throws Exception
+    {
+        Files.writeString(file, ADMIN_COMPANY);
+        ReloadingRules rules = new ReloadingRules(file, "");
+        rules.exportMBean();
+        ObjectName name = rules.objectName();
+        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        try {
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(false);
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince")).isNull();
+
+            // an emergency edit that removes the grant, with a trailing comma
+            Files.writeString(file, "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"nobody\"},]}");
+            assertThat(rules.reload()).isFalse();
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(true);
+            String staleSince = (String) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince");
+            assertThat(Instant.parse(staleSince)).isBeforeOrEqualTo(Instant.now());
+            // a second failed read keeps the first time
+            rules.reload();
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince")).isEqualTo(staleSince);
+
+            // the old rules still decide, and their denials say that the file is broken and where
+            assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com"))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageStartingWith("Access Denied: User admin cannot impersonate user alice@example.com: no rule in 'impersonation' matched; the rules file has been invalid since " + staleSince
+                            + " (Invalid access control rules file " + file + " at line 1, column ")
+                    .hasMessageEndingWith("); the rules loaded at " + rules.getLoadedAt() + " (sha256 " + rules.getRulesHash() + ") are still in force");
+            accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "carol@company.com");
+
+            Files.writeString(file, ADMIN_COMPANY);
+            rules.reload();
+            assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(false);
+            assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com"))
+                    .hasMessage("Access Denied: User admin cannot impersonate user alice@example.com: no rule in 'impersonation' matched");
+        }
+        finally {
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
+    void testDenyAllWhileInvalid()
+            throws Exception
+    {
+        Files.writeString(file, ADMIN_ANYONE);
+        ReloadingRules rules = new ReloadingRules(file, "", InvalidRulesPolicy.DENY_ALL);
+        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        try {
+            accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
+            accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("before"));
+
+            Files.writeString(file, "{\"impersonation\": [],}");
+            rules.reload();
+            assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com"))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageContaining("Invalid access control rules file " + file + " at line 1")
+                    .hasMessageEndingWith("every check is denied until it is fixed (security.on-invalid-rules=deny-all)");
+            assertThatThrownBy(() -> accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("during")))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageStartingWith("Access Denied: Cannot execute query: no rule in 'queries' matched; the rules file has been invalid since");
+            SystemSecurityContext context = new SystemSecurityContext(Identity.ofUser("bob"), new QueryId("during"), Instant.EPOCH);
+            assertThat(accessControl.filterCatalogs(context, Set.of("tpch", "hive"))).isEmpty();
+            assertThat(accessControl.canAccessCatalog(context, "tpch")).isFalse();
+
+            Files.writeString(file, ADMIN_ANYONE);
+            rules.reload();
+            accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
+            accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("after"));
+        }
+        finally {
+            accessControl.shutdown();
+        }
+    }
+
+    @Test
+    void testWarnsEveryRefreshPeriodWhileInvalid()
+            throws Exception
+    {
+        Files.writeString(file, ADMIN_ANYONE);
+        ReloadingRules rules = new ReloadingRules(file, "");
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler()
+        {
+            @Override
+            public void publish(LogRecord record)
+            {
+                if (record.getLevel() == Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger logger = Logger.getLogger(ReloadingRules.class.getName());
+        logger.addHandler(handler);
+        try {
+            rules.start(new Duration(20, java.util.concurrent.TimeUnit.MILLISECONDS), false);
+            Thread.sleep(100);
+            assertThat(warnings).as("no warning while the file is valid").isEmpty();
+            Files.writeString(file, "{\"impersonation\": [],}");
+            // one ERROR for the content, then a WARN per period, not just once
+            awaitTrue(() -> warnings.size() >= 3);
+            assertThat(warnings.getFirst()).startsWith("Access control rules file " + file + ": the rules file has been invalid since ")
+                    .contains("at line 1, column ")
+                    .endsWith("are still in force");
+            Files.writeString(file, ADMIN_ANYONE);
+            awaitTrue(() -> !rules.isStale());
+        }
+        finally {
+            logger.removeHandler(handler);
+            rules.stop();
+        }
     }
 
     private static void awaitTrue(BooleanSupplier condition)

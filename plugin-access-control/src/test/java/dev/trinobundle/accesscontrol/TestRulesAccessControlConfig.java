@@ -21,7 +21,8 @@ final class TestRulesAccessControlConfig
                 .setRefreshPeriod(null)
                 .setJsonPointer("")
                 .setWatchConfigFile(true)
-                .setLogDenials(true));
+                .setLogDenials(true)
+                .setOnInvalidRules(InvalidRulesPolicy.KEEP_LAST));
     }
 
     @Test
@@ -33,12 +34,14 @@ final class TestRulesAccessControlConfig
                 .put("security.json-pointer", "/trino")
                 .put("security.watch-config-file", "false")
                 .put("security.log-denials", "false")
+                .put("security.on-invalid-rules", "deny-all")
                 .buildOrThrow();
         assertFullMapping(properties, new RulesAccessControlConfig()
                 .setConfigFile("/etc/trino/rules.json")
                 .setRefreshPeriod(new Duration(30, SECONDS))
                 .setJsonPointer("/trino")
                 .setWatchConfigFile(false)
-                .setLogDenials(false));
+                .setLogDenials(false)
+                .setOnInvalidRules(InvalidRulesPolicy.DENY_ALL));
     }
 }

@@ -76,6 +76,18 @@ final class TestRulesTool
     }
 
     @Test
+    void testExplainOnInvalidFileNamesErrorAndWhatTrinoEnforces()
+            throws IOException
+    {
+        Files.writeString(rules, "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"nobody\"},]}");
+        Result result = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).startsWith("Invalid access control rules file " + rules + " at line 1, column ")
+                .contains("No decision: the file is invalid. A Trino that loaded it before and re-reads it (security.refresh-period) keeps enforcing the rules it loaded last")
+                .contains("JMX attributes Stale, StaleSince and LastError");
+    }
+
+    @Test
     void testExplainImpersonation()
     {
         Result allowed = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");

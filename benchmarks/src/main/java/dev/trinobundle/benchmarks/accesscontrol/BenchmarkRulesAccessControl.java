@@ -3,8 +3,6 @@ package dev.trinobundle.benchmarks.accesscontrol;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.trinobundle.accesscontrol.RulesAccessControlFactory;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import io.trino.plugin.base.security.FileBasedSystemAccessControl;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaTableName;
@@ -13,7 +11,6 @@ import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.Identity;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
-import io.trino.spi.security.SystemAccessControlFactory.SystemAccessControlContext;
 import io.trino.spi.security.SystemSecurityContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -172,7 +169,7 @@ public class BenchmarkRulesAccessControl
 
     private static SystemAccessControl create(SystemAccessControlFactory factory, Map<String, String> properties)
     {
-        return factory.create(properties, new BenchmarkContext());
+        return factory.create(properties, new BenchmarkAccessControlContext());
     }
 
     /**
@@ -207,27 +204,5 @@ public class BenchmarkRulesAccessControl
     private static void checkSame(String name, String operation, Set<?> result, Set<?> reference)
     {
         checkState(Objects.equals(result, reference), "%s.%s differs from Trino's answer", name, operation);
-    }
-
-    private static final class BenchmarkContext
-            implements SystemAccessControlContext
-    {
-        @Override
-        public String getVersion()
-        {
-            return "476";
-        }
-
-        @Override
-        public OpenTelemetry getOpenTelemetry()
-        {
-            return OpenTelemetry.noop();
-        }
-
-        @Override
-        public Tracer getTracer()
-        {
-            return OpenTelemetry.noop().getTracer("benchmark");
-        }
     }
 }

@@ -15,6 +15,6 @@ public record AuthorizationRule(RuleSource source, Pattern originalUser, Pattern
             return false;
         }
         Pattern target = newPrincipalIsRole ? newRole : newUser;
-        return target != null && target.matcher(newPrincipal).matches();
+        return target != null && BoundedMatch.matches(target, newPrincipal);
     }
 }

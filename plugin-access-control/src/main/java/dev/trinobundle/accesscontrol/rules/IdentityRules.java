@@ -7,8 +7,11 @@ import dev.trinobundle.accesscontrol.rules.RuleSet.CatalogSchemaPermission;
 import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.regex.Pattern;
+
+import static com.google.common.base.Suppliers.memoize;
 
 /**
  * The rules of a {@link RuleSet} whose user/role/group conditions match one identity, in their original order, so
@@ -18,31 +21,33 @@ import java.util.regex.Pattern;
  */
 public final class IdentityRules
 {
-    final List<CatalogRule> catalogRules;
-    final List<SchemaRule> schemaRules;
-    final List<TableRule> tableRules;
-    final List<RoutineRule> functionRules;
-    final List<RoutineRule> procedureRules;
-    final List<SessionPropertyRule> systemSessionPropertyRules;
-    final List<SessionPropertyRule> catalogSessionPropertyRules;
-    final List<SystemInformationRule> systemInformationRules;
-    final List<CatalogPermission> anyCatalogPermissions;
-    final List<CatalogSchemaPermission> anyCatalogSchemaPermissions;
-    final List<QueryRule> queryRules;
+    // each section's rules are matched on first use: a cold identity (a BI tool impersonating thousands of users)
+    // pays only for the sections its check reads, as Trino's first-match scan does
+    final Supplier<List<CatalogRule>> catalogRules;
+    final Supplier<List<SchemaRule>> schemaRules;
+    final Supplier<List<TableRule>> tableRules;
+    final Supplier<List<RoutineRule>> functionRules;
+    final Supplier<List<RoutineRule>> procedureRules;
+    final Supplier<List<SessionPropertyRule>> systemSessionPropertyRules;
+    final Supplier<List<SessionPropertyRule>> catalogSessionPropertyRules;
+    final Supplier<List<SystemInformationRule>> systemInformationRules;
+    final Supplier<List<CatalogPermission>> anyCatalogPermissions;
+    final Supplier<List<CatalogSchemaPermission>> anyCatalogSchemaPermissions;
+    final Supplier<List<QueryRule>> queryRules;
 
     IdentityRules(RuleIdentity identity, RuleSet rules)
     {
-        this.catalogRules = matching(rules.catalogRules(), CatalogRule::subject, identity);
-        this.schemaRules = matching(rules.schemaRules(), SchemaRule::subject, identity);
-        this.tableRules = matching(rules.tableRules(), TableRule::subject, identity);
-        this.functionRules = matching(rules.functionRules(), RoutineRule::subject, identity);
-        this.procedureRules = matching(rules.procedureRules(), RoutineRule::subject, identity);
-        this.systemSessionPropertyRules = matching(rules.systemSessionPropertyRules(), SessionPropertyRule::subject, identity);
-        this.catalogSessionPropertyRules = matching(rules.catalogSessionPropertyRules(), SessionPropertyRule::subject, identity);
-        this.systemInformationRules = matching(rules.systemInformationRules(), SystemInformationRule::subject, identity);
-        this.anyCatalogPermissions = matching(rules.anyCatalogPermissions(), CatalogPermission::subject, identity);
-        this.anyCatalogSchemaPermissions = matching(rules.anyCatalogSchemaPermissions(), CatalogSchemaPermission::subject, identity);
-        this.queryRules = matching(rules.queryRules().orElse(List.of()), QueryRule::subject, identity);
+        this.catalogRules = memoize(() -> matching(rules.catalogRules(), CatalogRule::subject, identity));
+        this.schemaRules = memoize(() -> matching(rules.schemaRules(), SchemaRule::subject, identity));
+        this.tableRules = memoize(() -> matching(rules.tableRules(), TableRule::subject, identity));
+        this.functionRules = memoize(() -> matching(rules.functionRules(), RoutineRule::subject, identity));
+        this.procedureRules = memoize(() -> matching(rules.procedureRules(), RoutineRule::subject, identity));
+        this.systemSessionPropertyRules = memoize(() -> matching(rules.systemSessionPropertyRules(), SessionPropertyRule::subject, identity));
+        this.catalogSessionPropertyRules = memoize(() -> matching(rules.catalogSessionPropertyRules(), SessionPropertyRule::subject, identity));
+        this.systemInformationRules = memoize(() -> matching(rules.systemInformationRules(), SystemInformationRule::subject, identity));
+        this.anyCatalogPermissions = memoize(() -> matching(rules.anyCatalogPermissions(), CatalogPermission::subject, identity));
+        this.anyCatalogSchemaPermissions = memoize(() -> matching(rules.anyCatalogSchemaPermissions(), CatalogSchemaPermission::subject, identity));
+        this.queryRules = memoize(() -> matching(rules.queryRules().orElse(List.of()), QueryRule::subject, identity));
     }
 
     /** The rules whose subject (user, role, group) matches, in file order, so that the first match still wins. */
@@ -54,7 +59,7 @@ public final class IdentityRules
     /** The first matching catalog rule, or null when none matches. */
     CatalogRule catalogRule(String catalog)
     {
-        for (CatalogRule rule : catalogRules) {
+        for (CatalogRule rule : catalogRules.get()) {
             if (Subject.matches(rule.catalog(), catalog)) {
                 return rule;
             }
@@ -84,7 +89,7 @@ public final class IdentityRules
         if (!implies(access, CatalogAccess.READ_ONLY)) {
             return false;
         }
-        for (CatalogPermission permission : anyCatalogPermissions) {
+        for (CatalogPermission permission : anyCatalogPermissions.get()) {
             if (Subject.matches(permission.catalog(), catalog)) {
                 return true;
             }
@@ -95,7 +100,7 @@ public final class IdentityRules
     /** Same decision as {@link RuleSet#queryAccess} for another user's query, with the identity part done once. */
     public boolean canAccessQueryOwnedBy(String owner, QueryAccess required)
     {
-        for (QueryRule rule : queryRules) {
+        for (QueryRule rule : queryRules.get()) {
             if (Subject.matches(rule.queryOwner(), owner)) {
                 return rule.allow().contains(required);
             }
@@ -124,10 +129,10 @@ public final class IdentityRules
         {
             this.catalog = catalog;
             this.access = catalogAccess(catalog);
-            this.catalogSchemaRules = schemaRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogTableRules = tableRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogFunctionRules = functionRules.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogSchemaPermissions = anyCatalogSchemaPermissions.stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogSchemaRules = schemaRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogTableRules = tableRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogFunctionRules = functionRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogSchemaPermissions = anyCatalogSchemaPermissions.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
         }
 
         public boolean canRead()

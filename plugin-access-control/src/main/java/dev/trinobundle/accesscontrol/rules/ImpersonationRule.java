@@ -13,7 +13,7 @@ public record ImpersonationRule(RuleSource source, Pattern originalUser, Pattern
     {
         Matcher originalMatch = null;
         if (originalUser != null) {
-            originalMatch = originalUser.matcher(original.user());
+            originalMatch = BoundedMatch.matcher(originalUser, original.user());
             if (!originalMatch.matches()) {
                 return Optional.empty();
             }
@@ -21,7 +21,7 @@ public record ImpersonationRule(RuleSource source, Pattern originalUser, Pattern
         if (!Subject.anyMatches(originalRole, original.roles()) || !Subject.anyMatches(originalGroup, original.groups())) {
             return Optional.empty();
         }
-        if (!newUser.resolve(originalMatch).matcher(newUserName).matches()) {
+        if (!BoundedMatch.matches(newUser.resolve(originalMatch), newUserName)) {
             return Optional.empty();
         }
         return Optional.of(allow);

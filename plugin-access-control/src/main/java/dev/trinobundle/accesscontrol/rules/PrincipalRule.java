@@ -11,11 +11,11 @@ public record PrincipalRule(RuleSource source, Pattern principal, Pattern user, 
     /** Empty when the rule does not apply. */
     public Optional<Boolean> match(String principalName, String userName)
     {
-        Matcher matcher = principal.matcher(principalName);
+        Matcher matcher = BoundedMatch.matcher(principal, principalName);
         if (!matcher.matches()) {
             return Optional.empty();
         }
-        if (user != null && user.matcher(userName).matches()) {
+        if (user != null && BoundedMatch.matches(user, userName)) {
             return Optional.of(allow);
         }
         if (principalToUser.isPresent() && userName.equals(matcher.replaceAll(principalToUser.get()))) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
@@ -136,38 +137,53 @@ public final class RuleSet
         return tableRules;
     }
 
+    /** A regex that gave up on hostile input decides nothing: the check is denied, naming the regex (fail closed). */
+    private static Decision bounded(String section, Supplier<Decision> decision)
+    {
+        try {
+            return decision.get();
+        }
+        catch (MatchBudgetExceededException e) {
+            return new Decision(false, section, null, e.getMessage());
+        }
+    }
+
     // ---- identity and query decisions
 
     public Decision impersonation(RuleIdentity original, String newUser)
     {
-        if (impersonationRules.isEmpty()) {
-            // Trino: without an impersonation section the deprecated principals rules are assumed to handle it
-            return principalRules.isPresent() ? Decision.exempt("impersonation", "section 'impersonation' absent and 'principals' present: allowed") : Decision.noRule("impersonation");
-        }
-        for (ImpersonationRule rule : impersonationRules.get()) {
-            Optional<Boolean> allowed = rule.match(original, newUser);
-            if (allowed.isPresent()) {
-                return Decision.byRule(allowed.get(), "impersonation", rule);
+        return bounded("impersonation", () -> {
+            if (impersonationRules.isEmpty()) {
+                // Trino: without an impersonation section the deprecated principals rules are assumed to handle it
+                return principalRules.isPresent() ? Decision.exempt("impersonation", "section 'impersonation' absent and 'principals' present: allowed") : Decision.noRule("impersonation");
             }
-        }
-        return Decision.noRule("impersonation");
+            for (ImpersonationRule rule : impersonationRules.get()) {
+                Optional<Boolean> allowed = rule.match(original, newUser);
+                if (allowed.isPresent()) {
+                    return Decision.byRule(allowed.get(), "impersonation", rule);
+                }
+            }
+            return Decision.noRule("impersonation");
+        });
     }
 
     public Decision setUser(Optional<String> principal, String userName)
     {
-        if (principalRules.isEmpty()) {
-            return Decision.exempt("principals", "section 'principals' absent: allowed");
-        }
-        if (principal.isEmpty()) {
-            return new Decision(false, "principals", null, "no principal");
-        }
-        for (PrincipalRule rule : principalRules.get()) {
-            Optional<Boolean> allowed = rule.match(principal.get(), userName);
-            if (allowed.isPresent()) {
-                return Decision.byRule(allowed.get(), "principals", rule);
+        return bounded("principals", () -> {
+            if (principalRules.isEmpty()) {
+                return Decision.exempt("principals", "section 'principals' absent: allowed");
             }
-        }
-        return Decision.noRule("principals");
+            if (principal.isEmpty()) {
+                return new Decision(false, "principals", null, "no principal");
+            }
+            for (PrincipalRule rule : principalRules.get()) {
+                Optional<Boolean> allowed = rule.match(principal.get(), userName);
+                if (allowed.isPresent()) {
+                    return Decision.byRule(allowed.get(), "principals", rule);
+                }
+            }
+            return Decision.noRule("principals");
+        });
     }
 
     public boolean hasQueryRules()
@@ -178,35 +194,41 @@ public final class RuleSet
     /** {@code owner} is null for executing a query. */
     public Decision queryAccess(RuleIdentity identity, String owner, QueryAccess required)
     {
-        if (queryRules.isEmpty()) {
-            return Decision.exempt("queries", "section 'queries' absent: allowed");
-        }
-        for (QueryRule rule : forIdentity(identity).queryRules) {
-            if (rule.matchesOwner(owner)) {
-                return Decision.byRule(rule.allow().contains(required), "queries", rule);
+        return bounded("queries", () -> {
+            if (queryRules.isEmpty()) {
+                return Decision.exempt("queries", "section 'queries' absent: allowed");
             }
-        }
-        return Decision.noRule("queries");
+            for (QueryRule rule : forIdentity(identity).queryRules.get()) {
+                if (rule.matchesOwner(owner)) {
+                    return Decision.byRule(rule.allow().contains(required), "queries", rule);
+                }
+            }
+            return Decision.noRule("queries");
+        });
     }
 
     public Decision systemInformation(RuleIdentity identity, SystemInformationAccess required)
     {
-        List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules;
-        if (rules.isEmpty()) {
-            return Decision.noRule("system_information");
-        }
-        SystemInformationRule rule = rules.getFirst();
-        return Decision.byRule(rule.allow().contains(required), "system_information", rule);
+        return bounded("system_information", () -> {
+            List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules.get();
+            if (rules.isEmpty()) {
+                return Decision.noRule("system_information");
+            }
+            SystemInformationRule rule = rules.getFirst();
+            return Decision.byRule(rule.allow().contains(required), "system_information", rule);
+        });
     }
 
     public Decision systemSessionProperty(RuleIdentity identity, String property)
     {
-        for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules) {
-            if (rule.matchesObject(null, property)) {
-                return Decision.byRule(rule.allow(), "system_session_properties", rule);
+        return bounded("system_session_properties", () -> {
+            for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules.get()) {
+                if (rule.matchesObject(null, property)) {
+                    return Decision.byRule(rule.allow(), "system_session_properties", rule);
+                }
             }
-        }
-        return Decision.noRule("system_session_properties");
+            return Decision.noRule("system_session_properties");
+        });
     }
 
     // ---- catalogs and schemas
@@ -218,7 +240,9 @@ public final class RuleSet
 
     public Decision catalogAccess(RuleIdentity identity, String catalog, CatalogAccess required)
     {
-        return catalogAccess(forIdentity(identity), catalog, required);
+        return bounded("catalogs", () -> {
+            return catalogAccess(forIdentity(identity), catalog, required);
+        });
     }
 
     // The checks below look the identity's rules up once and pass them on: the cache lookup hashes the whole identity.
@@ -231,48 +255,54 @@ public final class RuleSet
     /** Catalog visibility: owner of the catalog, or read access plus any permission inside it. */
     public Decision anyCatalogAccess(RuleIdentity identity, String catalog)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-        if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
-            return access;
-        }
-        for (CatalogPermission permission : rules.anyCatalogPermissions) {
-            if (Subject.matches(permission.catalog(), catalog)) {
+        return bounded("catalogs", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
+            if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
                 return access;
             }
-        }
-        return new Decision(false, "catalogs", access.rule(), "no schema, table, function, procedure or session property rule grants anything in catalog " + catalog);
+            for (CatalogPermission permission : rules.anyCatalogPermissions.get()) {
+                if (Subject.matches(permission.catalog(), catalog)) {
+                    return access;
+                }
+            }
+            return new Decision(false, "catalogs", access.rule(), "no schema, table, function, procedure or session property rule grants anything in catalog " + catalog);
+        });
     }
 
     /** Schema visibility: read access to the catalog plus any permission in the schema. */
     public Decision anySchemaAccess(RuleIdentity identity, String catalog, String schema)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-        if (!access.allowed()) {
-            return access;
-        }
-        for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions) {
-            if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
+        return bounded("catalogs", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
+            if (!access.allowed()) {
                 return access;
             }
-        }
-        return new Decision(false, "catalogs", access.rule(), "no schema, table, function or procedure rule grants anything in schema " + catalog + "." + schema);
+            for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions.get()) {
+                if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
+                    return access;
+                }
+            }
+            return new Decision(false, "catalogs", access.rule(), "no schema, table, function or procedure rule grants anything in schema " + catalog + "." + schema);
+        });
     }
 
     public Decision schemaOwner(RuleIdentity identity, String catalog, String schema)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, CatalogAccess.ALL);
-        if (!access.allowed()) {
-            return access;
-        }
-        for (SchemaRule rule : rules.schemaRules) {
-            if (rule.matchesObject(catalog, schema)) {
-                return Decision.byRule(rule.owner(), "schemas", rule);
+        return bounded("schemas", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, CatalogAccess.ALL);
+            if (!access.allowed()) {
+                return access;
             }
-        }
-        return Decision.noRule("schemas");
+            for (SchemaRule rule : rules.schemaRules.get()) {
+                if (rule.matchesObject(catalog, schema)) {
+                    return Decision.byRule(rule.owner(), "schemas", rule);
+                }
+            }
+            return Decision.noRule("schemas");
+        });
     }
 
     // ---- tables
@@ -284,7 +314,7 @@ public final class RuleSet
 
     private static TableRule tableRule(IdentityRules rules, String catalog, String schema, String table)
     {
-        for (TableRule rule : rules.tableRules) {
+        for (TableRule rule : rules.tableRules.get()) {
             if (rule.matchesObject(catalog, schema, table)) {
                 return rule;
             }
@@ -306,60 +336,70 @@ public final class RuleSet
 
     private Decision tablePermission(RuleIdentity identity, String catalog, String schema, String table, CatalogAccess gate, Predicate<Set<TablePrivilege>> check)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, gate);
-        if (!access.allowed()) {
-            return access;
-        }
-        if (INFORMATION_SCHEMA.equals(schema)) {
-            return Decision.exempt("tables", "information_schema is always accessible");
-        }
-        TableRule rule = tableRule(rules, catalog, schema, table);
-        return rule == null ? Decision.noRule("tables") : Decision.byRule(check.test(rule.privileges()), "tables", rule);
+        return bounded("tables", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, gate);
+            if (!access.allowed()) {
+                return access;
+            }
+            if (INFORMATION_SCHEMA.equals(schema)) {
+                return Decision.exempt("tables", "information_schema is always accessible");
+            }
+            TableRule rule = tableRule(rules, catalog, schema, table);
+            return rule == null ? Decision.noRule("tables") : Decision.byRule(check.test(rule.privileges()), "tables", rule);
+        });
     }
 
     /** SELECT on columns: the catalog {@code gate}, then the first table rule must allow SELECT on all of them. */
     public Decision selectColumns(RuleIdentity identity, String catalog, String schema, String table, Set<String> columns, CatalogAccess gate)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, gate);
-        if (!access.allowed()) {
-            return access;
-        }
-        if (INFORMATION_SCHEMA.equals(schema)) {
-            return Decision.exempt("tables", "information_schema is always accessible");
-        }
-        TableRule rule = tableRule(rules, catalog, schema, table);
-        return rule == null ? Decision.noRule("tables") : Decision.byRule(rule.canSelectColumns(columns), "tables", rule);
+        return bounded("tables", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, gate);
+            if (!access.allowed()) {
+                return access;
+            }
+            if (INFORMATION_SCHEMA.equals(schema)) {
+                return Decision.exempt("tables", "information_schema is always accessible");
+            }
+            TableRule rule = tableRule(rules, catalog, schema, table);
+            return rule == null ? Decision.noRule("tables") : Decision.byRule(rule.canSelectColumns(columns), "tables", rule);
+        });
     }
 
     // ---- session properties, routines, authorization
 
     public Decision catalogSessionProperty(RuleIdentity identity, String catalog, String property)
     {
-        IdentityRules rules = forIdentity(identity);
-        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-        if (!access.allowed()) {
-            return access;
-        }
-        for (SessionPropertyRule rule : rules.catalogSessionPropertyRules) {
-            if (rule.matchesObject(catalog, property)) {
-                return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
+        return bounded("catalog_session_properties", () -> {
+            IdentityRules rules = forIdentity(identity);
+            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
+            if (!access.allowed()) {
+                return access;
             }
-        }
-        return Decision.noRule("catalog_session_properties");
+            for (SessionPropertyRule rule : rules.catalogSessionPropertyRules.get()) {
+                if (rule.matchesObject(catalog, property)) {
+                    return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
+                }
+            }
+            return Decision.noRule("catalog_session_properties");
+        });
     }
 
     public Decision procedure(RuleIdentity identity, String catalog, String schema, String procedure)
     {
-        IdentityRules rules = forIdentity(identity);
-        return routine(rules, rules.procedureRules, "procedures", catalog, schema, procedure, RoutineRule::canExecute);
+        return bounded("procedures", () -> {
+            IdentityRules rules = forIdentity(identity);
+            return routine(rules, rules.procedureRules.get(), "procedures", catalog, schema, procedure, RoutineRule::canExecute);
+        });
     }
 
     public Decision function(RuleIdentity identity, String catalog, String schema, String function, Predicate<RoutineRule> check)
     {
-        IdentityRules rules = forIdentity(identity);
-        return routine(rules, rules.functionRules, "functions", catalog, schema, function, check);
+        return bounded("functions", () -> {
+            IdentityRules rules = forIdentity(identity);
+            return routine(rules, rules.functionRules.get(), "functions", catalog, schema, function, check);
+        });
     }
 
     private static Decision routine(IdentityRules rules, List<RoutineRule> sectionRules, String section, String catalog, String schema, String name, Predicate<RoutineRule> check)
@@ -378,12 +418,14 @@ public final class RuleSet
 
     public Decision authorization(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole)
     {
-        for (AuthorizationRule rule : authorizationRules) {
-            if (rule.matches(identity, newPrincipal, newPrincipalIsRole)) {
-                return Decision.byRule(rule.allow(), "authorization", rule);
+        return bounded("authorization", () -> {
+            for (AuthorizationRule rule : authorizationRules) {
+                if (rule.matches(identity, newPrincipal, newPrincipalIsRole)) {
+                    return Decision.byRule(rule.allow(), "authorization", rule);
+                }
             }
-        }
-        return Decision.noRule("authorization");
+            return Decision.noRule("authorization");
+        });
     }
 
     // ---- the rules whose subject matches an identity, computed once per identity and cached

@@ -13,14 +13,14 @@ public record Subject(Pattern user, Pattern role, Pattern group)
 
     public boolean matches(RuleIdentity identity)
     {
-        return (user == null || user.matcher(identity.user()).matches())
+        return BoundedMatch.matches(user, identity.user())
                 && anyMatches(role, identity.roles())
                 && anyMatches(group, identity.groups());
     }
 
     static boolean matches(Pattern pattern, String value)
     {
-        return pattern == null || pattern.matcher(value).matches();
+        return BoundedMatch.matches(pattern, value);
     }
 
     static boolean anyMatches(Pattern pattern, Set<String> values)
@@ -29,7 +29,7 @@ public record Subject(Pattern user, Pattern role, Pattern group)
             return true;
         }
         for (String value : values) {
-            if (pattern.matcher(value).matches()) {
+            if (BoundedMatch.matches(pattern, value)) {
                 return true;
             }
         }

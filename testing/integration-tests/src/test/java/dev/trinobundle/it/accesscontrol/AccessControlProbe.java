@@ -131,6 +131,29 @@ final class AccessControlProbe
                 .anyMatch(line -> line.contains("\tERROR\t") && line.contains(file.toString()));
     }
 
+    /** How many lines at {@code level} (ERROR, WARN) the server logged after {@code logOffset} that name {@code file}. */
+    long countLinesNaming(String level, Path file, long logOffset)
+            throws IOException
+    {
+        String log = Files.readString(server.serverLog());
+        return log.substring((int) Math.min(logOffset, log.length())).lines()
+                .filter(line -> line.contains("\t" + level + "\t") && line.contains(file.toString()))
+                .count();
+    }
+
+    /** The message of the failure of {@code sql} run by admin as {@code sessionUser}; fails if it succeeds. */
+    String failureImpersonating(String sessionUser, String sql)
+            throws SQLException
+    {
+        try (Connection connection = server.connect("admin", "secret", Map.of("sessionUser", sessionUser))) {
+            query(connection, sql);
+        }
+        catch (SQLException e) {
+            return String.valueOf(e.getMessage());
+        }
+        throw new AssertionError(sql + " as " + sessionUser + " succeeded");
+    }
+
     static List<String> query(Connection connection, String sql)
             throws SQLException
     {

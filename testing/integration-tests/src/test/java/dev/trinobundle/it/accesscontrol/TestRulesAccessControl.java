@@ -188,6 +188,45 @@ final class TestRulesAccessControl
     }
 
     @Test
+    void testHostileSessionUserIsDeniedPromptly()
+            throws Exception
+    {
+        // the finding's rule: three greedy wildcards, O(n^3) backtracking on a user full of dots
+        applyRules(rules(".*\\..*\\..*@example\\.com"), () -> probe.canImpersonate("first.last.x@example.com"));
+        String hostile = "x.".repeat(1500);
+
+        // Trino's file control spends 33 s in this one check; rules gives up after a bounded number of steps and denies
+        assertThat(probe.failureImpersonating(hostile, "SELECT current_user"))
+                .contains("Access Denied: User admin cannot impersonate user " + hostile + ": ")
+                .contains("matching the regex '.*\\..*\\..*@example\\.com' against a 3000-character value took more than 1000000 steps; denied");
+        assertThat(probe.canImpersonate("first.last.x@example.com")).isTrue();
+        assertThat(probe.isDeniedImpersonating("alice@example.com")).isTrue();
+    }
+
+    @Test
+    void testInvalidRulesFileIsNamedInDenialsAndWarnedAboutEveryPeriod()
+            throws Exception
+    {
+        applyRules(rules(COMPANY_USERS), () -> probe.isDeniedImpersonating("alice@example.com"));
+        long logOffset = probe.serverLogSize();
+
+        // an emergency edit that removes admin's grant, with a trailing comma: the old grant stays in force...
+        Files.writeString(rulesFile, rules("nobody").replace("\"new_user\": \"nobody\"}", "\"new_user\": \"nobody\"},"));
+        probe.awaitTrue("an ERROR naming " + rulesFile, () -> probe.hasErrorNaming(rulesFile, logOffset));
+        assertThat(probe.canImpersonate("carol@company.com")).isTrue();
+
+        // ...but not silently: denials carry the file's error, and the log repeats it every refresh period (1 s)
+        assertThat(probe.failureImpersonating("alice@example.com", "SELECT current_user"))
+                .contains("Access Denied: User admin cannot impersonate user alice@example.com: no rule in 'impersonation' matched; the rules file has been invalid since ")
+                .contains("(Invalid access control rules file " + rulesFile + " at line ")
+                .contains("are still in force");
+        probe.awaitTrue("a WARN naming " + rulesFile + " in three refresh periods", () -> probe.countLinesNaming("WARN", rulesFile, logOffset) >= 3);
+
+        applyRules(rules(COMPANY_AND_EXAMPLE_USERS), () -> probe.canImpersonate("alice@example.com"));
+        assertThat(probe.failureImpersonating("mallory@evil.com", "SELECT current_user")).doesNotContain("invalid");
+    }
+
+    @Test
     void testCatalogRuleHidesCatalogFromUser()
             throws Exception
     {

@@ -1,0 +1,25 @@
+package dev.trinobundle.accesscontrol.rules;
+
+import java.util.regex.Pattern;
+
+/**
+ * A regex match gave up after {@link BoundedMatch#MAX_STEPS} steps: the caller cannot know whether the rule applies,
+ * so the check is denied (never skipped to the next rule, which could allow). The message names the regex and the
+ * length of the value, never the value itself (it is client input and may be huge).
+ */
+public final class MatchBudgetExceededException
+        extends RuntimeException
+{
+    private static final int MAX_PATTERN_CHARS = 100;
+
+    MatchBudgetExceededException(Pattern pattern, int valueLength)
+    {
+        super("matching the regex '%s' against a %s-character value took more than %s steps; denied (shorten the value or simplify the regex)"
+                .formatted(abbreviate(pattern.pattern()), valueLength, BoundedMatch.MAX_STEPS), null, false, false);
+    }
+
+    private static String abbreviate(String text)
+    {
+        return text.length() <= MAX_PATTERN_CHARS ? text : text.substring(0, MAX_PATTERN_CHARS) + "...";
+    }
+}

@@ -1,0 +1,124 @@
+package dev.trinobundle.accesscontrol;
+
+import io.trino.spi.QueryId;
+import io.trino.spi.connector.CatalogSchemaTableName;
+import io.trino.spi.connector.ColumnSchema;
+import io.trino.spi.connector.SchemaTableName;
+import io.trino.spi.security.AccessDeniedException;
+import io.trino.spi.security.Identity;
+import io.trino.spi.security.SystemAccessControl;
+import io.trino.spi.security.SystemSecurityContext;
+import io.trino.spi.type.VarcharType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static com.google.common.io.MoreFiles.deleteRecursively;
+import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
+import static dev.trinobundle.accesscontrol.TestDifferentialAgainstTrino.CONTEXT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Regexes that backtrack super-linearly, fed client-controlled values (the session user from {@code X-Trino-User},
+ * table names in a query): every check must end in a denial that names the regex, never run for seconds and never
+ * fail open. Deterministic: the bound is a count of input reads, not a time.
+ */
+final class TestHostileInput
+{
+    // the finding's rule: three greedy wildcards separated by dots backtrack in O(n^3) on a value full of dots
+    private static final String RULES = """
+            {
+              "impersonation": [{"original_user": "bi-gateway", "new_user": ".*\\\\..*\\\\..*@example\\\\.com"}],
+              "tables": [
+                {"user": ".*\\\\..*\\\\..*@example\\\\.com", "privileges": ["SELECT"]},
+                {"table": ".*_.*_.*_x", "privileges": ["SELECT"], "columns": [{"name": "ssn", "mask": "'***'"}]},
+                {"privileges": ["SELECT"]}
+              ]
+            }
+            """;
+    // 3,000 characters: 33 s of backtracking per match in Trino's file control
+    private static final String HOSTILE_USER = "x.".repeat(1500);
+    private static final String HOSTILE_TABLE = "a_".repeat(1500);
+
+    private Path directory;
+    private SystemAccessControl accessControl;
+
+    @BeforeEach
+    void setUp()
+            throws IOException
+    {
+        directory = Files.createTempDirectory("hostile-input");
+        Path file = directory.resolve("rules.json");
+        Files.writeString(file, RULES);
+        accessControl = new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT);
+    }
+
+    @AfterEach
+    void tearDown()
+            throws IOException
+    {
+        accessControl.shutdown();
+        deleteRecursively(directory, ALLOW_INSECURE);
+    }
+
+    private static SystemSecurityContext context(String user)
+    {
+        return new SystemSecurityContext(Identity.ofUser(user), new QueryId("hostile"), Instant.EPOCH);
+    }
+
+    @Test
+    void testHostileSessionUserIsDeniedImpersonation()
+    {
+        // legitimate users still decide as before
+        accessControl.checkCanImpersonateUser(Identity.ofUser("bi-gateway"), "first.last.x@example.com");
+        assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("bi-gateway"), "alice@example.com"))
+                .hasMessage("Access Denied: User bi-gateway cannot impersonate user alice@example.com: no rule in 'impersonation' matched");
+
+        assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("bi-gateway"), HOSTILE_USER))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageStartingWith("Access Denied: User bi-gateway cannot impersonate user " + HOSTILE_USER + ": ")
+                .hasMessageEndingWith(": matching the regex '.*\\..*\\..*@example\\.com' against a 3000-character value took more than 1000000 steps; denied (shorten the value or simplify the regex)");
+    }
+
+    @Test
+    void testHostileUserIsDeniedEveryCheckInsteadOfSkippingTheRule()
+    {
+        // a rule whose user regex gives up is neither applied nor skipped (the next rule would allow everything)
+        CatalogSchemaTableName table = new CatalogSchemaTableName("tpch", "tiny", "nation");
+        assertThatThrownBy(() -> accessControl.checkCanSelectFromColumns(context(HOSTILE_USER), table, Set.of("name")))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("Cannot select from table tpch.tiny.nation")
+                .hasMessageContaining("against a 3000-character value took more than 1000000 steps");
+        assertThatThrownBy(() -> accessControl.filterTables(context(HOSTILE_USER), "tpch", Set.of(new SchemaTableName("tiny", "nation"))))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("took more than 1000000 steps");
+        accessControl.checkCanSelectFromColumns(context("bob"), table, Set.of("name"));
+    }
+
+    @Test
+    void testHostileTableNameIsDenied()
+    {
+        CatalogSchemaTableName hostile = new CatalogSchemaTableName("tpch", "tiny", HOSTILE_TABLE);
+        assertThatThrownBy(() -> accessControl.checkCanSelectFromColumns(context("bob"), hostile, Set.of("ssn")))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("matching the regex '.*_.*_.*_x' against a 3000-character value took more than 1000000 steps");
+        // a mask lookup that gives up must fail the query, not return "no mask" (fail closed)
+        assertThatThrownBy(() -> accessControl.getColumnMasks(context("bob"), hostile, List.of(ColumnSchema.builder().setName("ssn").setType(VarcharType.VARCHAR).build())))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("took more than 1000000 steps");
+        assertThatThrownBy(() -> accessControl.getRowFilters(context("bob"), hostile))
+                .isInstanceOf(AccessDeniedException.class);
+        // the same rule on a normal name masks
+        CatalogSchemaTableName normal = new CatalogSchemaTableName("tpch", "tiny", "a_b_c_x");
+        assertThat(accessControl.getColumnMasks(context("bob"), normal, List.of(ColumnSchema.builder().setName("ssn").setType(VarcharType.VARCHAR).build()))).hasSize(1);
+    }
+}
