@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import io.trino.plugin.base.security.FileBasedSystemAccessControl;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaName;
@@ -21,7 +19,6 @@ import io.trino.spi.security.Identity;
 import io.trino.spi.security.PrincipalType;
 import io.trino.spi.security.Privilege;
 import io.trino.spi.security.SystemAccessControl;
-import io.trino.spi.security.SystemAccessControlFactory;
 import io.trino.spi.security.SystemSecurityContext;
 import io.trino.spi.security.TrinoPrincipal;
 import io.trino.spi.security.ViewExpression;
@@ -45,6 +42,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
 import static io.trino.spi.type.BigintType.BIGINT;
@@ -138,8 +136,8 @@ final class TestDifferentialAgainstTrino
         Path file = directory.resolve("rules-" + ruleSetNumber + ".json");
         Files.writeString(file, json);
         Map<String, String> properties = Map.of("security.config-file", file.toString());
-        SystemAccessControl trino = new FileBasedSystemAccessControl.Factory().create(properties, CONTEXT);
-        SystemAccessControl ours = new RulesAccessControlFactory().create(ImmutableMap.<String, String>builder().putAll(properties).put("security.log-denials", "false").buildOrThrow(), CONTEXT);
+        SystemAccessControl trino = new FileBasedSystemAccessControl.Factory().create(properties, TRINO_476);
+        SystemAccessControl ours = new RulesAccessControlFactory().create(ImmutableMap.<String, String>builder().putAll(properties).put("security.log-denials", "false").buildOrThrow(), TRINO_476);
         int compared = 0;
         try {
             for (Identity identity : IDENTITIES) {
@@ -471,24 +469,4 @@ final class TestDifferentialAgainstTrino
         return values.stream().filter(value -> random.nextInt(3) == 0).toList();
     }
 
-    static final SystemAccessControlFactory.SystemAccessControlContext CONTEXT = new SystemAccessControlFactory.SystemAccessControlContext()
-    {
-        @Override
-        public String getVersion()
-        {
-            return "476";
-        }
-
-        @Override
-        public OpenTelemetry getOpenTelemetry()
-        {
-            return OpenTelemetry.noop();
-        }
-
-        @Override
-        public Tracer getTracer()
-        {
-            return OpenTelemetry.noop().getTracer("test");
-        }
-    };
 }

@@ -23,7 +23,7 @@ import java.util.Set;
 
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
-import static dev.trinobundle.accesscontrol.TestDifferentialAgainstTrino.CONTEXT;
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +59,7 @@ final class TestHostileInput
         directory = Files.createTempDirectory("hostile-input");
         Path file = directory.resolve("rules.json");
         Files.writeString(file, RULES);
-        accessControl = new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT);
+        accessControl = new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), TRINO_476);
     }
 
     @AfterEach

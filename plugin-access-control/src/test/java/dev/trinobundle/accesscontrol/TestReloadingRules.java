@@ -3,16 +3,16 @@ package dev.trinobundle.accesscontrol;
 import dev.trinobundle.accesscontrol.rules.RuleIdentity;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
 import dev.trinobundle.accesscontrol.rules.RulesException;
+import dev.trinobundle.testing.LogCapture;
 import io.airlift.units.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.trino.spi.QueryId;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.Identity;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemSecurityContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 import javax.management.ObjectName;
 
@@ -24,16 +24,15 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
+import java.util.function.Supplier;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
+import static io.trino.testing.assertions.Assert.assertConsistently;
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.util.concurrent.TimeUnit.HOURS;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -164,11 +163,11 @@ final class TestReloadingRules
         try {
             rules.start(new Duration(1, HOURS), true);
             publishConfigMap(configMap, "..2026_01_02", ADMIN_COMPANY, null);
-            awaitTrue(() -> !adminMayImpersonate(rules, "alice@example.com"));
+            assertEventually(() -> assertThat(adminMayImpersonate(rules, "alice@example.com")).isFalse());
             assertThat(rules.getLoadSuccesses()).isEqualTo(2);
 
             publishConfigMap(configMap, "..2026_01_03", "{\"impersonation\": []}", null);
-            awaitTrue(() -> !adminMayImpersonate(rules, "alice@company.com"));
+            assertEventually(() -> assertThat(adminMayImpersonate(rules, "alice@company.com")).isFalse());
         }
         finally {
             rules.stop();
@@ -278,51 +277,22 @@ final class TestReloadingRules
     {
         Files.writeString(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "");
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler()
-        {
-            @Override
-            public void publish(LogRecord record)
-            {
-                if (record.getLevel() == Level.WARNING) {
-                    warnings.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger logger = Logger.getLogger(ReloadingRules.class.getName());
-        logger.addHandler(handler);
-        try {
+        try (LogCapture log = new LogCapture(ReloadingRules.class.getName())) {
+            Supplier<List<String>> warnings = () -> log.messages(Level.WARNING);
             rules.start(new Duration(20, java.util.concurrent.TimeUnit.MILLISECONDS), false);
-            Thread.sleep(100);
-            assertThat(warnings).as("no warning while the file is valid").isEmpty();
+            assertConsistently(new Duration(100, MILLISECONDS), new Duration(20, MILLISECONDS),
+                    () -> assertThat(warnings.get()).as("no warning while the file is valid").isEmpty());
             Files.writeString(file, "{\"impersonation\": [],}");
             // one ERROR for the content, then a WARN per period, not just once
-            awaitTrue(() -> warnings.size() >= 3);
-            assertThat(warnings.getFirst()).startsWith("Access control rules file " + file + ": the rules file has been invalid since ")
+            assertEventually(() -> assertThat(warnings.get()).hasSizeGreaterThanOrEqualTo(3));
+            assertThat(warnings.get().getFirst()).startsWith("Access control rules file " + file + ": the rules file has been invalid since ")
                     .contains("at line 1, column ")
                     .endsWith("are still in force");
             Files.writeString(file, ADMIN_ANYONE);
-            awaitTrue(() -> !rules.isStale());
+            assertEventually(() -> assertThat(rules.isStale()).isFalse());
         }
         finally {
-            logger.removeHandler(handler);
             rules.stop();
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition)
-            throws InterruptedException
-    {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
-            Thread.sleep(20);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.trinobundle.accesscontrol;
 
 import dev.trinobundle.accesscontrol.rules.RulesException;
+import dev.trinobundle.testing.LogCapture;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaTableName;
 import io.trino.spi.connector.EntityKindAndName;
@@ -24,13 +25,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
-import static dev.trinobundle.accesscontrol.TestDifferentialAgainstTrino.CONTEXT;
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,7 +56,7 @@ final class TestRulesSystemAccessControl
             throws IOException
     {
         Files.writeString(file, rules);
-        return new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT);
+        return new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), TRINO_476);
     }
 
     private static SystemSecurityContext context(String user)
@@ -87,23 +85,7 @@ final class TestRulesSystemAccessControl
     void testDenialNamesRuleAndIsLoggedOnce()
             throws IOException
     {
-        List<LogRecord> records = new ArrayList<>();
-        Handler handler = new Handler()
-        {
-            @Override
-            public void publish(LogRecord record)
-            {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger denials = Logger.getLogger("dev.trinobundle.accesscontrol.Denials");
-        denials.addHandler(handler);
+        LogCapture log = new LogCapture("dev.trinobundle.accesscontrol.Denials");
         SystemAccessControl accessControl = create("""
                 {"tables": [{"user": "admin", "privileges": ["OWNERSHIP"]}, {"table": "secret", "privileges": []}, {"privileges": ["SELECT"]}]}
                 """);
@@ -112,14 +94,14 @@ final class TestRulesSystemAccessControl
             assertThatThrownBy(() -> accessControl.checkCanSelectFromColumns(context("bob\"\nforged=1"), secret, Set.of("a")))
                     .isInstanceOf(AccessDeniedException.class)
                     .hasMessage("Access Denied: Cannot select from table hive.hr.secret: denied by rule tables[1]");
-            assertThat(records).hasSize(1);
-            assertThat(records.getFirst().getMessage()).isEqualTo(
+            assertThat(log.records()).hasSize(1);
+            assertThat(log.records().getFirst().getMessage()).isEqualTo(
                     "access denied: user=\"bob\\\"\\nforged=1\" original_user=\"admin\" check=\"SelectFromColumns\" object=\"hive.hr.secret\" rule=\"tables[1]\"");
             accessControl.checkCanSelectFromColumns(context("bob"), new CatalogSchemaTableName("hive", "hr", "public"), Set.of("a"));
-            assertThat(records).hasSize(1);
+            assertThat(log.records()).hasSize(1);
         }
         finally {
-            denials.removeHandler(handler);
+            log.close();
             accessControl.shutdown();
         }
     }
@@ -173,7 +155,7 @@ final class TestRulesSystemAccessControl
             throws IOException
     {
         Files.writeString(file, "{\n  \"impersonation\": [{\"original_user\": \"(a)\", \"new_user\": \"$2\"}]\n}");
-        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), CONTEXT))
+        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString()), TRINO_476))
                 .isInstanceOf(RulesException.class)
                 .hasMessage("Invalid access control rules file " + file + " at line 2, column 58: new_user refers to group $2 but original_user '(a)' has 1 capturing group(s) (impersonation[0])");
     }
@@ -183,7 +165,7 @@ final class TestRulesSystemAccessControl
             throws IOException
     {
         Files.writeString(file, "{}");
-        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString(), "security.refresh-perod", "1s"), CONTEXT))
+        assertThatThrownBy(() -> new RulesAccessControlFactory().create(Map.of("security.config-file", file.toString(), "security.refresh-perod", "1s"), TRINO_476))
                 .hasMessageContaining("security.refresh-perod");
     }
 }

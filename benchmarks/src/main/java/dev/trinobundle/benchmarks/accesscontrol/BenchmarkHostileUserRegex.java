@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
@@ -63,8 +64,8 @@ public class BenchmarkHostileUserRegex
         Files.writeString(rulesFile, "{\"impersonation\": [{\"original_user\": \"bi-gateway\", \"new_user\": \".*\\\\..*\\\\..*@example\\\\.com\"}]}");
         Map<String, String> properties = Map.of("security.config-file", rulesFile.toString());
         accessControl = switch (implementation) {
-            case "trino" -> new FileBasedSystemAccessControl.Factory().create(properties, new BenchmarkAccessControlContext());
-            case "rules" -> new RulesAccessControlFactory().create(properties, new BenchmarkAccessControlContext());
+            case "trino" -> new FileBasedSystemAccessControl.Factory().create(properties, TRINO_476);
+            case "rules" -> new RulesAccessControlFactory().create(properties, TRINO_476);
             default -> throw new IllegalArgumentException("Unknown implementation: " + implementation);
         };
         gateway = Identity.ofUser("bi-gateway");

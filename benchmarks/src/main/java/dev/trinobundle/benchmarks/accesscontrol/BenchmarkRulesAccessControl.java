@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static com.google.common.base.Preconditions.checkState;
 import static dev.trinobundle.benchmarks.accesscontrol.GeneratedRules.ACCESSIBLE_CATALOG;
 import static dev.trinobundle.benchmarks.accesscontrol.GeneratedRules.CATALOG;
@@ -169,7 +170,7 @@ public class BenchmarkRulesAccessControl
 
     private static SystemAccessControl create(SystemAccessControlFactory factory, Map<String, String> properties)
     {
-        return factory.create(properties, new BenchmarkAccessControlContext());
+        return factory.create(properties, TRINO_476);
     }
 
     /**

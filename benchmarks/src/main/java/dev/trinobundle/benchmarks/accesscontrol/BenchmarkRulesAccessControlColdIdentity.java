@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static com.google.common.base.Preconditions.checkState;
 import static dev.trinobundle.benchmarks.accesscontrol.GeneratedRules.ACCESSIBLE_CATALOG;
 import static dev.trinobundle.benchmarks.accesscontrol.GeneratedRules.CATALOG;
@@ -95,8 +96,8 @@ public class BenchmarkRulesAccessControlColdIdentity
         selectedTable = new CatalogSchemaTableName(CATALOG, SELECTED_TABLE_SCHEMA, SELECTED_TABLE);
 
         accessControl = switch (implementation) {
-            case "trino" -> new FileBasedSystemAccessControl.Factory().create(properties, new BenchmarkAccessControlContext());
-            case "rules" -> new RulesAccessControlFactory().create(properties, new BenchmarkAccessControlContext());
+            case "trino" -> new FileBasedSystemAccessControl.Factory().create(properties, TRINO_476);
+            case "rules" -> new RulesAccessControlFactory().create(properties, TRINO_476);
             default -> throw new IllegalArgumentException("Unknown implementation: " + implementation);
         };
         for (int i = 0; i < USERS; i += 997) {

@@ -1,5 +1,6 @@
 package dev.trinobundle.compat;
 
+import dev.trinobundle.testing.TestingPluginContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trino.plugin.tpch.TpchPlugin;
@@ -42,7 +43,7 @@ final class TestAuditEventListenerOnTrino478
             listener = factory.create(
                     Map.of("audit.journal.directory", directory.resolve("journal").toString(),
                             "audit.file.directory", auditLog.toString()),
-                    new EngineContext());
+                    new TestingPluginContext("478"));
         }
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())
                 .setWorkerCount(0)

@@ -1,5 +1,6 @@
 package dev.trinobundle.compat;
 
+import dev.trinobundle.testing.TestingPluginContext;
 import io.trino.Session;
 import io.trino.plugin.tpch.TpchPlugin;
 import io.trino.spi.classloader.ThreadContextClassLoader;
@@ -48,7 +49,7 @@ final class TestRulesAccessControlOnTrino478
         try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
             accessControl = factory.create(
                     Map.of("security.config-file", rules.toString()),
-                    new EngineContext());
+                    new TestingPluginContext("478"));
         }
 
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())

@@ -2,18 +2,15 @@ package dev.trinobundle.it.deployment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trinobundle.testing.Jdk;
+import dev.trinobundle.testing.PluginDirectory;
 import dev.trinobundle.testing.SelfSignedCertificate;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Tracer;
 import io.trino.spi.Plugin;
 import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
-import io.trino.spi.eventlistener.EventListenerFactory.EventListenerContext;
 import io.trino.spi.security.PasswordAuthenticatorFactory;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
-import io.trino.spi.security.SystemAccessControlFactory.SystemAccessControlContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +29,7 @@ import java.util.Properties;
 import java.util.stream.Stream;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -158,13 +156,13 @@ final class TestDeploymentConfigDrift
         config.remove(nameKey);
         config.replaceAll(this::localEquivalent);
 
-        Plugin plugin = BundlePluginDirectories.load(PLUGIN_DIRECTORY_BY_NAME_KEY.get(nameKey));
+        Plugin plugin = PluginDirectory.bundlePlugin(PLUGIN_DIRECTORY_BY_NAME_KEY.get(nameKey));
         // as Trino's PluginManager does
         try (ThreadContextClassLoader _ = new ThreadContextClassLoader(plugin.getClass().getClassLoader())) {
             switch (nameKey) {
                 case "access-control.name" -> {
                     SystemAccessControlFactory factory = only(plugin.getSystemAccessControlFactories(), name, SystemAccessControlFactory::getName, source);
-                    SystemAccessControl accessControl = factory.create(config, new EngineContext());
+                    SystemAccessControl accessControl = factory.create(config, TRINO_476);
                     accessControl.shutdown();
                 }
                 case "password-authenticator.name" -> {
@@ -173,7 +171,7 @@ final class TestDeploymentConfigDrift
                 }
                 case "event-listener.name" -> {
                     EventListenerFactory factory = only(plugin.getEventListenerFactories(), name, EventListenerFactory::getName, source);
-                    EventListener listener = factory.create(config, new EngineContext());
+                    EventListener listener = factory.create(config, TRINO_476);
                     listener.shutdown();
                 }
                 default -> throw new AssertionError(nameKey);
@@ -310,27 +308,5 @@ final class TestDeploymentConfigDrift
     private static int indentOf(String line)
     {
         return line.length() - line.stripLeading().length();
-    }
-
-    private static final class EngineContext
-            implements SystemAccessControlContext, EventListenerContext
-    {
-        @Override
-        public String getVersion()
-        {
-            return "476";
-        }
-
-        @Override
-        public OpenTelemetry getOpenTelemetry()
-        {
-            return OpenTelemetry.noop();
-        }
-
-        @Override
-        public Tracer getTracer()
-        {
-            return OpenTelemetry.noop().getTracer("test");
-        }
     }
 }

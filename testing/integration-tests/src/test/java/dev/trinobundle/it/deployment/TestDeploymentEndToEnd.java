@@ -2,8 +2,10 @@ package dev.trinobundle.it.deployment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trinobundle.testing.AuditLogFiles;
 import dev.trinobundle.testing.TestingPostgresServer;
 import dev.trinobundle.testing.TrinoServer;
+import io.airlift.units.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -34,11 +36,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
 import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -265,7 +268,7 @@ final class TestDeploymentEndToEnd
             statement.executeQuery("SELECT '%s'".formatted(marker)).close();
         }
         // the record reaches the audit database ...
-        assertEventually(new io.airlift.units.Duration(60, java.util.concurrent.TimeUnit.SECONDS), () -> {
+        assertEventually(new Duration(60, SECONDS), () -> {
             try (Connection audit = DriverManager.getConnection(postgres.jdbcUrl(auditDatabase), postgres.user(), postgres.password());
                     Statement statement = audit.createStatement();
                     ResultSet rows = statement.executeQuery("SELECT count(*) FROM audit.trino_queries WHERE sql_text LIKE '%%%s%%'".formatted(marker))) {
@@ -379,47 +382,29 @@ final class TestDeploymentEndToEnd
     }
 
     private void awaitActiveWorkers(int count)
-            throws Exception
     {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (true) {
+        assertEventually(new Duration(60, SECONDS), new Duration(200, MILLISECONDS), () -> {
             try (Connection connection = coordinator.connect("admin", ADMIN_PASSWORD);
                     Statement statement = connection.createStatement();
                     ResultSet rows = statement.executeQuery("SELECT count(*) FROM system.runtime.nodes WHERE coordinator = false AND state = 'active'")) {
                 rows.next();
-                if (rows.getLong(1) >= count) {
-                    return;
-                }
+                assertThat(rows.getLong(1)).as("active workers; worker log:%n%s", worker.serverLogTail(50)).isGreaterThanOrEqualTo(count);
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("The worker did not join within 60s: " + worker.serverLogTail(50));
-            }
-            Thread.sleep(200);
-        }
+        });
     }
 
     private JsonNode awaitCompletedRecord(String marker)
-            throws Exception
     {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (Files.isDirectory(auditLog)) {
-                try (Stream<Path> files = Files.list(auditLog)) {
-                    for (Path file : files.filter(path -> path.toString().endsWith(".jsonl")).toList()) {
-                        for (String line : completeLines(file)) {
-                            if (line.contains(marker)) {
-                                JsonNode record = MAPPER.readTree(line);
-                                if (record.path("kind").asText().equals("completed")) {
-                                    return record;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("No completed audit record for " + marker + " in " + auditLog);
+        List<JsonNode> found = new ArrayList<>();
+        assertEventually(new Duration(60, SECONDS), () -> {
+            found.clear();
+            AuditLogFiles.records(auditLog).stream()
+                    .filter(record -> record.path("kind").asText().equals("completed"))
+                    .filter(record -> record.at("/query/sql").asText().contains(marker))
+                    .forEach(found::add);
+            assertThat(found).as("completed audit record for %s in %s", marker, auditLog).hasSize(1);
+        });
+        return found.getFirst();
     }
 
     private static Map<String, String> etcProperties(String name)
@@ -435,14 +420,4 @@ final class TestDeploymentEndToEnd
     }
 
     private record HttpResponse(int status, String body) {}
-
-    /**
-     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
-     */
-    private static List<String> completeLines(Path file)
-            throws IOException
-    {
-        String content = Files.readString(file);
-        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
-    }
 }

@@ -1,5 +1,7 @@
 package dev.trinobundle.it.deployment;
 
+import io.airlift.units.Duration;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,7 +13,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
 
 /**
  * Debian's nginx as Traefik stands in production: terminates TLS on 127.0.0.1 and forwards plain HTTP to Trino with
@@ -85,22 +90,23 @@ final class TlsTerminatingNginx
                 .redirectOutput(directory.resolve("nginx.out").toFile())
                 .start();
         TlsTerminatingNginx proxy = new TlsTerminatingNginx(process, port, certificate, directory);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("nginx exited with %s: %s".formatted(process.exitValue(), proxy.errorLog()));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return proxy;
-            }
-            catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    proxy.close();
-                    throw new IllegalStateException("nginx did not listen on 127.0.0.1:%s within 30s: %s".formatted(port, proxy.errorLog()), e);
+        try {
+            assertEventually(new Duration(30, SECONDS), new Duration(50, MILLISECONDS), () -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("nginx exited with %s: %s".formatted(process.exitValue(), proxy.errorLog()));
                 }
-                Thread.sleep(50);
-            }
+                try (Socket socket = new Socket()) {
+                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                }
+                catch (IOException e) {
+                    throw new AssertionError("nginx does not listen on 127.0.0.1:%s yet: %s".formatted(port, proxy.errorLog()), e);
+                }
+            });
+            return proxy;
+        }
+        catch (RuntimeException | Error e) {
+            proxy.close();
+            throw e;
         }
     }
 
