@@ -382,6 +382,7 @@ final class TestDeploymentEndToEnd
     }
 
     private void awaitActiveWorkers(int count)
+            throws SQLException
     {
         assertEventually(new Duration(60, SECONDS), new Duration(200, MILLISECONDS), () -> {
             try (Connection connection = coordinator.connect("admin", ADMIN_PASSWORD);
