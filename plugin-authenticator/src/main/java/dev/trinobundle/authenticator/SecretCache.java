@@ -4,6 +4,7 @@ import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.util.concurrent.RateLimiter;
 import io.airlift.log.Logger;
 import io.airlift.units.Duration;
 
@@ -19,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
@@ -31,7 +33,9 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
  * Absent secrets (404) of paths not cached yet go to a separate, bounded LRU cache, so unknown users do not cost a Vault
  * request per attempt, and a flood of made-up user names (PER_USER) only evicts other made-up names, never a real
  * user's secret. What a login with nothing cached can trigger is bounded: at most {@code maxConcurrentLoads} such
- * reads at once (further ones fail at once), and no login waits longer than {@code loadTimeout} for one.
+ * reads at once, at most {@code maxColdLoadsPerSecond} started per second, at most {@code maxConcurrentLoads} logins
+ * waiting for their turn, and no login waits longer than {@code loadTimeout} in all. A login refused by those bounds gets
+ * {@link Lookup#SATURATED}, which the authenticator answers like a wrong password, cached name or not.
  */
 final class SecretCache
 {
@@ -40,6 +44,17 @@ final class SecretCache
     interface Loader
     {
         Optional<Map<String, String>> load(String path);
+    }
+
+    /** What a login learns: the secret or its absence, or nothing because the bounds on cold loads were reached. */
+    record Lookup(Optional<Map<String, String>> secret, boolean saturated)
+    {
+        static final Lookup SATURATED = new Lookup(Optional.empty(), true);
+
+        static Lookup of(Optional<Map<String, String>> secret)
+        {
+            return new Lookup(secret, false);
+        }
     }
 
     private static final class Entry
@@ -70,6 +85,8 @@ final class SecretCache
     private final long loadTimeoutNanos;
     private final int maxConcurrentLoads;
     private final Semaphore coldLoads;
+    private final AtomicInteger coldLoadsWaiting = new AtomicInteger();
+    private final RateLimiter coldLoadRate;
     private final Cache<String, Boolean> absent;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CompletableFuture<Entry>> inFlight = new ConcurrentHashMap<>();
@@ -86,7 +103,8 @@ final class SecretCache
         this.maxEntries = config.getCacheMaxEntries();
         this.loadTimeoutNanos = config.getLoadTimeout().roundTo(NANOSECONDS);
         this.maxConcurrentLoads = config.getMaxConcurrentLoads();
-        this.coldLoads = new Semaphore(maxConcurrentLoads);
+        this.coldLoads = new Semaphore(maxConcurrentLoads, true);
+        this.coldLoadRate = RateLimiter.create(config.getMaxColdLoadsPerSecond());
         this.absent = CacheBuilder.newBuilder()
                 .ticker(ticker)
                 .maximumSize(config.getNegativeCacheMaxEntries())
@@ -96,17 +114,25 @@ final class SecretCache
         this.failureBackoffNanos = Math.clamp(ttlNanos / 4, 1_000_000_000L, 30_000_000_000L);
     }
 
-    Optional<Map<String, String>> get(String path)
+    Lookup get(String path)
     {
         long now = ticker.read();
         Entry entry = entries.get(path);
         if (entry == null) {
             if (absent.getIfPresent(path) != null) {
-                return Optional.empty();
+                return Lookup.of(Optional.empty());
             }
             // cold: nothing to fall back on, so a Vault failure fails the login
-            return await(path, coldLoad(path)).secret;
+            long deadline = System.nanoTime() + loadTimeoutNanos;
+            return coldLoad(path, deadline)
+                    .map(future -> Lookup.of(await(path, future, deadline - System.nanoTime()).secret))
+                    .orElse(Lookup.SATURATED);
         }
+        return Lookup.of(cached(path, entry, now));
+    }
+
+    private Optional<Map<String, String>> cached(String path, Entry entry, long now)
+    {
         entry.lastAccess = now;
         long age = now - entry.fetchedAt;
         if (age < refreshAfterNanos) {
@@ -127,7 +153,7 @@ final class SecretCache
                     .formatted(Duration.succinctNanos(failureBackoffNanos), path, NANOSECONDS.toSeconds(age), Duration.succinctNanos(ttlNanos), Duration.succinctNanos(staleNanos)));
         }
         try {
-            return await(path, load(path)).secret;
+            return await(path, load(path), loadTimeoutNanos).secret;
         }
         catch (VaultUnavailableException e) {
             if (withinStaleWindow) {
@@ -183,19 +209,36 @@ final class SecretCache
         load(path).exceptionally(failure -> null);
     }
 
-    /** A read for a login with nothing cached: joins one in flight for the path, else needs one of the bounded slots. */
-    private CompletableFuture<Entry> coldLoad(String path)
+    /**
+     * A read for a login with nothing cached: joins one in flight for the path, else waits (until {@code deadline}, and only
+     * if few others wait) for the rate limit and one of the bounded slots; empty when the bounds do not allow it.
+     */
+    private Optional<CompletableFuture<Entry>> coldLoad(String path, long deadline)
     {
         CompletableFuture<Entry> existing = inFlight.get(path);
         if (existing != null) {
-            return existing;
+            return Optional.of(existing);
         }
-        if (!coldLoads.tryAcquire()) {
-            throw new VaultUnavailableException("too many secrets are being read from Vault at once (vault.cache.max-concurrent-loads=%s)".formatted(maxConcurrentLoads));
+        if (coldLoadsWaiting.incrementAndGet() > maxConcurrentLoads) {
+            coldLoadsWaiting.decrementAndGet();
+            return Optional.empty();
+        }
+        try {
+            if (!coldLoadRate.tryAcquire(1, Math.max(deadline - System.nanoTime(), 0), NANOSECONDS)
+                    || !coldLoads.tryAcquire(Math.max(deadline - System.nanoTime(), 0), NANOSECONDS)) {
+                return Optional.empty();
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        finally {
+            coldLoadsWaiting.decrementAndGet();
         }
         CompletableFuture<Entry> future = load(path);
         future.whenComplete((entry, failure) -> coldLoads.release());
-        return future;
+        return Optional.of(future);
     }
 
     private CompletableFuture<Entry> load(String path)
@@ -257,10 +300,10 @@ final class SecretCache
         return entry;
     }
 
-    private Entry await(String path, CompletableFuture<Entry> future)
+    private Entry await(String path, CompletableFuture<Entry> future, long timeoutNanos)
     {
         try {
-            return future.get(loadTimeoutNanos, NANOSECONDS);
+            return future.get(Math.max(timeoutNanos, 0), NANOSECONDS);
         }
         catch (TimeoutException e) {
             // the read goes on in the background and fills the cache when Vault answers

@@ -9,6 +9,7 @@ import javax.crypto.spec.PBEKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,9 +18,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * A password as stored in Vault: a bcrypt hash ({@code $2a$/$2b$/$2y$}, cost at least 8), a PBKDF2 hash in Trino's
  * password-file format ({@code iterations:hexSalt:hexHash}, PBKDF2WithHmacSHA1, at least 1000 iterations), or, as far as
- * {@link PlaintextPasswords} allows, the plain password ({@code plain:<password>}, or unprefixed under {@code ALLOW}),
- * compared in constant time. Any other hash format is refused, never compared as text: otherwise the hash string itself
- * would be a working password. {@link #toString()} never shows the value.
+ * {@link PlaintextPasswords} allows, the plain password ({@code plain:<password>}, or unprefixed under the opt-in
+ * {@code ALLOW}), compared in constant time. Anything else is refused, never compared as text: otherwise a hash string
+ * itself would be a working password. Neither {@link #toString()} nor a refusal's message shows the value.
  */
 sealed interface StoredPassword
         permits StoredPassword.Bcrypt, StoredPassword.Pbkdf2, StoredPassword.Plain
@@ -30,12 +31,18 @@ sealed interface StoredPassword
     Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
     Pattern PBKDF2 = Pattern.compile("(\\d{1,9}):([0-9a-fA-F]{2,}):([0-9a-fA-F]{2,})");
     String PLAIN_PREFIX = "plain:";
-    // shapes of hash formats this plugin does not verify: modular crypt ($apr1$, $6$, $argon2id$, ...), LDAP {SCHEME},
-    // Django-style scheme$...$..., hex digests (MD5, SHA-1/224/256/384/512), MySQL's *<sha1 hex>, broken PBKDF2
+    // modular-crypt identifiers that name a format; anything else between two '$' may be part of a password and is never logged
+    Set<String> CRYPT_IDS = Set.of("1", "2", "2a", "2b", "2x", "2y", "3", "5", "6", "7", "y", "gy", "apr1", "md5", "sha1", "nt",
+            "argon2i", "argon2d", "argon2id", "scrypt", "pbkdf2", "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "bcrypt", "bcrypt-sha256");
     Pattern MODULAR_CRYPT_ID = Pattern.compile("\\$([A-Za-z0-9-]{1,20})\\$.*", Pattern.DOTALL);
-    Pattern OTHER_HASH = Pattern.compile("\\{[A-Za-z0-9_.-]{1,20}}.*|[A-Za-z0-9_]{2,20}\\$[^$]*\\$.*"
-            + "|[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}|\\*[0-9a-fA-F]{40}"
+    // shapes of hash formats this plugin does not verify: LDAP {SCHEME}, hex digests (MySQL 3.23 16, MD5 32, SHA-1 40,
+    // SHA-224 56, SHA-256 64, SHA-384 96, SHA-512 128), base64 MD5/SHA-1/SHA-256/SHA-512 digests, MySQL's *<sha1 hex>, broken PBKDF2
+    Pattern OTHER_HASH = Pattern.compile("\\{[A-Za-z0-9_.-]{1,20}}.*"
+            + "|[0-9a-fA-F]{16}|[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}|\\*[0-9a-fA-F]{40}"
+            + "|[A-Za-z0-9+/_-]{22}(==)?|[A-Za-z0-9+/_-]{27}=?|[A-Za-z0-9+/_-]{43}=?|[A-Za-z0-9+/_-]{86}(==)?"
             + "|\\d{1,9}:[0-9a-fA-F]+:[0-9a-fA-F]+", Pattern.DOTALL);
+    // scheme:... values (Werkzeug pbkdf2:sha256:..., scrypt:..., sha1:64000:..., user:$apr1$... htpasswd lines)
+    Pattern SCHEME_PREFIX = Pattern.compile("[A-Za-z0-9_-]+:.*", Pattern.DOTALL);
 
     boolean matches(String password);
 
@@ -48,10 +55,10 @@ sealed interface StoredPassword
      */
     long workFactor();
 
-    /** As {@link #parse(String, PlaintextPasswords)} under {@link PlaintextPasswords#ALLOW}. */
+    /** As {@link #parse(String, PlaintextPasswords)} under the default, {@link PlaintextPasswords#PREFIXED}. */
     static StoredPassword parse(String value)
     {
-        return parse(value, PlaintextPasswords.ALLOW);
+        return parse(value, PlaintextPasswords.PREFIXED);
     }
 
     /**
@@ -95,16 +102,18 @@ sealed interface StoredPassword
             return new Pbkdf2(iterations, hex.decode(matcher.group(2).toLowerCase()), hex.decode(matcher.group(3).toLowerCase()));
         }
         Matcher cryptId = MODULAR_CRYPT_ID.matcher(value);
-        if (cryptId.matches()) {
-            // the identifier ($apr1$, $6$, ...) names the format, it is not part of the secret
+        if (cryptId.matches() && CRYPT_IDS.contains(cryptId.group(1))) {
+            // a listed identifier names the format, it is not part of the secret
             throw new IllegalArgumentException("stored value is a '$" + cryptId.group(1) + "$' hash, a format this plugin does not verify (use bcrypt or Trino's PBKDF2 format)");
         }
-        if (value.startsWith("$") || OTHER_HASH.matcher(value).matches()) {
-            throw new IllegalArgumentException("stored value looks like a hash of a format this plugin does not verify (use bcrypt or Trino's PBKDF2 format; a plain password of this shape needs the plain: prefix)");
-        }
         if (plaintext != PlaintextPasswords.ALLOW) {
-            throw new IllegalArgumentException("stored value is not a bcrypt or PBKDF2 hash and vault.plaintext-passwords=" + plaintext
-                    + (plaintext == PlaintextPasswords.PREFIXED ? " (a plain password must be stored as plain:<password>)" : ""));
+            throw new IllegalArgumentException("stored value is neither a bcrypt hash, nor Trino's PBKDF2 format, nor a plain:<password> value, so it is refused as an unsupported format"
+                    + (plaintext == PlaintextPasswords.DENY ? " (vault.plaintext-passwords=DENY)" : ""));
+        }
+        // ALLOW: only what cannot be mistaken for a hash, a hash line or a padded copy of one is a plain password
+        if (!value.strip().equals(value) || value.indexOf('$') >= 0 || SCHEME_PREFIX.matcher(value).matches() || OTHER_HASH.matcher(value).matches()) {
+            throw new IllegalArgumentException("stored value looks like a hash of a format this plugin does not verify, or has surrounding white space, a '$' or a scheme: prefix "
+                    + "(use bcrypt or Trino's PBKDF2 format; a plain password of this shape needs the plain: prefix)");
         }
         return new Plain(value);
     }

@@ -12,14 +12,13 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 /**
  * Properties of {@code password-authenticator.name=vault}. The address, token, namespace and CA file fall back to
  * {@code VAULT_ADDR}, {@code VAULT_TOKEN}, {@code VAULT_NAMESPACE} and {@code VAULT_CACERT} when unset; that merge is done
  * by {@link VaultConnectionSettings} so that this class stays a plain record of what the operator wrote. How logins are
- * cached and protected is in {@link VaultLoginConfig}.
+ * cached and protected is in {@link VaultLoginConfig}, how Vault requests are retried in {@link VaultRetryConfig}.
  */
 public class VaultAuthenticatorConfig
 {
@@ -50,11 +49,6 @@ public class VaultAuthenticatorConfig
     private String passwordField = "password";
     private String usernameField = "username";
     private String defaultUser;
-
-
-    private int retryMaxAttempts = 3;
-    private Duration retryInitialDelay = new Duration(200, MILLISECONDS);
-    private Duration retryMaxDelay = new Duration(2, SECONDS);
 
     public String getAddress()
     {
@@ -363,51 +357,6 @@ public class VaultAuthenticatorConfig
         return this;
     }
 
-    @Min(1)
-    @Max(20)
-    public int getRetryMaxAttempts()
-    {
-        return retryMaxAttempts;
-    }
-
-    @Config("vault.retry.max-attempts")
-    @ConfigDescription("Attempts of one Vault request when Vault answers 429/5xx or cannot be reached")
-    public VaultAuthenticatorConfig setRetryMaxAttempts(int retryMaxAttempts)
-    {
-        this.retryMaxAttempts = retryMaxAttempts;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("0ms")
-    public Duration getRetryInitialDelay()
-    {
-        return retryInitialDelay;
-    }
-
-    @Config("vault.retry.initial-delay")
-    @ConfigDescription("Delay before the first retry; doubled for each further retry")
-    public VaultAuthenticatorConfig setRetryInitialDelay(Duration retryInitialDelay)
-    {
-        this.retryInitialDelay = retryInitialDelay;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("0ms")
-    public Duration getRetryMaxDelay()
-    {
-        return retryMaxDelay;
-    }
-
-    @Config("vault.retry.max-delay")
-    @ConfigDescription("Longest delay between two attempts")
-    public VaultAuthenticatorConfig setRetryMaxDelay(Duration retryMaxDelay)
-    {
-        this.retryMaxDelay = retryMaxDelay;
-        return this;
-    }
-
     @AssertTrue(message = "vault.auth-method=APPROLE requires vault.approle.role-id and vault.approle.secret-id-file")
     public boolean isAppRoleComplete()
     {
@@ -418,11 +367,5 @@ public class VaultAuthenticatorConfig
     public boolean isKubernetesComplete()
     {
         return authMethod != AuthMethod.KUBERNETES || kubernetesRole != null;
-    }
-
-    @AssertTrue(message = "vault.retry.max-delay must not be shorter than vault.retry.initial-delay")
-    public boolean isRetryDelayOrdered()
-    {
-        return retryInitialDelay == null || retryMaxDelay == null || retryMaxDelay.compareTo(retryInitialDelay) >= 0;
     }
 }

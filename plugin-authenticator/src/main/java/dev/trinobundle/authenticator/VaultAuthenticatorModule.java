@@ -25,18 +25,20 @@ final class VaultAuthenticatorModule
     {
         configBinder(binder).bindConfig(VaultAuthenticatorConfig.class);
         configBinder(binder).bindConfig(VaultLoginConfig.class);
+        configBinder(binder).bindConfig(VaultRetryConfig.class);
         binder.bind(VaultEnvironment.class).toInstance(environment);
         binder.bind(Ticker.class).toInstance(Ticker.systemTicker());
+        binder.bind(PasswordVerifier.class).toInstance(PasswordVerifier.DIRECT);
         binder.bind(VaultAuthenticator.class).in(Scopes.SINGLETON);
     }
 
     @Provides
     @Singleton
-    static VaultClient createVaultClient(VaultAuthenticatorConfig config, VaultEnvironment environment, Ticker ticker)
+    static VaultClient createVaultClient(VaultAuthenticatorConfig config, VaultRetryConfig retry, VaultEnvironment environment, Ticker ticker)
     {
         VaultConnectionSettings settings = VaultConnectionSettings.resolve(config, environment);
         VaultLogin login = VaultLogin.create(config, environment);
-        VaultHttp http = new VaultHttp(settings, config.getHttpTimeout(), config.getRetryMaxAttempts(), config.getRetryInitialDelay(), config.getRetryMaxDelay());
+        VaultHttp http = new VaultHttp(settings, config.getHttpTimeout(), retry.getRetryMaxAttempts(), retry.getRetryInitialDelay(), retry.getRetryMaxDelay());
         return new VaultClient(http, login, config.getKvMount(), config.getKvVersion(), ticker);
     }
 }

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableSet;
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
 import io.airlift.units.Duration;
+import io.airlift.units.MaxDuration;
 import io.airlift.units.MinDuration;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -27,16 +28,19 @@ public class VaultLoginConfig
     private int cacheMaxEntries = 10_000;
     private int negativeCacheMaxEntries = 10_000;
     private int maxConcurrentLoads = 4;
+    private int maxColdLoadsPerSecond = 50;
     private Duration loadTimeout = new Duration(10, SECONDS);
     private int credentialCacheMaxSize = 1000;
     private Duration credentialCacheTtl = new Duration(10, MINUTES);
     private int throttleMaxFailures = 5;
     private Duration throttleLockout = new Duration(30, SECONDS);
     private Duration throttleMaxLockout = new Duration(15, MINUTES);
+    private Duration throttleLockedAttemptInterval = new Duration(1, MINUTES);
     private Set<String> throttleExemptUsers = ImmutableSet.of();
-    private PlaintextPasswords plaintextPasswords = PlaintextPasswords.ALLOW;
+    private PlaintextPasswords plaintextPasswords = PlaintextPasswords.PREFIXED;
     private int hashingMaxConcurrent = 1;
-    private Duration hashingMaxWait = new Duration(2, SECONDS);
+    private int hashingMaxQueued = 4;
+    private Duration hashingMaxWait = new Duration(1, SECONDS);
 
     @NotNull
     @MinDuration("1ms")
@@ -103,10 +107,25 @@ public class VaultLoginConfig
     }
 
     @Config("vault.cache.max-concurrent-loads")
-    @ConfigDescription("Most secrets read from Vault at the same time for logins with nothing cached; further ones fail at once")
+    @ConfigDescription("Most secrets read from Vault at the same time for logins with nothing cached, and most such logins waiting for their turn")
     public VaultLoginConfig setMaxConcurrentLoads(int maxConcurrentLoads)
     {
         this.maxConcurrentLoads = maxConcurrentLoads;
+        return this;
+    }
+
+    @Min(1)
+    @Max(100_000)
+    public int getMaxColdLoadsPerSecond()
+    {
+        return maxColdLoadsPerSecond;
+    }
+
+    @Config("vault.cache.max-cold-loads-per-second")
+    @ConfigDescription("Most Vault reads per second started for logins with nothing cached")
+    public VaultLoginConfig setMaxColdLoadsPerSecond(int maxColdLoadsPerSecond)
+    {
+        this.maxColdLoadsPerSecond = maxColdLoadsPerSecond;
         return this;
     }
 
@@ -199,6 +218,21 @@ public class VaultLoginConfig
     }
 
     @NotNull
+    @MinDuration("1s")
+    public Duration getThrottleLockedAttemptInterval()
+    {
+        return throttleLockedAttemptInterval;
+    }
+
+    @Config("vault.throttle.locked-attempt-interval")
+    @ConfigDescription("During a lock-out, one unverified attempt of the user name is still verified per this interval, so the right password gets in eventually")
+    public VaultLoginConfig setThrottleLockedAttemptInterval(Duration throttleLockedAttemptInterval)
+    {
+        this.throttleLockedAttemptInterval = throttleLockedAttemptInterval;
+        return this;
+    }
+
+    @NotNull
     public Set<String> getThrottleExemptUsers()
     {
         return throttleExemptUsers;
@@ -212,7 +246,6 @@ public class VaultLoginConfig
         return this;
     }
 
-
     @NotNull
     public PlaintextPasswords getPlaintextPasswords()
     {
@@ -220,7 +253,7 @@ public class VaultLoginConfig
     }
 
     @Config("vault.plaintext-passwords")
-    @ConfigDescription("Stored values that may be plain passwords: ALLOW (plain: prefix or no hash shape), PREFIXED (plain: only) or DENY")
+    @ConfigDescription("Stored values that may be plain passwords: PREFIXED (plain: prefix only), DENY, or the opt-in ALLOW (also values of no hash shape)")
     public VaultLoginConfig setPlaintextPasswords(PlaintextPasswords plaintextPasswords)
     {
         this.plaintextPasswords = plaintextPasswords;
@@ -242,14 +275,31 @@ public class VaultLoginConfig
         return this;
     }
 
+    @Min(0)
+    @Max(1000)
+    public int getHashingMaxQueued()
+    {
+        return hashingMaxQueued;
+    }
+
+    @Config("vault.hashing.max-queued")
+    @ConfigDescription("Most logins waiting for a verification slot; a further one is refused at once")
+    public VaultLoginConfig setHashingMaxQueued(int hashingMaxQueued)
+    {
+        this.hashingMaxQueued = hashingMaxQueued;
+        return this;
+    }
+
     @NotNull
+    @MinDuration("0ms")
+    @MaxDuration("5s")
     public Duration getHashingMaxWait()
     {
         return hashingMaxWait;
     }
 
     @Config("vault.hashing.max-wait")
-    @ConfigDescription("Longest time a login waits for a verification slot; after that it is refused")
+    @ConfigDescription("Longest time a queued login waits for a verification slot; after that it is refused")
     public VaultLoginConfig setHashingMaxWait(Duration hashingMaxWait)
     {
         this.hashingMaxWait = hashingMaxWait;

@@ -19,7 +19,8 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
  * Credentials that passed bcrypt/PBKDF2 verification, so that the next query of the same user skips the slow hash.
  * The key is an HMAC-SHA256, under a random key that lives only in this process, of the user, the stored value the
  * password was verified against and the password: the plaintext password is never kept, and a password rotated in Vault
- * (a new stored value) no longer matches any remembered entry. Only successes are remembered.
+ * (a new stored value) no longer matches any remembered entry, nor does a user removed from Vault (no stored value to
+ * key with). Only successes are remembered, each until it was not used for {@code ttl}.
  */
 final class VerifiedCredentials
 {
@@ -39,7 +40,8 @@ final class VerifiedCredentials
         this.verified = CacheBuilder.newBuilder()
                 .ticker(ticker)
                 .maximumSize(maxSize)
-                .expireAfterWrite(ttl.roundTo(NANOSECONDS), NANOSECONDS)
+                // refreshed on use: a client that keeps querying is never asked to verify again (a rotated stored value is another key)
+                .expireAfterAccess(ttl.roundTo(NANOSECONDS), NANOSECONDS)
                 .build();
     }
 

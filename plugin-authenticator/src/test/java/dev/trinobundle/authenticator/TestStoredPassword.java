@@ -16,9 +16,12 @@ final class TestStoredPassword
     {
         assertThat(StoredPassword.parse(bcrypt("pw", BCrypt.Version.VERSION_2Y, 10))).isInstanceOf(StoredPassword.Bcrypt.class);
         assertThat(StoredPassword.parse(pbkdf2("pw", 1000))).isInstanceOf(StoredPassword.Pbkdf2.class);
-        assertThat(StoredPassword.parse("correct horse battery staple")).isInstanceOf(StoredPassword.Plain.class);
-        // something with colons that is not Trino's PBKDF2 format is a plain password
-        assertThat(StoredPassword.parse("a:b:c")).isInstanceOf(StoredPassword.Plain.class);
+        assertThat(StoredPassword.parse("plain:correct horse battery staple")).isInstanceOf(StoredPassword.Plain.class);
+        // by default an unprefixed value is refused; under ALLOW it is a plain password unless it could be a hash
+        assertThatThrownBy(() -> StoredPassword.parse("correct horse battery staple")).hasMessageContaining("refused as an unsupported format");
+        assertThat(StoredPassword.parse("correct horse battery staple", PlaintextPasswords.ALLOW)).isInstanceOf(StoredPassword.Plain.class);
+        // something with a scheme-like prefix could be a hash line (Werkzeug, htpasswd): refused even under ALLOW
+        assertThatThrownBy(() -> StoredPassword.parse("a:b:c", PlaintextPasswords.ALLOW)).hasMessageContaining("a scheme: prefix");
     }
 
     @Test
@@ -45,7 +48,7 @@ final class TestStoredPassword
         StoredPassword pbkdf2 = StoredPassword.parse(pbkdf2("pw", 1500));
         assertThat(pbkdf2.dummy().toString()).isEqualTo("Pbkdf2{iterations=1500}");
         assertThat(pbkdf2.dummy().matches("pw")).isFalse();
-        assertThat(StoredPassword.parse("pw").dummy().matches("pw")).isFalse();
+        assertThat(StoredPassword.parse("plain:pw").dummy().matches("pw")).isFalse();
     }
 
     @Test

@@ -50,7 +50,7 @@ final class TestVaultAuthenticator
             throws Exception
     {
         vault.putSecret("secret", "trino/password", fields(
-                "admin", "plain-secret",
+                "admin", "plain:plain-secret",
                 "querybook", bcrypt("qb-pass", BCrypt.Version.VERSION_2Y, 8),
                 "metabase", bcrypt("mb-pass", BCrypt.Version.VERSION_2B, 8),
                 "legacy", bcrypt("legacy-pass", BCrypt.Version.VERSION_2A, 8),
@@ -77,7 +77,7 @@ final class TestVaultAuthenticator
     {
         vault.putSecret("secret", "trino/password", fields(
                 "weak", bcrypt("weak-pass", BCrypt.Version.VERSION_2Y, 4),
-                "admin", "plain-secret"));
+                "admin", "plain:plain-secret"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         try (LogCapture logs = new LogCapture()) {
             assertDenied(authenticator, "weak", "weak-pass");
@@ -89,7 +89,7 @@ final class TestVaultAuthenticator
     @Test
     void testEmptyStoredOrGivenPasswordNeverMatches()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "", "querybook", "qb-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "", "querybook", "plain:qb-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         assertDenied(authenticator, "admin", "");
         assertDenied(authenticator, "admin", "anything");
@@ -100,14 +100,14 @@ final class TestVaultAuthenticator
     @Test
     void testSingleUserLayout()
     {
-        vault.putSecret("secret", "trino/password", fields("username", "svc-trino", "password", "s3cret"));
+        vault.putSecret("secret", "trino/password", fields("username", "svc-trino", "password", "plain:s3cret"));
         VaultAuthenticator withUsernameField = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.SINGLE_USER), ticker);
         assertThat(withUsernameField.createAuthenticatedPrincipal("svc-trino", "s3cret").getName()).isEqualTo("svc-trino");
         assertDenied(withUsernameField, "admin", "s3cret");
         // the field names are fields, not users
         assertDenied(withUsernameField, "password", "s3cret");
 
-        vault.putSecret("secret", "trino/seed", fields("password", "seed-pass"));
+        vault.putSecret("secret", "trino/seed", fields("password", "plain:seed-pass"));
         VaultAuthenticator withDefaultUser = VaultTesting.authenticator(VaultTesting.config(vault)
                 .setLayout(PasswordLayout.SINGLE_USER)
                 .setKvPath("trino/seed")
@@ -124,8 +124,8 @@ final class TestVaultAuthenticator
     @Test
     void testPerUserLayoutRefusesPathTricksWithoutAskingVault()
     {
-        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
-        vault.putSecret("secret", "trino/password", fields("password", "not-a-user"));
+        vault.putSecret("secret", "trino/users/alice", fields("password", "plain:alice-pass"));
+        vault.putSecret("secret", "trino/password", fields("password", "plain:not-a-user"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), ticker);
 
         assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
@@ -145,7 +145,7 @@ final class TestVaultAuthenticator
     void testKvVersion1()
     {
         vault.mountKv("kv", 1);
-        vault.putSecret("kv", "trino/password", fields("admin", "v1-pass"));
+        vault.putSecret("kv", "trino/password", fields("admin", "plain:v1-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setKvMount("kv").setKvVersion(1), ticker);
         assertThat(authenticator.createAuthenticatedPrincipal("admin", "v1-pass").getName()).isEqualTo("admin");
         assertDenied(authenticator, "admin", "v2-pass");
@@ -155,8 +155,8 @@ final class TestVaultAuthenticator
     @Test
     void testSoftDeletedAndDestroyedSecretsAreUnknownUsers()
     {
-        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
-        vault.putSecret("secret", "trino/users/bob", fields("password", "bob-pass"));
+        vault.putSecret("secret", "trino/users/alice", fields("password", "plain:alice-pass"));
+        vault.putSecret("secret", "trino/users/bob", fields("password", "plain:bob-pass"));
         vault.deleteSecret("secret", "trino/users/alice");
         vault.destroySecret("secret", "trino/users/bob");
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), ticker);
@@ -193,10 +193,10 @@ final class TestVaultAuthenticator
     @Test
     void testExpiredSecretIsReadAgainBeforeAnswering()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:old-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setCacheTtl(new Duration(10, SECONDS)), ticker);
         authenticator.createAuthenticatedPrincipal("admin", "old-pass");
-        vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:new-pass"));
         ticker.advance(java.time.Duration.ofSeconds(11));
         assertDenied(authenticator, "admin", "old-pass");
         assertThat(authenticator.createAuthenticatedPrincipal("admin", "new-pass").getName()).isEqualTo("admin");
@@ -205,10 +205,10 @@ final class TestVaultAuthenticator
     @Test
     void testBackgroundMaintenanceRefreshesIdleSecrets()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "old-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:old-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setCacheTtl(new Duration(60, SECONDS)), ticker);
         authenticator.createAuthenticatedPrincipal("admin", "old-pass");
-        vault.putSecret("secret", "trino/password", fields("admin", "new-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:new-pass"));
         ticker.advance(java.time.Duration.ofSeconds(50));
         authenticator.runMaintenance();
         assertThat(vault.requestCount(MAP_PATH)).isEqualTo(2);
@@ -222,7 +222,7 @@ final class TestVaultAuthenticator
     @Test
     void testOutageInsideAndBeyondStaleWindow()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig()
                 .setCacheTtl(new Duration(1, MINUTES))
                 .setStaleWindow(new Duration(10, MINUTES)), ticker);
@@ -274,7 +274,7 @@ final class TestVaultAuthenticator
     @Test
     void testColdCacheWithVaultSealedFailsClosed()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
         vault.setSealed(true);
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         assertThatThrownBy(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass"))
@@ -287,7 +287,7 @@ final class TestVaultAuthenticator
     @Test
     void testRateLimitAndStandbyAnswersAreRetried()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         // the first request is the token lookup; then two rejections of the KV read
         authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
@@ -302,7 +302,7 @@ final class TestVaultAuthenticator
     @Test
     void testThrottlingBoundsGuessesButNotAVerifiedCredential()
     {
-        vault.putSecret("secret", "trino/users/alice", fields("password", "alice-pass"));
+        vault.putSecret("secret", "trino/users/alice", fields("password", "plain:alice-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault).setLayout(PasswordLayout.PER_USER), new VaultLoginConfig()
                 .setCacheTtl(new Duration(1, SECONDS))
                 .setThrottleMaxFailures(3)
@@ -345,7 +345,7 @@ final class TestVaultAuthenticator
     @Test
     void testExemptUserIsNeverLockedOut()
     {
-        vault.putSecret("secret", "trino/password", fields("metabase", "mb-pass", "alice", "alice-pass"));
+        vault.putSecret("secret", "trino/password", fields("metabase", "plain:mb-pass", "alice", "plain:alice-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig()
                 .setThrottleMaxFailures(2)
                 .setThrottleExemptUsers("metabase"), ticker);
@@ -362,13 +362,13 @@ final class TestVaultAuthenticator
     void testConcurrentLoginsShareOneVaultRequest()
             throws Exception
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
         vault.setResponseDelay(java.time.Duration.ofMillis(300));
         VaultAuthenticatorConfig config = VaultTesting.config(vault);
         ExecutorService refresh = Executors.newFixedThreadPool(2);
         ExecutorService clients = Executors.newFixedThreadPool(32);
         try {
-            VaultAuthenticator authenticator = new VaultAuthenticator(config, new VaultLoginConfig(), VaultTesting.client(config, ticker), ticker, refresh);
+            VaultAuthenticator authenticator = new VaultAuthenticator(config, new VaultLoginConfig(), VaultTesting.client(config, ticker), ticker, PasswordVerifier.DIRECT, refresh);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<String>> logins = new java.util.ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -392,7 +392,7 @@ final class TestVaultAuthenticator
     @Test
     void testEveryAttemptIsLoggedWithoutThePassword()
     {
-        vault.putSecret("secret", "trino/password", fields("admin", "Pa55-word-admin"));
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:Pa55-word-admin"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
         try (LogCapture logs = new LogCapture()) {
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
@@ -424,7 +424,7 @@ final class TestVaultAuthenticator
         VaultAuthenticatorConfig config = VaultTesting.config(vault).setToken("hvs.very-secret-token");
         assertThat(VaultLogin.create(config, new VaultEnvironment(java.util.Map.of())).toString()).doesNotContain("very-secret-token");
         assertThat(new VaultToken("hvs.very-secret-token", true, 10, 0).toString()).doesNotContain("very-secret-token");
-        assertThat(StoredPassword.parse("plain-password").toString()).doesNotContain("plain-password");
+        assertThat(StoredPassword.parse("plain:plain-password").toString()).doesNotContain("plain-password");
         assertThat(new VaultEnvironment(java.util.Map.of("VAULT_TOKEN", "hvs.very-secret-token")).toString()).doesNotContain("very-secret-token");
         assertThat(VaultTesting.authenticator(config, ticker).toString()).doesNotContain("very-secret-token");
     }

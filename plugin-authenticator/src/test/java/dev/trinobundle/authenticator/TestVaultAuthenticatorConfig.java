@@ -9,7 +9,6 @@ import java.util.Map;
 import static io.airlift.configuration.testing.ConfigAssertions.assertFullMapping;
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 final class TestVaultAuthenticatorConfig
@@ -39,10 +38,7 @@ final class TestVaultAuthenticatorConfig
                 .setUserPathPrefix("trino/users")
                 .setPasswordField("password")
                 .setUsernameField("username")
-                .setDefaultUser(null)
-                .setRetryMaxAttempts(3)
-                .setRetryInitialDelay(new Duration(200, MILLISECONDS))
-                .setRetryMaxDelay(new Duration(2, SECONDS)));
+                .setDefaultUser(null));
     }
 
     @Test
@@ -71,9 +67,6 @@ final class TestVaultAuthenticatorConfig
                 .put("vault.kv.password-field", "pw")
                 .put("vault.kv.username-field", "user")
                 .put("vault.single-user.default-user", "admin")
-                .put("vault.retry.max-attempts", "5")
-                .put("vault.retry.initial-delay", "50ms")
-                .put("vault.retry.max-delay", "1s")
                 .buildOrThrow();
 
         VaultAuthenticatorConfig expected = new VaultAuthenticatorConfig()
@@ -98,11 +91,28 @@ final class TestVaultAuthenticatorConfig
                 .setUserPathPrefix("apps/trino/users")
                 .setPasswordField("pw")
                 .setUsernameField("user")
-                .setDefaultUser("admin")
-                .setRetryMaxAttempts(5)
-                .setRetryInitialDelay(new Duration(50, MILLISECONDS))
-                .setRetryMaxDelay(new Duration(1, SECONDS));
+                .setDefaultUser("admin");
 
         assertFullMapping(properties, expected);
+    }
+
+    @Test
+    void testRetryDefaults()
+    {
+        assertRecordedDefaults(recordDefaults(VaultRetryConfig.class)
+                .setRetryMaxAttempts(3)
+                .setRetryInitialDelay(new Duration(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .setRetryMaxDelay(new Duration(2, SECONDS)));
+    }
+
+    @Test
+    void testRetryPropertyMappings()
+    {
+        assertFullMapping(
+                ImmutableMap.of("vault.retry.max-attempts", "5", "vault.retry.initial-delay", "50ms", "vault.retry.max-delay", "1s"),
+                new VaultRetryConfig()
+                        .setRetryMaxAttempts(5)
+                        .setRetryInitialDelay(new Duration(50, java.util.concurrent.TimeUnit.MILLISECONDS))
+                        .setRetryMaxDelay(new Duration(1, SECONDS)));
     }
 }

@@ -21,7 +21,7 @@ final class TestVaultAuthenticatorPlugin
         PasswordAuthenticatorFactory factory = getOnlyElement(new VaultAuthenticatorPlugin().getPasswordAuthenticatorFactories());
         assertThat(factory.getName()).isEqualTo("vault");
         try (TestingVaultServer vault = TestingVaultServer.start()) {
-            vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+            vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
             PasswordAuthenticator authenticator = factory.create(ImmutableMap.of(
                     "vault.address", vault.address().toString(),
                     "vault.allow-insecure", "true",
@@ -40,7 +40,7 @@ final class TestVaultAuthenticatorPlugin
     void testEnvironmentProvidesAddressAndToken()
     {
         try (TestingVaultServer vault = TestingVaultServer.start()) {
-            vault.putSecret("secret", "trino/password", fields("admin", "admin-pass"));
+            vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass"));
             VaultAuthenticatorFactory factory = new VaultAuthenticatorFactory(new VaultEnvironment(Map.of(
                     "VAULT_ADDR", vault.address().toString(),
                     "VAULT_TOKEN", vault.rootToken())));

@@ -27,16 +27,19 @@ final class TestVaultLoginConfig
                 .setCacheMaxEntries(10_000)
                 .setNegativeCacheMaxEntries(10_000)
                 .setMaxConcurrentLoads(4)
+                .setMaxColdLoadsPerSecond(50)
                 .setLoadTimeout(new Duration(10, SECONDS))
                 .setCredentialCacheMaxSize(1000)
                 .setCredentialCacheTtl(new Duration(10, MINUTES))
                 .setThrottleMaxFailures(5)
                 .setThrottleLockout(new Duration(30, SECONDS))
                 .setThrottleMaxLockout(new Duration(15, MINUTES))
+                .setThrottleLockedAttemptInterval(new Duration(1, MINUTES))
                 .setThrottleExemptUsers("")
-                .setPlaintextPasswords(PlaintextPasswords.ALLOW)
+                .setPlaintextPasswords(PlaintextPasswords.PREFIXED)
                 .setHashingMaxConcurrent(1)
-                .setHashingMaxWait(new Duration(2, SECONDS)));
+                .setHashingMaxQueued(4)
+                .setHashingMaxWait(new Duration(1, SECONDS)));
     }
 
     @Test
@@ -48,15 +51,18 @@ final class TestVaultLoginConfig
                 .put("vault.cache.max-entries", "50")
                 .put("vault.cache.negative-max-entries", "60")
                 .put("vault.cache.max-concurrent-loads", "7")
+                .put("vault.cache.max-cold-loads-per-second", "9")
                 .put("vault.cache.load-timeout", "3s")
                 .put("vault.credential-cache.max-size", "10")
                 .put("vault.credential-cache.ttl", "2m")
                 .put("vault.throttle.max-failures", "3")
                 .put("vault.throttle.lockout", "5s")
                 .put("vault.throttle.max-lockout", "1m")
+                .put("vault.throttle.locked-attempt-interval", "2m")
                 .put("vault.throttle.exempt-users", "metabase, querybook")
-                .put("vault.plaintext-passwords", "PREFIXED")
+                .put("vault.plaintext-passwords", "ALLOW")
                 .put("vault.hashing.max-concurrent", "3")
+                .put("vault.hashing.max-queued", "8")
                 .put("vault.hashing.max-wait", "500ms")
                 .buildOrThrow();
 
@@ -66,15 +72,18 @@ final class TestVaultLoginConfig
                 .setCacheMaxEntries(50)
                 .setNegativeCacheMaxEntries(60)
                 .setMaxConcurrentLoads(7)
+                .setMaxColdLoadsPerSecond(9)
                 .setLoadTimeout(new Duration(3, SECONDS))
                 .setCredentialCacheMaxSize(10)
                 .setCredentialCacheTtl(new Duration(2, MINUTES))
                 .setThrottleMaxFailures(3)
                 .setThrottleLockout(new Duration(5, SECONDS))
                 .setThrottleMaxLockout(new Duration(1, MINUTES))
+                .setThrottleLockedAttemptInterval(new Duration(2, MINUTES))
                 .setThrottleExemptUsers("metabase,querybook")
-                .setPlaintextPasswords(PlaintextPasswords.PREFIXED)
+                .setPlaintextPasswords(PlaintextPasswords.ALLOW)
                 .setHashingMaxConcurrent(3)
+                .setHashingMaxQueued(8)
                 .setHashingMaxWait(new Duration(500, MILLISECONDS));
 
         assertFullMapping(properties, expected);

@@ -17,11 +17,14 @@ final class VaultTesting
         return new VaultAuthenticatorConfig()
                 .setAddress(vault.address().toString())
                 .setAllowInsecure(true)
-                .setToken(vault.rootToken())
-                .setRetryMaxAttempts(3)
-                .setRetryInitialDelay(new Duration(1, MILLISECONDS))
-                .setRetryMaxDelay(new Duration(5, MILLISECONDS));
+                .setToken(vault.rootToken());
     }
+
+    /** Three attempts, with short delays so that tests of outages stay fast. */
+    static final VaultRetryConfig RETRY = new VaultRetryConfig()
+            .setRetryMaxAttempts(3)
+            .setRetryInitialDelay(new Duration(1, MILLISECONDS))
+            .setRetryMaxDelay(new Duration(5, MILLISECONDS));
 
     static VaultClient client(VaultAuthenticatorConfig config, ManualTicker ticker)
     {
@@ -31,7 +34,7 @@ final class VaultTesting
     static VaultClient client(VaultAuthenticatorConfig config, VaultEnvironment environment, ManualTicker ticker)
     {
         return new VaultClient(
-                new VaultHttp(VaultConnectionSettings.resolve(config, environment), config.getHttpTimeout(), config.getRetryMaxAttempts(), config.getRetryInitialDelay(), config.getRetryMaxDelay()),
+                new VaultHttp(VaultConnectionSettings.resolve(config, environment), config.getHttpTimeout(), RETRY.getRetryMaxAttempts(), RETRY.getRetryInitialDelay(), RETRY.getRetryMaxDelay()),
                 VaultLogin.create(config, environment),
                 config.getKvMount(),
                 config.getKvVersion(),
@@ -46,6 +49,11 @@ final class VaultTesting
 
     static VaultAuthenticator authenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, ManualTicker ticker)
     {
-        return new VaultAuthenticator(config, loginConfig, client(config, ticker), ticker, Runnable::run);
+        return authenticator(config, loginConfig, ticker, PasswordVerifier.DIRECT);
+    }
+
+    static VaultAuthenticator authenticator(VaultAuthenticatorConfig config, VaultLoginConfig loginConfig, ManualTicker ticker, PasswordVerifier verifier)
+    {
+        return new VaultAuthenticator(config, loginConfig, client(config, ticker), ticker, verifier, Runnable::run);
     }
 }

@@ -69,7 +69,7 @@ public class BenchmarkPasswordAuthenticators
             case "vault" -> {
                 DiscardedPluginLog.install();
                 vault = new StubVaultServer();
-                vault.put("trino/password", Map.of(USER, hash, "querybook", "querybook-pass"));
+                vault.put("trino/password", Map.of(USER, hash, "querybook", "plain:querybook-pass"));
                 yield new VaultAuthenticatorFactory().create(Map.of(
                         "vault.address", vault.address(),
                         "vault.allow-insecure", "true",

@@ -51,7 +51,7 @@ public class BenchmarkVaultLoginStorm
         DiscardedPluginLog.install();
         vault = new StubVaultServer();
         for (int i = 0; i < USERS; i++) {
-            vault.put("trino/users/user" + i, Map.of("password", "pass-" + i));
+            vault.put("trino/users/user" + i, Map.of("password", "plain:pass-" + i));
         }
         Map<String, String> config = new HashMap<>();
         config.put("vault.address", vault.address());

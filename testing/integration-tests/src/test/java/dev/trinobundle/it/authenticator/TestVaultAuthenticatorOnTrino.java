@@ -34,6 +34,8 @@ final class TestVaultAuthenticatorOnTrino
     private static final String APR1_HASH = "$apr1$abcdefgh$kzLw5c2Q2CytV5e5vCy3v1";
     private static final String SHA512_CRYPT_HASH = "$6$saltsalt$Hzv5ovWvSBoMtjL.BVx3OnzaiWN6reeO7wGZBqDE2UMEmiXqZGJLfHEqg4mT.HPMkeY9IgUKPBNDluiObR0oo/";
     private static final String ARGON2_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+    // Werkzeug's format: not a plain password under the default vault.plaintext-passwords=PREFIXED
+    private static final String WERKZEUG_HASH = "pbkdf2:sha256:600000$GFo1pSyF$2f1d9a1bb4b8c2cd35c7b6c7ee0f6b0d06e6c0e0d3b4e5e2c2f8a5d8e3e4a1b2";
 
     private static Path workDir;
     private static TestingVaultServer vault;
@@ -45,7 +47,7 @@ final class TestVaultAuthenticatorOnTrino
     {
         workDir = Files.createTempDirectory("vault-it");
         vault = TestingVaultServer.startHttps(workDir);
-        vault.putSecret("secret", "trino/password", passwords("first-pass"));
+        vault.putSecret("secret", "trino/password", passwords("plain:first-pass"));
         // the seed's single-user shape, read by a second authenticator that keeps the default MAP layout
         vault.putSecret("secret", "trino/seed", fields("username", "seeduser", "password", ADMIN_HASH));
         String token = vault.createToken(java.time.Duration.ofHours(1), true, "secret/data/trino/");
@@ -140,7 +142,7 @@ final class TestVaultAuthenticatorOnTrino
             throws Exception
     {
         assertThat(query("rotating", "first-pass", Map.of(), "SELECT current_user")).isEqualTo("rotating");
-        vault.putSecret("secret", "trino/password", passwords("second-pass"));
+        vault.putSecret("secret", "trino/password", passwords("plain:second-pass"));
         int readsBefore = vault.requestCount(SECRET_PATH);
         // The plugin's background refresh (every 3/4 of the 4s TTL) picks the rotation up without any login. Both reads
         // counted after the write see the new version, and the second starts only once the first is stored (refreshes of
@@ -166,7 +168,8 @@ final class TestVaultAuthenticatorOnTrino
                     .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
         }
         assertThat(server.serverLogTail(4000)).contains("user=metabase outcome=DENIED reason=locked out");
-        // the BI tool's verified credential still works, for every request of its queries
+        // the BI tool's verified credential still works for each of its queries (one authenticator call per query
+        // submission: Trino 476 does not authenticate the nextUri polls)
         for (int i = 0; i < 3; i++) {
             assertThat(query("metabase", "admin-pass", Map.of(), "SELECT count(*) FROM tpch.tiny.nation")).isEqualTo("25");
         }
@@ -190,7 +193,7 @@ final class TestVaultAuthenticatorOnTrino
     @Test
     void testUnsupportedHashIsRefusedNotComparedAsPlainText()
     {
-        for (String[] user : new String[][] {{"apr", APR1_HASH}, {"sha512crypt", SHA512_CRYPT_HASH}, {"argon", ARGON2_HASH}}) {
+        for (String[] user : new String[][] {{"apr", APR1_HASH}, {"sha512crypt", SHA512_CRYPT_HASH}, {"argon", ARGON2_HASH}, {"werkzeug", WERKZEUG_HASH}}) {
             // pass-the-hash: the stored string itself as the password
             assertThatThrownBy(() -> query(user[0], user[1], Map.of(), "SELECT 1"))
                     .isInstanceOf(SQLException.class)
@@ -201,6 +204,7 @@ final class TestVaultAuthenticatorOnTrino
                 .contains("user=apr outcome=DENIED reason=stored password unusable")
                 .contains("user=sha512crypt outcome=DENIED reason=stored password unusable")
                 .contains("user=argon outcome=DENIED reason=stored password unusable")
+                .contains("user=werkzeug outcome=DENIED reason=stored password unusable")
                 .contains("The password stored in Vault for user argon cannot be used")
                 .doesNotContain("kzLw5c2Q2CytV5e5vCy3v1")
                 .doesNotContain("RdescudvJCsgt3ub");
@@ -209,10 +213,11 @@ final class TestVaultAuthenticatorOnTrino
     @Test
     void testMapLayoutRefusesTheSingleUserShape()
     {
-        // under MAP, the fields of {username=seeduser, password=<hash>} used to be users: "username" with password "seeduser"
-        assertThatThrownBy(() -> query("username", "seeduser", Map.of(), "SELECT 1"))
+        // under MAP, the fields of {username=seeduser, password=<bcrypt of admin-pass>} used to be users: "password" logged
+        // in with admin-pass (the hash is a valid bcrypt hash), "username" with "seeduser" wherever plain text was allowed
+        assertThatThrownBy(() -> query("password", "admin-pass", Map.of(), "SELECT 1"))
                 .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
-        assertThatThrownBy(() -> query("password", ADMIN_HASH, Map.of(), "SELECT 1"))
+        assertThatThrownBy(() -> query("username", "seeduser", Map.of(), "SELECT 1"))
                 .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
         assertThat(server.serverLogTail(4000)).contains("set vault.password-layout=SINGLE_USER");
     }
@@ -221,13 +226,14 @@ final class TestVaultAuthenticatorOnTrino
     {
         return fields(
                 "admin", ADMIN_HASH,
-                "querybook", "querybook-plain-pass",
+                "querybook", "plain:querybook-plain-pass",
                 "rotating", rotatingPassword,
                 "metabase", ADMIN_HASH,
-                "superset", "superset-plain-pass",
+                "superset", "plain:superset-plain-pass",
                 "apr", APR1_HASH,
                 "sha512crypt", SHA512_CRYPT_HASH,
-                "argon", ARGON2_HASH);
+                "argon", ARGON2_HASH,
+                "werkzeug", WERKZEUG_HASH);
     }
 
     private static String query(String user, String password, Map<String, String> properties, String sql)
