@@ -68,13 +68,13 @@ final class TestReloadingRules
     void testReloadSwapsValidContentAndKeepsLastGoodOtherwise()
             throws IOException
     {
-        Files.writeString(file, ADMIN_ANYONE);
+        replace(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "");
         assertThat(adminMayImpersonate(rules, "alice@example.com")).isTrue();
         assertThat(rules.reload()).isFalse(); // unchanged content
         assertThat(rules.getLoadSuccesses()).isEqualTo(1);
 
-        Files.writeString(file, ADMIN_COMPANY);
+        replace(file, ADMIN_COMPANY);
         assertThat(rules.reload()).isTrue();
         assertThat(adminMayImpersonate(rules, "alice@example.com")).isFalse();
         assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
@@ -89,7 +89,7 @@ final class TestReloadingRules
         };
         int failures = 0;
         for (String bad : badContents) {
-            Files.writeString(file, bad);
+            replace(file, bad);
             assertThat(rules.reload()).isFalse();
             failures++;
             assertThat(rules.getLoadFailures()).isEqualTo(failures);
@@ -105,7 +105,7 @@ final class TestReloadingRules
         assertThat(rules.getLastError()).endsWith("the file does not exist");
         assertThat(adminMayImpersonate(rules, "alice@company.com")).isTrue();
 
-        Files.writeString(file, ADMIN_ANYONE);
+        replace(file, ADMIN_ANYONE);
         assertThat(rules.reload()).isTrue();
         assertThat(rules.getLastError()).isNull();
         assertThat(adminMayImpersonate(rules, "alice@example.com")).isTrue();
@@ -116,7 +116,7 @@ final class TestReloadingRules
     void testInvalidFileFailsStartup()
             throws IOException
     {
-        Files.writeString(file, "{\n  \"catalogs\": [{\"allow\": \"sometimes\"}]\n}");
+        replace(file, "{\n  \"catalogs\": [{\"allow\": \"sometimes\"}]\n}");
         assertThatThrownBy(() -> new ReloadingRules(file, ""))
                 .isInstanceOf(RulesException.class)
                 .hasMessage("Invalid access control rules file " + file + " at line 2, column 26: 'allow' in catalogs[0] must be one of \"all\", \"read-only\", \"none\", \"owner\", true or false, not \"sometimes\"");
@@ -178,13 +178,13 @@ final class TestReloadingRules
     void testStatusMBean()
             throws Exception
     {
-        Files.writeString(file, ADMIN_ANYONE);
+        replace(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "");
         rules.exportMBean();
         ObjectName name = rules.objectName();
         try {
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "RulesHash")).isEqualTo(RuleSet.contentHash(Files.readAllBytes(file)));
-            Files.writeString(file, "{");
+            replace(file, "{");
             rules.reload();
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LoadFailures")).isEqualTo(1L);
             assertThat((String) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LastError")).contains(file.toString());
@@ -199,7 +199,7 @@ final class TestReloadingRules
     void testStalenessIsVisibleInJmxAndDenials()
             throws Exception
     {
-        Files.writeString(file, ADMIN_COMPANY);
+        replace(file, ADMIN_COMPANY);
         ReloadingRules rules = new ReloadingRules(file, "");
         rules.exportMBean();
         ObjectName name = rules.objectName();
@@ -209,7 +209,7 @@ final class TestReloadingRules
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince")).isNull();
 
             // an emergency edit that removes the grant, with a trailing comma
-            Files.writeString(file, "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"nobody\"},]}");
+            replace(file, "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"nobody\"},]}");
             assertThat(rules.reload()).isFalse();
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(true);
             String staleSince = (String) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince");
@@ -226,7 +226,7 @@ final class TestReloadingRules
                     .hasMessageEndingWith("); the rules loaded at " + rules.getLoadedAt() + " (sha256 " + rules.getRulesHash() + ") are still in force");
             accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "carol@company.com");
 
-            Files.writeString(file, ADMIN_COMPANY);
+            replace(file, ADMIN_COMPANY);
             rules.reload();
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(false);
             assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com"))
@@ -241,14 +241,14 @@ final class TestReloadingRules
     void testDenyAllWhileInvalid()
             throws Exception
     {
-        Files.writeString(file, ADMIN_ANYONE);
+        replace(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "", InvalidRulesPolicy.DENY_ALL);
         SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
         try {
             accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
             accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("before"));
 
-            Files.writeString(file, "{\"impersonation\": [],}");
+            replace(file, "{\"impersonation\": [],}");
             rules.reload();
             assertThatThrownBy(() -> accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com"))
                     .isInstanceOf(AccessDeniedException.class)
@@ -261,7 +261,7 @@ final class TestReloadingRules
             assertThat(accessControl.filterCatalogs(context, Set.of("tpch", "hive"))).isEmpty();
             assertThat(accessControl.canAccessCatalog(context, "tpch")).isFalse();
 
-            Files.writeString(file, ADMIN_ANYONE);
+            replace(file, ADMIN_ANYONE);
             rules.reload();
             accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
             accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("after"));
@@ -275,25 +275,33 @@ final class TestReloadingRules
     void testWarnsEveryRefreshPeriodWhileInvalid()
             throws Exception
     {
-        Files.writeString(file, ADMIN_ANYONE);
+        replace(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "");
         try (LogCapture log = new LogCapture(ReloadingRules.class.getName())) {
             Supplier<List<String>> warnings = () -> log.messages(Level.WARNING);
             rules.start(new Duration(20, java.util.concurrent.TimeUnit.MILLISECONDS), false);
             assertConsistently(new Duration(100, MILLISECONDS), new Duration(20, MILLISECONDS),
                     () -> assertThat(warnings.get()).as("no warning while the file is valid").isEmpty());
-            Files.writeString(file, "{\"impersonation\": [],}");
+            replace(file, "{\"impersonation\": [],}");
             // one ERROR for the content, then a WARN per period, not just once
             assertEventually(() -> assertThat(warnings.get()).hasSizeGreaterThanOrEqualTo(3));
             assertThat(warnings.get().getFirst()).startsWith("Access control rules file " + file + ": the rules file has been invalid since ")
                     .contains("at line 1, column ")
                     .endsWith("are still in force");
-            Files.writeString(file, ADMIN_ANYONE);
+            replace(file, ADMIN_ANYONE);
             assertEventually(() -> assertThat(rules.isStale()).isFalse());
         }
         finally {
             rules.stop();
         }
+    }
+
+    /** Replaces the file's content in one step, as editors and the kubelet do: a reload never sees it half written. */
+    private static void replace(Path file, String content)
+            throws IOException
+    {
+        Path next = Files.writeString(file.resolveSibling(file.getFileName() + ".next"), content);
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Writes a new data directory and swaps the ..data symlink to it atomically, as the kubelet does. */

@@ -89,7 +89,8 @@ final class LoginThrottle
     }
 
     /** An admitted attempt ended: {@code success} when the password matched; anything else (wrong, not checked) is a failure. */
-    void completed(String user, boolean known, boolean success)
+    /** Ends an admitted attempt; {@code failed} counts it, otherwise (a success, or no verification ran) only the reservation ends. */
+    void completed(String user, boolean known, boolean failed)
     {
         if (maxFailures == 0 || exemptUsers.contains(user)) {
             return;
@@ -99,7 +100,7 @@ final class LoginThrottle
         try {
             State state = current(user);
             int inFlight = Math.max(state.inFlight() - 1, 0);
-            if (success) {
+            if (!failed) {
                 store(user, known, new State(state.failures(), inFlight, state.lockedUntil(), state.lastAdmitted()));
                 return;
             }

@@ -149,6 +149,7 @@ public final class VaultAuthenticator
             throw new AccessDeniedException(INVALID_CREDENTIALS);
         }
         boolean success = false;
+        boolean verified = true;
         try {
             String reason = switch (stored.status()) {
                 case SATURATED -> reasonAfterDummy(password, "too many secrets being read from Vault at once (vault.cache.max-concurrent-loads)");
@@ -156,6 +157,9 @@ public final class VaultAuthenticator
                 default -> verifyStored(user, stored.value(), password);
             };
             success = reason == null;
+            // refused without comparing the password (slots or Vault lookups busy): no guess was made, so nothing is
+            // counted, for known and unknown names alike; counting would let a spray lock out a client it never tested
+            verified = success || (stored.status() != Stored.Status.SATURATED && !SATURATED_SLOTS.equals(reason));
             if (success) {
                 verifiedCredentials.add(digest);
                 logAttempt(user, "SUCCESS", "password verified");
@@ -165,7 +169,7 @@ public final class VaultAuthenticator
             throw new AccessDeniedException(INVALID_CREDENTIALS);
         }
         finally {
-            throttle.completed(user, known, success);
+            throttle.completed(user, known, !success && verified);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.trinobundle.authenticator;
 
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import dev.trinobundle.testing.LogCapture;
 import io.airlift.units.Duration;
 import io.trino.spi.security.AccessDeniedException;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +52,7 @@ final class TestLoginHardening
                 "md5hex", "5f4dcc3b5aa765d61d8327deb882cf99",
                 "prefixed", "plain:s3cret",
                 "bare", "bare-pass"));
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             VaultAuthenticator allow = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setPlaintextPasswords(PlaintextPasswords.ALLOW), ticker);
             for (String[] user : new String[][] {
                     {"apr", "$apr1$abcdefgh$kzLw5c2Q2CytV5e5vCy3v1"},
@@ -88,7 +89,7 @@ final class TestLoginHardening
     {
         vault.putSecret("secret", "trino/password", fields("username", "admin", "password", "plain:admin-pass"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), new VaultLoginConfig().setPlaintextPasswords(PlaintextPasswords.ALLOW), ticker);
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             assertDenied(authenticator, "username", "admin");
             assertDenied(authenticator, "password", "admin-pass");
             assertDenied(authenticator, "admin", "admin-pass");

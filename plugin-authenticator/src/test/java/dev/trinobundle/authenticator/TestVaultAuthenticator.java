@@ -2,6 +2,7 @@ package dev.trinobundle.authenticator;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import dev.trinobundle.testing.LogCapture;
 import io.airlift.units.Duration;
 import io.trino.spi.security.AccessDeniedException;
 import org.junit.jupiter.api.AfterEach;
@@ -79,7 +80,7 @@ final class TestVaultAuthenticator
                 "weak", bcrypt("weak-pass", BCrypt.Version.VERSION_2Y, 4),
                 "admin", "plain:plain-secret"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             assertDenied(authenticator, "weak", "weak-pass");
             assertThat(logs.messages(Level.SEVERE)).anyMatch(line -> line.contains("bcrypt cost 4 is outside 8..31"));
         }
@@ -229,7 +230,7 @@ final class TestVaultAuthenticator
         authenticator.createAuthenticatedPrincipal("admin", "admin-pass");
 
         vault.setSealed(true);
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             ticker.advance(java.time.Duration.ofMinutes(5));
             assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
             assertDenied(authenticator, "admin", "wrong");
@@ -324,7 +325,7 @@ final class TestVaultAuthenticator
         assertThat(authenticator.createAuthenticatedPrincipal("alice", "alice-pass").getName()).isEqualTo("alice");
         // so the very next guess is the 4th failure and locks for 60s, during which guesses are not even checked ...
         assertDenied(authenticator, "alice", "guess-again");
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             assertDenied(authenticator, "alice", "guess-more");
             assertThat(logs.messages(Level.INFO)).contains("Vault password authentication: user=alice outcome=DENIED reason=locked out after repeated failures");
         }
@@ -334,7 +335,7 @@ final class TestVaultAuthenticator
         }
 
         // unknown users are throttled the same way, so the lock-out does not reveal who exists
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             for (int i = 0; i < 4; i++) {
                 assertDenied(authenticator, "mallory", "guess-" + i);
             }
@@ -394,7 +395,7 @@ final class TestVaultAuthenticator
     {
         vault.putSecret("secret", "trino/password", fields("admin", "plain:Pa55-word-admin"));
         VaultAuthenticator authenticator = VaultTesting.authenticator(VaultTesting.config(vault), ticker);
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");
             // the same credential again (the same client's next query): not one INFO line per query
             authenticator.createAuthenticatedPrincipal("admin", "Pa55-word-admin");

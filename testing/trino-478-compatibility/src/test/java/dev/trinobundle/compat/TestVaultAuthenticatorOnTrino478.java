@@ -22,7 +22,7 @@ final class TestVaultAuthenticatorOnTrino478
     void testLoginAgainstVault()
     {
         try (TestingVaultServer vault = TestingVaultServer.start()) {
-            vault.putSecret("secret", "trino/password", fields("admin", "admin-pass", "querybook", "querybook-pass"));
+            vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass", "querybook", "plain:querybook-pass"));
             String token = vault.createToken(Duration.ofHours(1), true, "secret/data/trino/");
 
             PasswordAuthenticatorFactory factory = getOnlyElement(BundlePlugins.load("vault-authenticator").getPasswordAuthenticatorFactories());

@@ -64,7 +64,7 @@ public final class LocalTrinoServer
                     .filter(entry -> entry.getKey().equals("VAULT_NAMESPACE") || entry.getKey().equals("VAULT_CACERT"))
                     .forEach(entry -> builder.withEnvironment(entry.getKey(), entry.getValue()));
             password = "<password>";
-            login = "a user and password stored in Vault at %s (KV v2 secret/trino/password, e.g. vault kv put secret/trino/password admin=...)".formatted(vaultAddress);
+            login = "a user and password stored in Vault at %s (KV v2 secret/trino/password, e.g. vault kv put secret/trino/password admin=<a bcrypt hash, or plain:the-password>)".formatted(vaultAddress);
         }
         else {
             password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));

@@ -2,6 +2,7 @@ package dev.trinobundle.it.authenticator;
 
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
 import dev.trinobundle.testing.TrinoServer;
+import io.airlift.units.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -16,6 +17,9 @@ import java.sql.Statement;
 import java.util.Map;
 
 import static dev.trinobundle.authenticator.testing.TestingVaultServer.fields;
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -147,11 +151,8 @@ final class TestVaultAuthenticatorOnTrino
         // The plugin's background refresh (every 3/4 of the 4s TTL) picks the rotation up without any login. Both reads
         // counted after the write see the new version, and the second starts only once the first is stored (refreshes of
         // one secret never overlap). Polling with logins instead would count failures and lock the user out.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (vault.requestCount(SECRET_PATH) < readsBefore + 2) {
-            assertThat(System.nanoTime()).as("background refresh within 60s").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        assertEventually(new Duration(60, SECONDS), new Duration(200, MILLISECONDS),
+                () -> assertThat(vault.requestCount(SECRET_PATH)).as("background refreshes").isGreaterThanOrEqualTo(readsBefore + 2));
         assertThat(query("rotating", "second-pass", Map.of(), "SELECT current_user")).isEqualTo("rotating");
         assertThatThrownBy(() -> query("rotating", "first-pass", Map.of(), "SELECT 1"))
                 .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");

@@ -38,7 +38,7 @@ public final class OverheadBenchmark
         String rules = Files.readString(deploymentDir().resolve("etc/rules.json"));
 
         try (TestingVaultServer vault = TestingVaultServer.start()) {
-            vault.putSecret("secret", "trino/password", Map.of("admin", PASSWORD));
+            vault.putSecret("secret", "trino/password", Map.of("admin", "plain:" + PASSWORD));
             String token = vault.createToken(Duration.ofHours(2), true, "secret/data/trino/");
 
             TrinoServer.Builder bundleBuilder = TrinoServer.builder()
