@@ -1,5 +1,9 @@
 package dev.trinobundle.eventlistener;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerationException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.google.inject.Inject;
 import io.trino.spi.ErrorCode;
 import io.trino.spi.eventlistener.ColumnInfo;
@@ -14,6 +18,9 @@ import io.trino.spi.eventlistener.QueryOutputMetadata;
 import io.trino.spi.eventlistener.QueryStatistics;
 import io.trino.spi.eventlistener.TableInfo;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
@@ -22,8 +29,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Maps Trino's query events to the body of an audit record (schema version {@value AuditRecordFormat#SCHEMA_VERSION},
- * documented in the module README). Field order is fixed by this code, so equal events give equal bytes.
+ * Maps Trino's query events to the body of an audit record (documented in the module README) with Jackson's
+ * streaming generator. Field order is fixed by this code, so equal events give equal bytes.
  * <p>
  * Only members present in both the 476 and the 477 SPI are used: no {@code QueryStatistics.getTotalBytes/getTotalRows},
  * no {@code getCatalogVersion}, no lazily computed payloads or plans.
@@ -33,13 +40,14 @@ public final class AuditRecordSerializer
     public static final String KIND_CREATED = "created";
     public static final String KIND_COMPLETED = "completed";
 
+    private static final JsonFactory JSON = new JsonFactory();
     private static final int MAX_RETAINED_BUFFER_BYTES = 256 * 1024;
     private static final List<String> STATISTICS_FIELDS = List.of(
             "wallTimeMillis", "cpuTimeMillis", "queuedTimeMillis", "rowsRead", "bytesRead", "rowsWritten", "bytesWritten", "rowsReturned");
 
     private final int maxQueryTextLength;
-    // Trino's dispatcher threads each keep a writer: its buffer and string caches survive from query to query
-    private final ThreadLocal<AuditJsonWriter> writers = ThreadLocal.withInitial(AuditJsonWriter::new);
+    // each of Trino's dispatcher threads reuses its buffer from query to query
+    private final ThreadLocal<Body> buffers = ThreadLocal.withInitial(Body::new);
 
     @Inject
     public AuditRecordSerializer(AuditEventListenerConfig config)
@@ -54,21 +62,65 @@ public final class AuditRecordSerializer
 
     public byte[] serialize(QueryCreatedEvent event)
     {
-        return write(event).toBodyBytes();
+        return write(event).toByteArray();
     }
 
     public byte[] serialize(QueryCompletedEvent event)
     {
-        return write(event).toBodyBytes();
+        return write(event).toByteArray();
     }
 
     /**
-     * Writes the record body into this thread's writer and returns it; valid until the thread's next call.
+     * The record body in this thread's buffer, valid until the thread's next call.
      */
-    AuditJsonWriter write(QueryCreatedEvent event)
+    Body write(QueryCreatedEvent event)
     {
-        AuditJsonWriter json = writers.get();
-        json.reset();
+        return write(json -> writeCreated(json, event));
+    }
+
+    /**
+     * The record body in this thread's buffer, valid until the thread's next call.
+     */
+    Body write(QueryCompletedEvent event)
+    {
+        return write(json -> writeCompleted(json, event));
+    }
+
+    private Body write(Writer writer)
+    {
+        Body body = buffers.get();
+        if (body.capacity() > MAX_RETAINED_BUFFER_BYTES) {
+            // one huge query text must not pin megabytes on every dispatcher thread
+            body = new Body();
+            buffers.set(body);
+        }
+        try {
+            try {
+                write(writer, body, false);
+            }
+            catch (JsonGenerationException e) {
+                // Jackson refuses a lone UTF-16 surrogate: write the record again with such strings escaped by hand
+                write(writer, body, true);
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return body;
+    }
+
+    private static void write(Writer writer, Body body, boolean escapeSurrogates)
+            throws IOException
+    {
+        body.reset();
+        try (JsonGenerator generator = JSON.createGenerator(body)) {
+            writer.write(new Json(generator, escapeSurrogates));
+        }
+    }
+
+    private void writeCreated(Json json, QueryCreatedEvent event)
+            throws IOException
+    {
         json.startObject();
         json.name("kind").value(KIND_CREATED);
         json.name("eventTime").value(event.getCreateTime());
@@ -83,16 +135,11 @@ public final class AuditRecordSerializer
         json.endObject();
         writeServer(json, event.getContext());
         json.endObject();
-        return json;
     }
 
-    /**
-     * Writes the record body into this thread's writer and returns it; valid until the thread's next call.
-     */
-    AuditJsonWriter write(QueryCompletedEvent event)
+    private void writeCompleted(Json json, QueryCompletedEvent event)
+            throws IOException
     {
-        AuditJsonWriter json = writers.get();
-        json.reset();
         json.startObject();
         json.name("kind").value(KIND_COMPLETED);
         json.name("eventTime").value(event.getEndTime());
@@ -121,21 +168,10 @@ public final class AuditRecordSerializer
         json.endObject();
         writeServer(json, event.getContext());
         json.endObject();
-        return json;
     }
 
-    /**
-     * Called when the caller is done with a writer returned by {@code write}.
-     */
-    void release(AuditJsonWriter json)
-    {
-        if (json.capacity() > MAX_RETAINED_BUFFER_BYTES) {
-            // one huge query text must not pin megabytes on every dispatcher thread
-            writers.remove();
-        }
-    }
-
-    private static void writeIdentity(AuditJsonWriter json, QueryContext context)
+    private static void writeIdentity(Json json, QueryContext context)
+            throws IOException
     {
         json.name("identity").startObject();
         json.name("principal").value(context.getPrincipal().orElse(null));
@@ -149,7 +185,8 @@ public final class AuditRecordSerializer
         json.endObject();
     }
 
-    private static void writeClient(AuditJsonWriter json, QueryContext context)
+    private static void writeClient(Json json, QueryContext context)
+            throws IOException
     {
         json.name("client").startObject();
         json.name("source").value(context.getSource().orElse(null));
@@ -162,7 +199,7 @@ public final class AuditRecordSerializer
     }
 
     private void writeQuery(
-            AuditJsonWriter json,
+            Json json,
             QueryMetadata metadata,
             QueryContext context,
             Optional<QueryFailureInfo> failure,
@@ -170,6 +207,7 @@ public final class AuditRecordSerializer
             Instant createTime,
             Instant executionStartTime,
             Instant endTime)
+            throws IOException
     {
         json.name("query").startObject();
         json.name("id").value(metadata.getQueryId());
@@ -226,7 +264,8 @@ public final class AuditRecordSerializer
         return sql.substring(0, end);
     }
 
-    private static void writeReferencedTables(AuditJsonWriter json, List<TableInfo> tables)
+    private static void writeReferencedTables(Json json, List<TableInfo> tables)
+            throws IOException
     {
         // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
         // reading anything, such as an access denied on a column.
@@ -241,7 +280,8 @@ public final class AuditRecordSerializer
         json.endArray();
     }
 
-    private static void writeServer(AuditJsonWriter json, QueryContext context)
+    private static void writeServer(Json json, QueryContext context)
+            throws IOException
     {
         json.name("server").startObject();
         json.name("environment").value(context.getEnvironment());
@@ -250,7 +290,8 @@ public final class AuditRecordSerializer
         json.endObject();
     }
 
-    private static <C> void writeTable(AuditJsonWriter json, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
+    private static <C> void writeTable(Json json, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
+            throws IOException
     {
         json.name("catalog").value(catalog);
         json.name("schema").value(schema);
@@ -262,7 +303,8 @@ public final class AuditRecordSerializer
         json.endArray();
     }
 
-    private static void writeSortedStrings(AuditJsonWriter json, String field, Collection<String> values)
+    private static void writeSortedStrings(Json json, String field, Collection<String> values)
+            throws IOException
     {
         // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
         json.name(field).startArray();
@@ -277,5 +319,135 @@ public final class AuditRecordSerializer
             }
         }
         json.endArray();
+    }
+
+    private interface Writer
+    {
+        void write(Json json)
+                throws IOException;
+    }
+
+    /**
+     * The thread's output buffer; {@link #bytes()} is its array, without a copy.
+     */
+    static final class Body
+            extends ByteArrayOutputStream
+    {
+        Body()
+        {
+            super(4096);
+        }
+
+        byte[] bytes()
+        {
+            return buf;
+        }
+
+        int capacity()
+        {
+            return buf.length;
+        }
+    }
+
+    /**
+     * A fluent front of the generator, the record's strings going through {@link #value(String)}.
+     */
+    private record Json(JsonGenerator generator, boolean escapeSurrogates)
+    {
+        Json name(String name)
+                throws IOException
+        {
+            generator.writeFieldName(name);
+            return this;
+        }
+
+        Json value(String value)
+                throws IOException
+        {
+            if (value == null) {
+                generator.writeNull();
+            }
+            else if (escapeSurrogates) {
+                generator.writeRawValue(quoteEscapingLoneSurrogates(value));
+            }
+            else {
+                generator.writeString(value);
+            }
+            return this;
+        }
+
+        Json value(Instant value)
+                throws IOException
+        {
+            return value(value == null ? null : value.toString());
+        }
+
+        Json value(long value)
+                throws IOException
+        {
+            generator.writeNumber(value);
+            return this;
+        }
+
+        Json value(boolean value)
+                throws IOException
+        {
+            generator.writeBoolean(value);
+            return this;
+        }
+
+        void nullValue()
+                throws IOException
+        {
+            generator.writeNull();
+        }
+
+        Json startObject()
+                throws IOException
+        {
+            generator.writeStartObject();
+            return this;
+        }
+
+        Json endObject()
+                throws IOException
+        {
+            generator.writeEndObject();
+            return this;
+        }
+
+        Json startArray()
+                throws IOException
+        {
+            generator.writeStartArray();
+            return this;
+        }
+
+        Json endArray()
+                throws IOException
+        {
+            generator.writeEndArray();
+            return this;
+        }
+
+        private static String quoteEscapingLoneSurrogates(String value)
+        {
+            char[] quoted = JsonStringEncoder.getInstance().quoteAsString(value);
+            StringBuilder out = new StringBuilder(quoted.length + 8).append('"');
+            for (int i = 0; i < quoted.length; i++) {
+                char c = quoted[i];
+                boolean pair = Character.isHighSurrogate(c) && i + 1 < quoted.length && Character.isLowSurrogate(quoted[i + 1]);
+                if (pair) {
+                    out.append(c).append(quoted[++i]);
+                }
+                else if (Character.isSurrogate(c)) {
+                    out.append("\\u").append(String.format("%04x", (int) c));
+                }
+                else {
+                    out.append(c);
+                }
+            }
+            return out.append('"').toString();
+        }
     }
 }

@@ -170,4 +170,9 @@ final class TestingAuditEvents
                 List.of(),
                 Optional.empty());
     }
+
+    static long append(AuditJournal journal, byte[] body)
+    {
+        return journal.append(body, body.length);
+    }
 }
