@@ -49,7 +49,7 @@ public class AuditEventListenerModule
     public static AuditKey createKey(AuditEventListenerConfig config)
     {
         if (config.getMacKeyFile() == null) {
-            log.warn("audit.mac.key-file is not set: the audit records are chained with plain SHA-256, which shows accidents but not someone who rewrites the files");
+            log.warn("audit.mac.key-file is not set: the audit records are chained with a public key, which shows accidents but not someone who rewrites the files");
             return AuditKey.unkeyed();
         }
         Path file = Paths.get(config.getMacKeyFile()).toAbsolutePath();

@@ -3,6 +3,8 @@ package dev.trinobundle.eventlistener;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
+import javax.crypto.Mac;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,7 +62,7 @@ public final class AuditJournal
     private final AtomicLong fsyncFailures = new AtomicLong();
 
     // guarded by this
-    private final AuditKey.Hasher hasher;
+    private final Mac mac;
     private final ArrayDeque<JournalRecord> unwritten = new ArrayDeque<>();
     // rolled segments, fsynced and closed by the maintenance task, off Trino's threads
     private final List<FileChannel> retired = new ArrayList<>();
@@ -81,7 +83,7 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.maxUnwrittenRecords = maxUnwrittenRecords;
         this.key = requireNonNull(key, "key is null");
-        this.hasher = key.newHasher();
+        this.mac = key.newMac();
         // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
         Path lockFile = this.directory.resolve("journal.lock");
         try {
@@ -128,7 +130,7 @@ public final class AuditJournal
         byte[] last = null;
         for (Map.Entry<Long, Path> segment : List.copyOf(segments.entrySet())) {
             try (FileChannel channel = FileChannel.open(segment.getValue(), READ, java.nio.file.StandardOpenOption.WRITE)) {
-                byte[] line = AuditFiles.cutToLastCompleteLine(channel, segment.getValue(), AuditJournal::isRecordLine);
+                byte[] line = AuditFiles.cutToLastCompleteLine(channel, segment.getValue(), this::isRecordLine);
                 if (line == null) {
                     channel.close();
                     Files.delete(segment.getValue());
@@ -151,12 +153,12 @@ public final class AuditJournal
         lastWrittenHash = lastHash;
     }
 
-    private static boolean isRecordLine(byte[] line, int length)
+    private boolean isRecordLine(byte[] line, int length)
     {
-        int version = AuditRecordFormat.schemaVersion(line, 0, length);
-        if (version >= 0 && version != AuditRecordFormat.SCHEMA_VERSION) {
-            throw new IllegalStateException(format("The audit journal holds records of schema version %s, written by another version of the listener. " +
-                    "Let that version deliver them (a clean shutdown with the sinks up), or move the journal directory away", version));
+        long[] start = AuditRecordFormat.versionAndSequence(line, 0, length);
+        if (start != null && start[0] != AuditRecordFormat.SCHEMA_VERSION) {
+            throw new IllegalStateException(format("Audit journal %s (audit.journal.directory) holds records of schema version %s, written by another version of the listener. " +
+                    "Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start[0]));
         }
         return AuditRecordFormat.isComplete(line, length);
     }
@@ -196,23 +198,18 @@ public final class AuditJournal
         }
         long sequence = nextSequence++;
         byte[] header = AuditRecordFormat.header(sequence, key.keyId(), lastHash);
-        hasher.update(header, 0, header.length);
-        hasher.update(body, 1, length - 2);
-        hasher.update((byte) '}');
-        byte[] suffix = AuditRecordFormat.suffix(HASH_FIELD, hasher.finish());
+        mac.update(header);
+        mac.update(body, 1, length - 2);
+        mac.update((byte) '}');
+        byte[] suffix = AuditRecordFormat.suffix(HASH_FIELD, mac.doFinal());
         lastHash = AuditRecordFormat.hashOf(suffix, suffix.length);
-        if (unwritten.isEmpty() && write(sequence, new ByteBuffer[] {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, length - 2), ByteBuffer.wrap(suffix)})) {
-            return sequence;
-        }
-        // kept in memory; records that failed before go first
         byte[] line = new byte[header.length + length - 2 + suffix.length];
         System.arraycopy(header, 0, line, 0, header.length);
         System.arraycopy(body, 1, line, header.length, length - 2);
         System.arraycopy(suffix, 0, line, header.length + length - 2, suffix.length);
+        // a record that cannot be written now waits in memory; records that failed before go first
         unwritten.addLast(new JournalRecord(sequence, line));
-        if (unwritten.size() > 1) {
-            writeUnwritten();
-        }
+        writeUnwritten();
         return sequence;
     }
 
@@ -223,30 +220,26 @@ public final class AuditJournal
     {
         while (!unwritten.isEmpty()) {
             JournalRecord record = unwritten.peekFirst();
-            if (!write(record.sequence(), new ByteBuffer[] {ByteBuffer.wrap(record.line())})) {
+            if (!write(record.sequence(), record.line())) {
                 return;
             }
             unwritten.removeFirst();
         }
     }
 
-    private boolean write(long sequence, ByteBuffer[] line)
+    private boolean write(long sequence, byte[] line)
     {
-        long length = 0;
-        for (ByteBuffer part : line) {
-            length += part.remaining();
-        }
         long before = activeSize;
         try {
-            if (active == null || activeSize + length > segmentSize && activeSize > 0) {
+            if (active == null || activeSize + line.length > segmentSize && activeSize > 0) {
                 roll(sequence);
                 before = 0;
             }
-            long written = 0;
-            while (written < length) {
-                written += active.write(line);
+            ByteBuffer buffer = ByteBuffer.wrap(line);
+            while (buffer.hasRemaining()) {
+                active.write(buffer);
             }
-            activeSize += length;
+            activeSize += line.length;
             if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
                 active.force(false);
             }
@@ -254,33 +247,25 @@ public final class AuditJournal
         catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
             logError("Cannot write audit journal %s: %s. %s records are waiting in memory and will be retried; free disk space or fix the directory",
-                    directory, e, unwritten.size() + 1);
-            cutBack(before);
+                    directory, e, unwritten.size());
+            try {
+                // never leave part of a record behind: the retry appends it whole
+                if (active != null) {
+                    active.truncate(before);
+                    active.position(before);
+                }
+            }
+            catch (IOException | RuntimeException cutFailure) {
+                // give the segment up: its torn tail is cut at the next start, and readers skip it
+                retired.add(active);
+                active = null;
+            }
             return false;
         }
         recordsWritten.incrementAndGet();
-        lastWrittenHash = lastHash;
+        lastWrittenHash = AuditRecordFormat.hashOf(line, line.length);
         lastWrittenSequence = sequence;
         return true;
-    }
-
-    /**
-     * After a failed write: never leave part of a record behind a complete one. If the cut fails too, the segment is
-     * given up; its torn tail is cut at the next start, and readers skip it.
-     */
-    private void cutBack(long size)
-    {
-        if (active == null) {
-            return;
-        }
-        try {
-            active.truncate(size);
-            active.position(size);
-        }
-        catch (IOException | RuntimeException e) {
-            retired.add(active);
-            active = null;
-        }
     }
 
     private void roll(long sequence)

@@ -8,34 +8,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Set;
 
 import static java.lang.String.format;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 /**
- * The MAC key of the record chain and the checkpoints: HMAC-SHA256 with the bytes of a key file (one trailing line
- * break ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). Without a key the chain is plain SHA-256, which
- * detects accidents but not someone who rewrites the files. The key id is a digest of the key, so it names the key
- * without revealing it. Messages name the file, never its content.
+ * The HMAC-SHA256 key of the record chain and the checkpoints: the bytes of a key file (one trailing line break
+ * ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). Without a key the chain uses a fixed, public key:
+ * it detects accidents but not someone who rewrites the files. The key id, a digest of the key, names the key without
+ * revealing it. Messages name the file, never its content.
  */
 public final class AuditKey
 {
-    private static final int MIN_KEY_BYTES = 32;
+    private static final byte[] PUBLIC_KEY = "trino-audit-unkeyed".getBytes(US_ASCII);
 
-    private final byte[] key;
+    private final SecretKeySpec key;
     private final String keyId;
 
-    private AuditKey(byte[] key)
+    private AuditKey(byte[] key, String keyId)
     {
-        this.key = key;
-        this.keyId = key == null ? null : HexFormat.of().formatHex(sha256().digest(key), 0, 8);
+        this.key = new SecretKeySpec(key, "HmacSHA256");
+        this.keyId = keyId;
     }
 
     public static AuditKey unkeyed()
     {
-        return new AuditKey(null);
+        return new AuditKey(PUBLIC_KEY, null);
     }
 
     public static AuditKey fromFile(Path file)
@@ -50,26 +50,23 @@ public final class AuditKey
         }
         int length = content.length;
         if (length > 0 && content[length - 1] == '\n') {
-            length--;
-            if (length > 0 && content[length - 1] == '\r') {
-                length--;
-            }
+            length -= length > 1 && content[length - 2] == '\r' ? 2 : 1;
         }
-        if (length < MIN_KEY_BYTES) {
-            throw new IOException(format("The audit MAC key file %s (audit.mac.key-file) holds %s bytes; it needs at least %s. Create one with: openssl rand -hex 32 > %s",
-                    file, length, MIN_KEY_BYTES, file));
+        if (length < 32) {
+            throw new IOException(format("The audit MAC key file %s (audit.mac.key-file) holds %s bytes; it needs at least 32. Create one with: openssl rand -hex 32 > %s",
+                    file, length, file));
         }
-        return new AuditKey(Arrays.copyOf(content, length));
+        byte[] key = Arrays.copyOf(content, length);
+        return new AuditKey(key, HexFormat.of().formatHex(unkeyed().mac(key), 0, 8));
     }
 
     /**
-     * Whether users other than the file's owner (and group) may read a key file: they could then forge the chain.
+     * Whether users other than the owner may read a key file: they could forge the chain.
      */
     static boolean readableByOthers(Path file)
     {
         try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            return permissions.contains(PosixFilePermission.OTHERS_READ) || permissions.contains(PosixFilePermission.GROUP_READ);
+            return Files.getPosixFilePermissions(file).stream().anyMatch(permission -> permission == PosixFilePermission.GROUP_READ || permission == PosixFilePermission.OTHERS_READ);
         }
         catch (IOException | UnsupportedOperationException e) {
             return false;
@@ -78,7 +75,7 @@ public final class AuditKey
 
     public boolean isKeyed()
     {
-        return key != null;
+        return keyId != null;
     }
 
     /**
@@ -90,88 +87,27 @@ public final class AuditKey
     }
 
     /**
-     * A new (not thread-safe) MAC: HMAC-SHA256 with the key, or SHA-256 without one.
+     * A new MAC with this key; not thread-safe.
      */
-    public Hasher newHasher()
+    public Mac newMac()
     {
-        if (key == null) {
-            MessageDigest digest = sha256();
-            return new Hasher(digest::update, digest::update, digest::digest);
-        }
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return new Hasher(mac::update, mac::update, mac::doFinal);
+            mac.init(key);
+            return mac;
         }
         catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
         }
     }
 
-    /**
-     * The MAC of an ASCII or UTF-8 text, as hex.
-     */
+    byte[] mac(byte[] bytes)
+    {
+        return newMac().doFinal(bytes);
+    }
+
     String macHex(byte[] bytes)
     {
-        Hasher hasher = newHasher();
-        hasher.update(bytes, 0, bytes.length);
-        return HexFormat.of().formatHex(hasher.finish());
-    }
-
-    private static MessageDigest sha256()
-    {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        }
-        catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
-        }
-    }
-
-    public static final class Hasher
-    {
-        private final RangeUpdate range;
-        private final ByteUpdate single;
-        private final Finish finish;
-
-        private Hasher(RangeUpdate range, ByteUpdate single, Finish finish)
-        {
-            this.range = range;
-            this.single = single;
-            this.finish = finish;
-        }
-
-        public void update(byte[] bytes, int offset, int length)
-        {
-            range.update(bytes, offset, length);
-        }
-
-        public void update(byte b)
-        {
-            single.update(b);
-        }
-
-        /**
-         * The MAC of everything updated since the last call; the hasher is then reset.
-         */
-        public byte[] finish()
-        {
-            return finish.finish();
-        }
-
-        private interface RangeUpdate
-        {
-            void update(byte[] bytes, int offset, int length);
-        }
-
-        private interface ByteUpdate
-        {
-            void update(byte b);
-        }
-
-        private interface Finish
-        {
-            byte[] finish();
-        }
+        return HexFormat.of().formatHex(mac(bytes));
     }
 }

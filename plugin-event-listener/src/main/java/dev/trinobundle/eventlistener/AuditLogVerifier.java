@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -233,7 +232,7 @@ public final class AuditLogVerifier
         if (records == 0) {
             return new Result(Finding.NONE, "no records in " + path + partial);
         }
-        String keyed = keys.isEmpty() ? "unkeyed SHA-256 chain intact (shows accidents, not tampering: pass --key)" : "MAC chain intact";
+        String keyed = keys.isEmpty() ? "unkeyed chain intact (shows accidents, not tampering: pass --key)" : "MAC chain intact";
         String checkpointed = checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time());
         return new Result(Finding.NONE, "OK: %s records, seq %s..%s, %s, %s, last hash %s%s".formatted(
                 records, firstSequence, previousSequence, keyed, checkpointed, previousHash, partial));
@@ -246,23 +245,13 @@ public final class AuditLogVerifier
             throws IOException
     {
         if (keyId == null) {
-            if (!keys.isEmpty()) {
-                return null;
-            }
-            return HexFormat.of().formatHex(sha256(canonical));
+            return keys.isEmpty() ? AuditKey.unkeyed().macHex(canonical) : null;
         }
         AuditKey key = keys.get(keyId);
         if (key == null) {
             throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, keyId));
         }
         return key.macHex(canonical);
-    }
-
-    private static byte[] sha256(byte[] bytes)
-    {
-        AuditKey.Hasher hasher = AuditKey.unkeyed().newHasher();
-        hasher.update(bytes, 0, bytes.length);
-        return hasher.finish();
     }
 
     private static Optional<Result> readCheckpoints(Path file, Map<String, AuditKey> keys, TreeMap<Long, Header> checkpoints)

@@ -2,6 +2,8 @@ package dev.trinobundle.eventlistener;
 
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -11,7 +13,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
  * <p>
  * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}}
  * and a newline. Its canonical bytes are the line without the {@code ,"hash":"H"} suffix (and newline), closed with
- * {@code }}; {@code H = HMAC-SHA256(key, canonical)} when a key is configured, else {@code SHA-256(canonical)}. The
+ * {@code }}; {@code H = HMAC-SHA256(key, canonical)} (without a configured key, with a fixed public one). The
  * canonical bytes hold {@code seq} and {@code prevHash} (the previous record's H), which chains the records.
  * A checkpoint line is the same with a {@code ,"mac":"M"} suffix.
  */
@@ -22,8 +24,7 @@ public final class AuditRecordFormat
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
 
-    private static final byte[] VERSION_PREFIX = "{\"schemaVersion\":".getBytes(US_ASCII);
-    private static final byte[] SEQ_PREFIX = ",\"seq\":".getBytes(US_ASCII);
+    private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,18})[,}]");
     private static final HexFormat HEX = HexFormat.of();
 
     private AuditRecordFormat() {}
@@ -76,27 +77,19 @@ public final class AuditRecordFormat
     }
 
     /**
-     * The schema version from the fixed start of a line, or -1 if the line does not start like a record.
+     * The schema version and sequence number from the fixed start of a line, without parsing the JSON; null if the
+     * line does not start like a record.
      */
-    static int schemaVersion(byte[] line, int offset, int length)
+    static long[] versionAndSequence(byte[] line, int offset, int length)
     {
-        long version = number(line, offset + VERSION_PREFIX.length, offset + length, VERSION_PREFIX, line, offset);
-        return (int) Math.min(version, Integer.MAX_VALUE);
+        Matcher matcher = START.matcher(new String(line, offset, Math.min(length, 64), US_ASCII));
+        return matcher.lookingAt() ? new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))} : null;
     }
 
-    /**
-     * The sequence number from the fixed header of a record line without parsing the JSON, or -1.
-     */
     public static long parseSequence(byte[] line, int offset, int length)
     {
-        if (schemaVersion(line, offset, length) < 0) {
-            return -1;
-        }
-        int position = offset + VERSION_PREFIX.length;
-        while (position < offset + length && line[position] >= '0' && line[position] <= '9') {
-            position++;
-        }
-        return number(line, position + SEQ_PREFIX.length, offset + length, SEQ_PREFIX, line, position);
+        long[] start = versionAndSequence(line, offset, length);
+        return start == null ? -1 : start[1];
     }
 
     /**
@@ -116,25 +109,6 @@ public final class AuditRecordFormat
         return length > 0 && line[length - 1] == '\n'
                 && parseSequence(line, 0, length) > 0
                 && split(line, length - 1, HASH_FIELD).isPresent();
-    }
-
-    private static long number(byte[] bytes, int start, int end, byte[] expectedPrefix, byte[] prefixSource, int prefixStart)
-    {
-        if (prefixStart + expectedPrefix.length >= end) {
-            return -1;
-        }
-        for (int i = 0; i < expectedPrefix.length; i++) {
-            if (prefixSource[prefixStart + i] != expectedPrefix[i]) {
-                return -1;
-            }
-        }
-        long value = 0;
-        int digits = 0;
-        for (int i = start; i < end && bytes[i] >= '0' && bytes[i] <= '9' && digits < 18; i++) {
-            value = value * 10 + (bytes[i] - '0');
-            digits++;
-        }
-        return digits == 0 ? -1 : value;
     }
 
     public record SplitLine(byte[] canonical, String mac) {}

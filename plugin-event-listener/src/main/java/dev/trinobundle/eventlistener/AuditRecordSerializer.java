@@ -22,7 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -37,13 +36,8 @@ import java.util.function.Function;
  */
 public final class AuditRecordSerializer
 {
-    public static final String KIND_CREATED = "created";
-    public static final String KIND_COMPLETED = "completed";
-
     private static final JsonFactory JSON = new JsonFactory();
     private static final int MAX_RETAINED_BUFFER_BYTES = 256 * 1024;
-    private static final List<String> STATISTICS_FIELDS = List.of(
-            "wallTimeMillis", "cpuTimeMillis", "queuedTimeMillis", "rowsRead", "bytesRead", "rowsWritten", "bytesWritten", "rowsReturned");
 
     private final int maxQueryTextLength;
     // each of Trino's dispatcher threads reuses its buffer from query to query
@@ -75,7 +69,16 @@ public final class AuditRecordSerializer
      */
     Body write(QueryCreatedEvent event)
     {
-        return write(json -> writeCreated(json, event));
+        return write(json -> {
+            start(json, "created", event.getCreateTime(), event.getContext());
+            writeQuery(json, event.getMetadata(), event.getContext(), Optional.empty(), null, event.getCreateTime(), null, null);
+            json.g().writeObjectFieldStart("objects");
+            json.g().writeArrayFieldStart("read");
+            json.g().writeEndArray();
+            json.g().writeArrayFieldStart("written");
+            json.g().writeEndArray();
+            end(json, event.getMetadata(), event.getContext());
+        });
     }
 
     /**
@@ -83,7 +86,27 @@ public final class AuditRecordSerializer
      */
     Body write(QueryCompletedEvent event)
     {
-        return write(json -> writeCompleted(json, event));
+        return write(json -> {
+            start(json, "completed", event.getEndTime(), event.getContext());
+            writeQuery(json, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
+                    event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime());
+            json.g().writeObjectFieldStart("objects");
+            json.g().writeArrayFieldStart("read");
+            for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
+                writeTable(json, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
+                json.g().writeEndObject();
+            }
+            json.g().writeEndArray();
+            json.g().writeArrayFieldStart("written");
+            Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
+            if (output.isPresent()) {
+                writeTable(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
+                        output.get().getColumns().orElse(List.of()), OutputColumnMetadata::getColumnName);
+                json.g().writeEndObject();
+            }
+            json.g().writeEndArray();
+            end(json, event.getMetadata(), event.getContext());
+        });
     }
 
     private Body write(Writer writer)
@@ -114,211 +137,121 @@ public final class AuditRecordSerializer
     {
         body.reset();
         try (JsonGenerator generator = JSON.createGenerator(body)) {
+            generator.writeStartObject();
             writer.write(new Json(generator, escapeSurrogates));
+            generator.writeEndObject();
         }
     }
 
-    private void writeCreated(Json json, QueryCreatedEvent event)
+    private static void start(Json json, String kind, Instant eventTime, QueryContext context)
             throws IOException
     {
-        json.startObject();
-        json.name("kind").value(KIND_CREATED);
-        json.name("eventTime").value(event.getCreateTime());
-        writeIdentity(json, event.getContext());
-        writeClient(json, event.getContext());
-        writeQuery(json, event.getMetadata(), event.getContext(), Optional.empty(), null,
-                event.getCreateTime(), null, null);
-        json.name("objects").startObject();
-        json.name("read").startArray().endArray();
-        json.name("written").startArray().endArray();
-        writeReferencedTables(json, event.getMetadata().getTables());
-        json.endObject();
-        writeServer(json, event.getContext());
-        json.endObject();
-    }
-
-    private void writeCompleted(Json json, QueryCompletedEvent event)
-            throws IOException
-    {
-        json.startObject();
-        json.name("kind").value(KIND_COMPLETED);
-        json.name("eventTime").value(event.getEndTime());
-        writeIdentity(json, event.getContext());
-        writeClient(json, event.getContext());
-        writeQuery(json, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
-                event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime());
-        json.name("objects").startObject();
-        json.name("read").startArray();
-        for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
-            json.startObject();
-            writeTable(json, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
-            json.endObject();
-        }
-        json.endArray();
-        json.name("written").startArray();
-        Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
-        if (output.isPresent()) {
-            json.startObject();
-            writeTable(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
-                    output.get().getColumns().orElse(List.of()), OutputColumnMetadata::getColumnName);
-            json.endObject();
-        }
-        json.endArray();
-        writeReferencedTables(json, event.getMetadata().getTables());
-        json.endObject();
-        writeServer(json, event.getContext());
-        json.endObject();
-    }
-
-    private static void writeIdentity(Json json, QueryContext context)
-            throws IOException
-    {
-        json.name("identity").startObject();
-        json.name("principal").value(context.getPrincipal().orElse(null));
-        json.name("user").value(context.getUser());
-        json.name("originalUser").value(context.getOriginalUser());
+        json.string("kind", kind);
+        json.string("eventTime", eventTime);
+        json.g().writeObjectFieldStart("identity");
+        json.string("principal", context.getPrincipal().orElse(null));
+        json.string("user", context.getUser());
+        json.string("originalUser", context.getOriginalUser());
         // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
-        json.name("impersonated").value(context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
-        writeSortedStrings(json, "groups", context.getGroups());
-        writeSortedStrings(json, "roles", context.getEnabledRoles());
-        writeSortedStrings(json, "originalRoles", context.getOriginalRoles());
-        json.endObject();
+        json.g().writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
+        json.sorted("groups", context.getGroups());
+        json.sorted("roles", context.getEnabledRoles());
+        json.sorted("originalRoles", context.getOriginalRoles());
+        json.g().writeEndObject();
+        json.g().writeObjectFieldStart("client");
+        json.string("source", context.getSource().orElse(null));
+        json.string("clientInfo", context.getClientInfo().orElse(null));
+        json.sorted("tags", context.getClientTags());
+        json.string("userAgent", context.getUserAgent().orElse(null));
+        json.string("remoteAddress", context.getRemoteClientAddress().orElse(null));
+        json.string("traceToken", context.getTraceToken().orElse(null));
+        json.g().writeEndObject();
     }
 
-    private static void writeClient(Json json, QueryContext context)
+    private void writeQuery(Json json, QueryMetadata metadata, QueryContext context, Optional<QueryFailureInfo> failure, QueryStatistics statistics,
+            Instant createTime, Instant executionStartTime, Instant endTime)
             throws IOException
     {
-        json.name("client").startObject();
-        json.name("source").value(context.getSource().orElse(null));
-        json.name("clientInfo").value(context.getClientInfo().orElse(null));
-        writeSortedStrings(json, "tags", context.getClientTags());
-        json.name("userAgent").value(context.getUserAgent().orElse(null));
-        json.name("remoteAddress").value(context.getRemoteClientAddress().orElse(null));
-        json.name("traceToken").value(context.getTraceToken().orElse(null));
-        json.endObject();
-    }
-
-    private void writeQuery(
-            Json json,
-            QueryMetadata metadata,
-            QueryContext context,
-            Optional<QueryFailureInfo> failure,
-            QueryStatistics statistics,
-            Instant createTime,
-            Instant executionStartTime,
-            Instant endTime)
-            throws IOException
-    {
-        json.name("query").startObject();
-        json.name("id").value(metadata.getQueryId());
+        JsonGenerator g = json.g();
+        g.writeObjectFieldStart("query");
+        json.string("id", metadata.getQueryId());
         String sql = metadata.getQuery();
         boolean truncated = sql.length() > maxQueryTextLength;
-        json.name("sql").value(truncated ? truncate(sql, maxQueryTextLength) : sql);
-        json.name("sqlTruncated").value(truncated);
-        json.name("sqlLength").value(sql.length());
-        json.name("type").value(context.getQueryType().map(Enum::name).orElse(null));
-        json.name("updateType").value(metadata.getUpdateType().orElse(null));
-        json.name("catalog").value(context.getCatalog().orElse(null));
-        json.name("schema").value(context.getSchema().orElse(null));
-        json.name("resourceGroup").value(context.getResourceGroupId().map(Object::toString).orElse(null));
-        json.name("state").value(metadata.getQueryState());
-        json.name("error");
+        // never cut a surrogate pair in half: the kept text stays valid Unicode
+        int end = maxQueryTextLength > 0 && truncated && Character.isHighSurrogate(sql.charAt(maxQueryTextLength - 1)) ? maxQueryTextLength - 1 : maxQueryTextLength;
+        json.string("sql", truncated ? sql.substring(0, end) : sql);
+        g.writeBooleanField("sqlTruncated", truncated);
+        g.writeNumberField("sqlLength", sql.length());
+        json.string("type", context.getQueryType().map(Enum::name).orElse(null));
+        json.string("updateType", metadata.getUpdateType().orElse(null));
+        json.string("catalog", context.getCatalog().orElse(null));
+        json.string("schema", context.getSchema().orElse(null));
+        json.string("resourceGroup", context.getResourceGroupId().map(Object::toString).orElse(null));
+        json.string("state", metadata.getQueryState());
         if (failure.isPresent()) {
             ErrorCode errorCode = failure.get().getErrorCode();
-            json.startObject();
-            json.name("code").value(errorCode.getName());
-            json.name("codeNumber").value(errorCode.getCode());
-            json.name("type").value(errorCode.getType().name());
-            json.name("failureType").value(failure.get().getFailureType().orElse(null));
-            json.name("message").value(failure.get().getFailureMessage().orElse(null));
-            json.endObject();
+            g.writeObjectFieldStart("error");
+            json.string("code", errorCode.getName());
+            g.writeNumberField("codeNumber", errorCode.getCode());
+            json.string("type", errorCode.getType().name());
+            json.string("failureType", failure.get().getFailureType().orElse(null));
+            json.string("message", failure.get().getFailureMessage().orElse(null));
+            g.writeEndObject();
         }
         else {
-            json.nullValue();
+            g.writeNullField("error");
         }
-        json.name("createTime").value(createTime);
-        json.name("executionStartTime").value(executionStartTime);
-        json.name("endTime").value(endTime);
-        if (statistics != null) {
-            json.name("wallTimeMillis").value(statistics.getWallTime().toMillis());
-            json.name("cpuTimeMillis").value(statistics.getCpuTime().toMillis());
-            json.name("queuedTimeMillis").value(statistics.getQueuedTime().toMillis());
-            json.name("rowsRead").value(statistics.getPhysicalInputRows());
-            json.name("bytesRead").value(statistics.getPhysicalInputBytes());
-            json.name("rowsWritten").value(statistics.getWrittenRows());
-            json.name("bytesWritten").value(statistics.getWrittenBytes());
-            json.name("rowsReturned").value(statistics.getOutputRows());
-        }
-        else {
-            for (String field : STATISTICS_FIELDS) {
-                json.name(field).nullValue();
-            }
-        }
-        json.endObject();
+        json.string("createTime", createTime);
+        json.string("executionStartTime", executionStartTime);
+        json.string("endTime", endTime);
+        json.number("wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
+        json.number("cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
+        json.number("queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
+        json.number("rowsRead", statistics == null ? null : statistics.getPhysicalInputRows());
+        json.number("bytesRead", statistics == null ? null : statistics.getPhysicalInputBytes());
+        json.number("rowsWritten", statistics == null ? null : statistics.getWrittenRows());
+        json.number("bytesWritten", statistics == null ? null : statistics.getWrittenBytes());
+        json.number("rowsReturned", statistics == null ? null : statistics.getOutputRows());
+        g.writeEndObject();
     }
 
-    private static String truncate(String sql, int length)
-    {
-        // never cut a surrogate pair in half: the kept text stays valid Unicode
-        int end = length > 0 && Character.isHighSurrogate(sql.charAt(length - 1)) ? length - 1 : length;
-        return sql.substring(0, end);
-    }
-
-    private static void writeReferencedTables(Json json, List<TableInfo> tables)
+    private static void end(Json json, QueryMetadata metadata, QueryContext context)
             throws IOException
     {
         // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
         // reading anything, such as an access denied on a column.
-        json.name("referenced").startArray();
-        for (TableInfo table : tables) {
-            json.startObject();
+        json.g().writeArrayFieldStart("referenced");
+        for (TableInfo table : metadata.getTables()) {
             writeTable(json, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
-            json.name("directlyReferenced").value(table.isDirectlyReferenced());
-            json.name("authorization").value(table.getAuthorization());
-            json.endObject();
+            json.g().writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
+            json.string("authorization", table.getAuthorization());
+            json.g().writeEndObject();
         }
-        json.endArray();
+        json.g().writeEndArray();
+        // closes "objects"
+        json.g().writeEndObject();
+        json.g().writeObjectFieldStart("server");
+        json.string("environment", context.getEnvironment());
+        json.string("version", context.getServerVersion());
+        json.string("address", context.getServerAddress());
+        json.g().writeEndObject();
     }
 
-    private static void writeServer(Json json, QueryContext context)
-            throws IOException
-    {
-        json.name("server").startObject();
-        json.name("environment").value(context.getEnvironment());
-        json.name("version").value(context.getServerVersion());
-        json.name("address").value(context.getServerAddress());
-        json.endObject();
-    }
-
+    /**
+     * Starts a table object; the caller ends it.
+     */
     private static <C> void writeTable(Json json, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
             throws IOException
     {
-        json.name("catalog").value(catalog);
-        json.name("schema").value(schema);
-        json.name("table").value(table);
-        json.name("columns").startArray();
+        json.g().writeStartObject();
+        json.string("catalog", catalog);
+        json.string("schema", schema);
+        json.string("table", table);
+        json.g().writeArrayFieldStart("columns");
         for (C column : columns) {
-            json.value(columnName.apply(column));
+            json.string(null, columnName.apply(column));
         }
-        json.endArray();
-    }
-
-    private static void writeSortedStrings(Json json, String field, Collection<String> values)
-            throws IOException
-    {
-        // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
-        json.name(field).startArray();
-        if (values.size() == 1) {
-            json.value(values.iterator().next());
-        }
-        else if (!values.isEmpty()) {
-            String[] sorted = values.toArray(String[]::new);
-            Arrays.sort(sorted);
-            for (String value : sorted) {
-                json.value(value);
-            }
-        }
-        json.endArray();
+        json.g().writeEndArray();
     }
 
     private interface Writer
@@ -349,85 +282,48 @@ public final class AuditRecordSerializer
         }
     }
 
-    /**
-     * A fluent front of the generator, the record's strings going through {@link #value(String)}.
-     */
-    private record Json(JsonGenerator generator, boolean escapeSurrogates)
+    private record Json(JsonGenerator g, boolean escapeSurrogates)
     {
-        Json name(String name)
+        /**
+         * A member (an array element if {@code name} is null) holding a string or null.
+         */
+        void string(String name, Object value)
                 throws IOException
         {
-            generator.writeFieldName(name);
-            return this;
+            if (name != null) {
+                g.writeFieldName(name);
+            }
+            if (value == null) {
+                g.writeNull();
+            }
+            else if (escapeSurrogates) {
+                g.writeRawValue(quoteEscapingLoneSurrogates(value.toString()));
+            }
+            else {
+                g.writeString(value.toString());
+            }
         }
 
-        Json value(String value)
+        void number(String name, Long value)
                 throws IOException
         {
             if (value == null) {
-                generator.writeNull();
-            }
-            else if (escapeSurrogates) {
-                generator.writeRawValue(quoteEscapingLoneSurrogates(value));
+                g.writeNullField(name);
             }
             else {
-                generator.writeString(value);
+                g.writeNumberField(name, value);
             }
-            return this;
         }
 
-        Json value(Instant value)
+        void sorted(String name, Collection<String> values)
                 throws IOException
         {
-            return value(value == null ? null : value.toString());
-        }
-
-        Json value(long value)
-                throws IOException
-        {
-            generator.writeNumber(value);
-            return this;
-        }
-
-        Json value(boolean value)
-                throws IOException
-        {
-            generator.writeBoolean(value);
-            return this;
-        }
-
-        void nullValue()
-                throws IOException
-        {
-            generator.writeNull();
-        }
-
-        Json startObject()
-                throws IOException
-        {
-            generator.writeStartObject();
-            return this;
-        }
-
-        Json endObject()
-                throws IOException
-        {
-            generator.writeEndObject();
-            return this;
-        }
-
-        Json startArray()
-                throws IOException
-        {
-            generator.writeStartArray();
-            return this;
-        }
-
-        Json endArray()
-                throws IOException
-        {
-            generator.writeEndArray();
-            return this;
+            // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
+            g.writeArrayFieldStart(name);
+            for (String value : values.size() == 1 ? values : values.stream().sorted().toList()) {
+                string(null, value);
+            }
+            g.writeEndArray();
         }
 
         private static String quoteEscapingLoneSurrogates(String value)
@@ -436,8 +332,7 @@ public final class AuditRecordSerializer
             StringBuilder out = new StringBuilder(quoted.length + 8).append('"');
             for (int i = 0; i < quoted.length; i++) {
                 char c = quoted[i];
-                boolean pair = Character.isHighSurrogate(c) && i + 1 < quoted.length && Character.isLowSurrogate(quoted[i + 1]);
-                if (pair) {
+                if (Character.isHighSurrogate(c) && i + 1 < quoted.length && Character.isLowSurrogate(quoted[i + 1])) {
                     out.append(c).append(quoted[++i]);
                 }
                 else if (Character.isSurrogate(c)) {

@@ -42,11 +42,8 @@ public final class Checkpoints
     static Checkpoint create(AuditKey key, Head head, Instant time)
     {
         String canonical = "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(key.keyId(), head.sequence(), head.hash(), time);
-        AuditKey.Hasher hasher = key.newHasher();
         byte[] prefix = canonical.getBytes(US_ASCII);
-        hasher.update(prefix, 0, prefix.length);
-        hasher.update((byte) '}');
-        byte[] suffix = AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, hasher.finish());
+        byte[] suffix = AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, key.mac((canonical + "}").getBytes(US_ASCII)));
         byte[] line = new byte[prefix.length + suffix.length];
         System.arraycopy(prefix, 0, line, 0, prefix.length);
         System.arraycopy(suffix, 0, line, prefix.length, suffix.length);

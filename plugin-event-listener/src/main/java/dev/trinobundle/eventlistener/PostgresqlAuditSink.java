@@ -26,6 +26,7 @@ import java.util.StringJoiner;
 import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
+import static java.util.stream.Collectors.joining;
 
 /**
  * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), and the signed
@@ -88,49 +89,47 @@ public final class PostgresqlAuditSink
         this.connectionProperties = properties;
     }
 
+    // the columns, their types, and where their value is in the record ("" for the record itself)
+    private static final List<Column> COLUMNS = List.of(
+            new Column("query_id", "text NOT NULL", "/query/id"),
+            new Column("event_kind", "text NOT NULL", "/kind"),
+            new Column("seq", "bigint NOT NULL", "/seq"),
+            new Column("event_time", "timestamptz NOT NULL", "/eventTime"),
+            new Column("principal", "text", "/identity/principal"),
+            new Column("user_name", "text NOT NULL", "/identity/user"),
+            new Column("original_user", "text", "/identity/originalUser"),
+            new Column("impersonated", "boolean NOT NULL", "/identity/impersonated"),
+            new Column("source", "text", "/client/source"),
+            new Column("remote_address", "text", "/client/remoteAddress"),
+            new Column("query_state", "text NOT NULL", "/query/state"),
+            new Column("query_type", "text", "/query/type"),
+            new Column("error_code", "text", "/query/error/code"),
+            new Column("error_type", "text", "/query/error/type"),
+            new Column("error_message", "text", "/query/error/message"),
+            new Column("sql_text", "text", "/query/sql"),
+            new Column("wall_time_ms", "bigint", "/query/wallTimeMillis"),
+            new Column("cpu_time_ms", "bigint", "/query/cpuTimeMillis"),
+            new Column("rows_read", "bigint", "/query/rowsRead"),
+            new Column("bytes_read", "bigint", "/query/bytesRead"),
+            new Column("rows_written", "bigint", "/query/rowsWritten"),
+            new Column("bytes_written", "bigint", "/query/bytesWritten"),
+            new Column("tables_read", "text", "/objects/read"),
+            new Column("tables_written", "text", "/objects/written"),
+            new Column("record", "text NOT NULL", ""),
+            new Column("hash", "text NOT NULL", "/hash"));
+
+    private record Column(String name, String type, String pointer) {}
+
     public static String createTableSql(String schema, String table)
     {
-        return """
-                CREATE TABLE IF NOT EXISTS %s.%s (
-                    query_id text NOT NULL,
-                    event_kind text NOT NULL,
-                    seq bigint NOT NULL,
-                    event_time timestamptz NOT NULL,
-                    principal text,
-                    user_name text NOT NULL,
-                    original_user text,
-                    impersonated boolean NOT NULL,
-                    source text,
-                    remote_address text,
-                    query_state text NOT NULL,
-                    query_type text,
-                    error_code text,
-                    error_type text,
-                    error_message text,
-                    sql_text text,
-                    wall_time_ms bigint,
-                    cpu_time_ms bigint,
-                    rows_read bigint,
-                    bytes_read bigint,
-                    rows_written bigint,
-                    bytes_written bigint,
-                    tables_read text,
-                    tables_written text,
-                    record text NOT NULL,
-                    hash text NOT NULL,
-                    PRIMARY KEY (query_id, event_kind))""".formatted(schema, table);
+        return COLUMNS.stream().map(column -> column.name() + " " + column.type())
+                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (query_id, event_kind))"));
     }
 
     public static String createCheckpointTableSql(String schema, String table)
     {
-        return """
-                CREATE TABLE IF NOT EXISTS %s.%s_checkpoints (
-                    seq bigint NOT NULL,
-                    key_id text NOT NULL,
-                    hash text NOT NULL,
-                    checkpoint_time timestamptz NOT NULL,
-                    checkpoint text NOT NULL,
-                    PRIMARY KEY (seq, key_id))""".formatted(schema, table);
+        return "CREATE TABLE IF NOT EXISTS %s.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
+                .formatted(schema, table);
     }
 
     @Override
@@ -143,20 +142,16 @@ public final class PostgresqlAuditSink
     public void deliver(List<JournalRecord> records)
             throws SQLException
     {
+        String insert = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (query_id, event_kind) DO NOTHING".formatted(qualifiedTable,
+                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
         try {
             Connection connection = connection();
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO %s (query_id, event_kind, seq, event_time, principal, user_name, original_user, impersonated,
-                        source, remote_address, query_state, query_type, error_code, error_type, error_message, sql_text,
-                        wall_time_ms, cpu_time_ms, rows_read, bytes_read, rows_written, bytes_written, tables_read, tables_written,
-                        record, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (query_id, event_kind) DO NOTHING""".formatted(qualifiedTable))) {
+            try (PreparedStatement statement = connection.prepareStatement(insert)) {
                 for (JournalRecord record : records) {
-                    bind(insert, record);
-                    insert.addBatch();
+                    bind(statement, record);
+                    statement.addBatch();
                 }
-                insert.executeBatch();
+                statement.executeBatch();
             }
             connection.commit();
         }
@@ -170,6 +165,56 @@ public final class PostgresqlAuditSink
             closeConnection();
             throw new SQLException("PostgreSQL connection broke during the batch insert", "08006", e);
         }
+    }
+
+    private static void bind(PreparedStatement insert, JournalRecord record)
+            throws SQLException
+    {
+        String json = new String(record.line(), 0, record.line().length - 1, UTF_8);
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        }
+        catch (Exception e) {
+            // no cause: the parser's message quotes the record
+            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON");
+        }
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            Column column = COLUMNS.get(i);
+            JsonNode value = root.at(column.pointer());
+            if (column.pointer().isEmpty()) {
+                // exact: JSON escapes U+0000, so the line itself has none
+                insert.setString(i + 1, json);
+            }
+            else if (value.isArray()) {
+                StringJoiner names = new StringJoiner(",");
+                value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
+                insert.setString(i + 1, text(names.toString()));
+            }
+            else if (value.isMissingNode() || value.isNull()) {
+                insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
+            }
+            else if (column.type().startsWith("bigint")) {
+                insert.setLong(i + 1, value.asLong());
+            }
+            else if (column.type().startsWith("boolean")) {
+                insert.setBoolean(i + 1, value.asBoolean());
+            }
+            else if (column.type().startsWith("timestamptz")) {
+                insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
+            }
+            else {
+                insert.setString(i + 1, text(value.asText()));
+            }
+        }
+    }
+
+    /**
+     * PostgreSQL text cannot hold U+0000.
+     */
+    private static String text(String value)
+    {
+        return value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
     }
 
     @Override
@@ -238,91 +283,6 @@ public final class PostgresqlAuditSink
             return sql.getNextException();
         }
         return failure.getCause() == failure ? null : failure.getCause();
-    }
-
-    private static void bind(PreparedStatement insert, JournalRecord record)
-            throws SQLException
-    {
-        String json = new String(record.line(), 0, record.line().length - 1, UTF_8);
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
-        }
-        catch (Exception e) {
-            // no cause: the parser's message quotes the record
-            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON");
-        }
-        JsonNode identity = root.path("identity");
-        JsonNode client = root.path("client");
-        JsonNode query = root.path("query");
-        JsonNode error = query.path("error");
-        int parameter = 1;
-        insert.setString(parameter++, text(query.path("id").asText()));
-        insert.setString(parameter++, text(root.path("kind").asText()));
-        insert.setLong(parameter++, record.sequence());
-        insert.setTimestamp(parameter++, Timestamp.from(Instant.parse(root.path("eventTime").asText())));
-        setText(insert, parameter++, identity.get("principal"));
-        insert.setString(parameter++, text(identity.path("user").asText()));
-        setText(insert, parameter++, identity.get("originalUser"));
-        insert.setBoolean(parameter++, identity.path("impersonated").asBoolean());
-        setText(insert, parameter++, client.get("source"));
-        setText(insert, parameter++, client.get("remoteAddress"));
-        insert.setString(parameter++, text(query.path("state").asText()));
-        setText(insert, parameter++, query.get("type"));
-        setText(insert, parameter++, error.get("code"));
-        setText(insert, parameter++, error.get("type"));
-        setText(insert, parameter++, error.get("message"));
-        setText(insert, parameter++, query.get("sql"));
-        setLong(insert, parameter++, query.get("wallTimeMillis"));
-        setLong(insert, parameter++, query.get("cpuTimeMillis"));
-        setLong(insert, parameter++, query.get("rowsRead"));
-        setLong(insert, parameter++, query.get("bytesRead"));
-        setLong(insert, parameter++, query.get("rowsWritten"));
-        setLong(insert, parameter++, query.get("bytesWritten"));
-        insert.setString(parameter++, text(tableNames(root.path("objects").path("read"))));
-        insert.setString(parameter++, text(tableNames(root.path("objects").path("written"))));
-        // exact: JSON escapes U+0000, so the line itself has none
-        insert.setString(parameter++, json);
-        insert.setString(parameter, text(root.path("hash").asText()));
-    }
-
-    private static String tableNames(JsonNode tables)
-    {
-        StringJoiner names = new StringJoiner(",");
-        for (JsonNode table : tables) {
-            names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText());
-        }
-        return names.toString();
-    }
-
-    private static void setText(PreparedStatement statement, int parameter, JsonNode value)
-            throws SQLException
-    {
-        if (value == null || value.isNull()) {
-            statement.setNull(parameter, Types.VARCHAR);
-        }
-        else {
-            statement.setString(parameter, text(value.asText()));
-        }
-    }
-
-    /**
-     * PostgreSQL text cannot hold U+0000.
-     */
-    private static String text(String value)
-    {
-        return value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
-    }
-
-    private static void setLong(PreparedStatement statement, int parameter, JsonNode value)
-            throws SQLException
-    {
-        if (value == null || value.isNull()) {
-            statement.setNull(parameter, Types.BIGINT);
-        }
-        else {
-            statement.setLong(parameter, value.asLong());
-        }
     }
 
     /**
