@@ -282,18 +282,23 @@ final class TestAuditEventListenerOnTrino
         assertThat(delivered).hasSize(20);
         assertThat(delivered.stream().map(record -> record.get("seq").asLong()).distinct().count()).isEqualTo(20);
         assertThat(verify(fileDirectory)).startsWith("OK: ");
-        assertThat(verify(journalDirectory)).startsWith("OK: ");
+        // the journal deletes segments every sink has: its chain is checked from its first record on
+        long firstInJournal = records(journalDirectory).getFirst().get("seq").asLong();
+        assertThat(verify(journalDirectory, "--from", Long.toString(firstInJournal))).startsWith("OK: ");
     }
 
     /**
      * Runs the verify command exactly as documented, from the installed plugin directory, which holds no Trino SPI.
      */
-    private String verify(Path path)
+    private String verify(Path path, String... options)
             throws IOException, InterruptedException
     {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-cp", server.pluginDir().resolve("audit-event-listener") + "/*",
-                "dev.trinobundle.eventlistener.AuditLogVerifier", path.toString())
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", server.pluginDir().resolve("audit-event-listener") + "/*",
+                "dev.trinobundle.eventlistener.AuditLogVerifier"));
+        command.addAll(List.of(options));
+        command.add(path.toString());
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .start();
         String output = new String(process.getInputStream().readAllBytes()).trim();
