@@ -3,8 +3,11 @@ package dev.trinobundle.eventlistener;
 import io.airlift.log.Logger;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -56,6 +59,33 @@ final class AuditFiles
             throw new IllegalStateException(format(
                     "Audit directory %s (%s) is not a writable directory: %s. Create it with write permission for the Trino user or point %s elsewhere",
                     directory, property, e, property), e);
+        }
+    }
+
+    /**
+     * Locks the directory for this process ({@code journal.lock}); a second listener on it fails to start.
+     */
+    static FileLock lock(Path directory)
+    {
+        Path lockFile = directory.resolve("journal.lock");
+        try {
+            FileChannel channel = open(lockFile);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            }
+            catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
+                        "Give every listener and every Trino process its own journal directory", directory, lockFile));
+            }
+            return lock;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
         }
     }
 

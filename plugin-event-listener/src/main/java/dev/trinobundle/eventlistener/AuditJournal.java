@@ -7,28 +7,17 @@ import javax.crypto.Mac;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static dev.trinobundle.eventlistener.AuditRecordFormat.HASH_FIELD;
 import static java.lang.String.format;
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -43,7 +32,6 @@ import static java.util.Objects.requireNonNull;
 public final class AuditJournal
         implements Closeable
 {
-    static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{20})\\.jsonl");
     private static final Logger log = Logger.get(AuditJournal.class);
     private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
@@ -52,8 +40,7 @@ public final class AuditJournal
     private final FsyncPolicy fsyncPolicy;
     private final int maxUnwrittenRecords;
     private final AuditKey key;
-    private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
-    private final FileChannel lockChannel;
+    private final JournalSegments segments;
     private final FileLock lock;
 
     private final AtomicLong recordsWritten = new AtomicLong();
@@ -84,28 +71,9 @@ public final class AuditJournal
         this.maxUnwrittenRecords = maxUnwrittenRecords;
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
+        this.segments = new JournalSegments(this.directory);
         // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
-        Path lockFile = this.directory.resolve("journal.lock");
-        try {
-            lockChannel = AuditFiles.open(lockFile);
-            FileLock acquired;
-            try {
-                acquired = lockChannel.tryLock();
-            }
-            catch (OverlappingFileLockException e) {
-                acquired = null;
-            }
-            if (acquired == null) {
-                lockChannel.close();
-                throw new IllegalStateException(format(
-                        "Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
-                                "Give every listener and every Trino process its own journal directory", this.directory, lockFile));
-            }
-            lock = acquired;
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot lock audit journal directory " + this.directory, e);
-        }
+        this.lock = AuditFiles.lock(this.directory);
         try {
             recover();
         }
@@ -115,58 +83,16 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Continues the sequence and the chain from the last complete record. A torn last line (the process died during
-     * a write; never acknowledged to Trino) is cut off, in every segment.
-     */
     private synchronized void recover()
     {
-        try (Stream<Path> files = Files.list(directory)) {
-            files.forEach(file -> segmentStartSequence(file).ifPresent(start -> segments.put(start, file)));
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot list audit journal directory " + directory, e);
-        }
-        byte[] last = null;
-        for (Map.Entry<Long, Path> segment : List.copyOf(segments.entrySet())) {
-            try (FileChannel channel = FileChannel.open(segment.getValue(), READ, java.nio.file.StandardOpenOption.WRITE)) {
-                byte[] line = AuditFiles.cutToLastCompleteLine(channel, segment.getValue(), this::isRecordLine);
-                if (line == null) {
-                    channel.close();
-                    Files.delete(segment.getValue());
-                    segments.remove(segment.getKey());
-                }
-                else {
-                    last = line;
-                }
-            }
-            catch (IOException e) {
-                throw new UncheckedIOException("Cannot recover audit journal segment " + segment.getValue(), e);
-            }
-        }
+        byte[] last = segments.recover();
         if (last != null) {
             nextSequence = AuditRecordFormat.parseSequence(last, 0, last.length) + 1;
             lastHash = AuditRecordFormat.hashOf(last, last.length);
-            log.info("Audit journal %s: %s segments, last sequence %s", directory, segments.size(), nextSequence - 1);
+            log.info("Audit journal %s: %s segments, last sequence %s", directory, segments.count(), nextSequence - 1);
         }
         lastWrittenSequence = nextSequence - 1;
         lastWrittenHash = lastHash;
-    }
-
-    private boolean isRecordLine(byte[] line, int length)
-    {
-        long[] start = AuditRecordFormat.versionAndSequence(line, 0, length);
-        if (start != null && start[0] != AuditRecordFormat.SCHEMA_VERSION) {
-            throw new IllegalStateException(format("Audit journal %s (audit.journal.directory) holds records of schema version %s, written by another version of the listener. " +
-                    "Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start[0]));
-        }
-        return AuditRecordFormat.isComplete(line, length);
-    }
-
-    static java.util.Optional<Long> segmentStartSequence(Path file)
-    {
-        Matcher matcher = SEGMENT_NAME.matcher(file.getFileName().toString());
-        return matcher.matches() ? java.util.Optional.of(Long.parseLong(matcher.group(1))) : java.util.Optional.empty();
     }
 
     /**
@@ -275,11 +201,8 @@ public final class AuditJournal
             retired.add(active);
             active = null;
         }
-        Path path = directory.resolve("journal-%020d.jsonl".formatted(sequence));
-        // a file of this name holds at most a failed attempt at this very record
-        active = AuditFiles.open(path, TRUNCATE_EXISTING);
+        active = segments.create(sequence);
         activeSize = 0;
-        segments.put(sequence, path);
     }
 
     /**
@@ -320,26 +243,11 @@ public final class AuditJournal
     }
 
     /**
-     * Deletes segments whose records every sink has. The newest segment always stays: the chain continues from it.
+     * Deletes segments whose records every sink has; the newest always stays.
      */
     public void deleteDeliveredSegments(long deliveredUpToSequence)
     {
-        while (true) {
-            Map.Entry<Long, Path> oldest = segments.firstEntry();
-            Map.Entry<Long, Path> next = oldest == null ? null : segments.higherEntry(oldest.getKey());
-            // every record of "oldest" is below next's first sequence
-            if (next == null || next.getKey() - 1 > deliveredUpToSequence || next.getKey() > lastWrittenSequence) {
-                return;
-            }
-            try {
-                Files.deleteIfExists(oldest.getValue());
-                segments.remove(oldest.getKey());
-            }
-            catch (IOException e) {
-                log.error("Cannot delete delivered audit journal segment %s: %s", oldest.getValue(), e);
-                return;
-            }
-        }
+        segments.deleteDelivered(deliveredUpToSequence, lastWrittenSequence);
     }
 
     /**
@@ -366,7 +274,7 @@ public final class AuditJournal
         return new Checkpoints.Head(lastWrittenSequence, lastWrittenHash);
     }
 
-    NavigableMap<Long, Path> segments()
+    JournalSegments segments()
     {
         return segments;
     }
@@ -415,16 +323,7 @@ public final class AuditJournal
     @Managed(description = "Total size of the journal segment files in bytes")
     public long getJournalSizeBytes()
     {
-        long size = 0;
-        for (Path segment : List.copyOf(segments.values())) {
-            try {
-                size += Files.size(segment);
-            }
-            catch (IOException ignored) {
-                // deleted concurrently
-            }
-        }
-        return size;
+        return segments.sizeBytes();
     }
 
     @Override
@@ -453,8 +352,7 @@ public final class AuditJournal
     private void releaseLock()
     {
         try {
-            lock.release();
-            lockChannel.close();
+            lock.channel().close();
         }
         catch (IOException e) {
             log.warn("Cannot release the lock of audit journal %s: %s", directory, e);

@@ -67,7 +67,7 @@ final class JournalReader
                     continue;
                 }
                 // end of this segment (a torn tail of a segment given up after a failed write is skipped)
-                Map.Entry<Long, java.nio.file.Path> newer = journal.segments().higherEntry(segmentStart);
+                Map.Entry<Long, java.nio.file.Path> newer = journal.segments().after(segmentStart);
                 if (newer == null) {
                     return null;
                 }
@@ -134,9 +134,9 @@ final class JournalReader
     private boolean openSegmentContaining(long sequence)
             throws IOException
     {
-        Map.Entry<Long, java.nio.file.Path> segment = journal.segments().floorEntry(sequence);
+        Map.Entry<Long, java.nio.file.Path> segment = journal.segments().floor(sequence);
         if (segment == null) {
-            segment = journal.segments().ceilingEntry(sequence);
+            segment = journal.segments().ceiling(sequence);
             if (segment == null) {
                 return false;
             }
