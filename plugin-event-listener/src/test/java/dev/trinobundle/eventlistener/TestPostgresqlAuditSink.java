@@ -210,6 +210,42 @@ final class TestPostgresqlAuditSink
         }
     }
 
+    @Test
+    void testSignedCheckpointsReachTheirTableAndVerifyTheLog()
+            throws Exception
+    {
+        Path keyFile = Files.writeString(directory.resolve("checkpoint.key"), "c".repeat(64));
+        AuditKey key = AuditKey.fromFile(keyFile);
+        Path journalDirectory = directory.resolve("checkpoint-journal");
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, key);
+        Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 7, 20, 200);
+        delivery.start();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        for (int i = 1; i <= 3; i++) {
+            TestingAuditEvents.append(journal, serializer.serialize(completed("checkpointed-q" + i)));
+        }
+        waitFor(() -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
+        delivery.stop(5_000);
+        journal.close();
+
+        // what an auditor does: export the table the sink's user can only insert into, and verify against it
+        Path exported = directory.resolve("exported-checkpoints.jsonl");
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT checkpoint, key_id FROM audit.checkpointed_queries_checkpoints ORDER BY seq")) {
+            while (rows.next()) {
+                lines.add(rows.getString(1));
+                assertThat(rows.getString(2)).isEqualTo(key.keyId());
+            }
+        }
+        Files.write(exported, lines);
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(key), List.of(exported), 1));
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("3 records", "last checkpoint record 3");
+    }
+
     private PostgresqlSinkConfig config(String table)
     {
         return new PostgresqlSinkConfig()
