@@ -62,11 +62,6 @@ public final class AuditLogVerifier
             keys = List.copyOf(keys);
             checkpoints = List.copyOf(checkpoints);
         }
-
-        public static Options unkeyed()
-        {
-            return new Options(List.of(), List.of(), 1);
-        }
     }
 
     public static void main(String[] args)
@@ -120,12 +115,6 @@ public final class AuditLogVerifier
             err.println("Cannot verify " + path + ": " + e.getMessage());
             return 2;
         }
-    }
-
-    public static Result verify(Path path)
-            throws IOException
-    {
-        return verify(path, Options.unkeyed());
     }
 
     /**

@@ -54,16 +54,6 @@ public final class AuditRecordSerializer
         this.maxQueryTextLength = maxQueryTextLength;
     }
 
-    public byte[] serialize(QueryCreatedEvent event)
-    {
-        return write(event).toByteArray();
-    }
-
-    public byte[] serialize(QueryCompletedEvent event)
-    {
-        return write(event).toByteArray();
-    }
-
     /**
      * The record body in this thread's buffer, valid until the thread's next call.
      */

@@ -65,7 +65,7 @@ final class TestAuditEventListener
         assertThat(records).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
         assertThat(records.get(1).get("identity").get("principal").asText()).isEqualTo("admin");
         assertThat(records.get(1).get("schemaVersion").asInt()).isEqualTo(2);
-        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 2 records");
+        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 2 records");
     }
 
     @Test
@@ -93,7 +93,7 @@ final class TestAuditEventListener
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 0; i < 10; i++) {
-            TestingAuditEvents.append(journal, serializer.serialize(completed("before-" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("before-" + i)));
         }
         journal.close();
 
@@ -105,7 +105,7 @@ final class TestAuditEventListener
         assertThat(records).hasSize(11);
         assertThat(records.getFirst().get("query").get("id").asText()).isEqualTo("before-0");
         assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after");
-        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
+        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
 
         // and a second start delivers nothing twice
         create(Map.of()).shutdown();
@@ -146,7 +146,7 @@ final class TestAuditEventListener
         assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after-crash");
         assertThat(records.getLast().get("seq").asLong()).isEqualTo(11);
         // and the chain shows where the journal lost records
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(fileDirectory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(fileDirectory);
         assertThat(result.intact()).isFalse();
         assertThat(result.message()).contains("record 11 does not chain to record 10");
     }

@@ -52,7 +52,7 @@ final class TestAuditJournal
                 assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(3L);
             }
         }
-        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
     }
 
     @Test
@@ -75,7 +75,7 @@ final class TestAuditJournal
                 assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
             }
         }
-        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
     }
 
     @Test
@@ -92,7 +92,7 @@ final class TestAuditJournal
             assertThat(journal.getLastWrittenSequence()).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
         }
-        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
     }
 
     @Test
@@ -108,7 +108,7 @@ final class TestAuditJournal
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(30).startsWith(1L).endsWith(30L);
             }
-            assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+            assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
 
             journal.deleteDeliveredSegments(10);
             assertThat(journal.segments().ceiling(0).getKey()).isLessThanOrEqualTo(11L);
@@ -187,7 +187,7 @@ final class TestAuditJournal
             // dropped records never got a sequence number: the chain has no gap
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(lastWrittenWhileBroken + 4);
         }
-        assertThat(AuditLogVerifier.verify(journalDirectory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(journalDirectory).intact()).isTrue();
     }
 
     @Test
@@ -218,7 +218,7 @@ final class TestAuditJournal
                 assertThat(content[content.length - 1]).isEqualTo((byte) '\n');
             }
         }
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("61 records");
     }
@@ -238,7 +238,7 @@ final class TestAuditJournal
                 assertThat(new String(records.get(1).line(), UTF_8)).contains("x".repeat(5000));
             }
         }
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
     }
 
@@ -253,7 +253,7 @@ final class TestAuditJournal
             assertThat(journal.getFsyncFailures()).isZero();
             assertThat(journal.getLastWrittenSequence()).isEqualTo(20);
         }
-        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
     }
 
     private Path onlySegment()

@@ -70,7 +70,7 @@ final class TestAuditJournalOnFullDisk
             assertThat(journal.getRecordsDropped()).isEqualTo(1000 - written - 50);
             assertThat(sequences).contains(-1L);
             // what reached the disk is a complete, intact chain
-            AuditLogVerifier.Result onFullDisk = AuditLogVerifier.verify(journalDirectory);
+            AuditLogVerifier.Result onFullDisk = TestingAuditEvents.verify(journalDirectory);
             assertThat(onFullDisk.intact()).as(onFullDisk.message()).isTrue();
 
             Files.delete(filler);
@@ -80,7 +80,7 @@ final class TestAuditJournalOnFullDisk
             assertThat(journal.getLastWrittenSequence()).isEqualTo(written + 50);
             assertThat(TestingAuditEvents.append(journal, body)).isEqualTo(written + 51);
         }
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(journalDirectory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("seq 1..");
     }

@@ -65,7 +65,7 @@ final class TestFileAuditSink
         }
         assertThat(files.getFirst().getFileName().toString()).isEqualTo("audit-00000000000000000001.jsonl");
         assertThat(allLines()).hasSize(20);
-        assertThat(AuditLogVerifier.verify(directory).message()).startsWith("OK: 20 records, seq 1..20");
+        assertThat(TestingAuditEvents.verify(directory).message()).startsWith("OK: 20 records, seq 1..20");
     }
 
     @Test
@@ -83,7 +83,7 @@ final class TestFileAuditSink
 
         assertThat(sink.listFiles()).extracting(file -> file.getFileName().toString())
                 .containsExactly("audit-00000000000000000001.jsonl", "audit-00000000000000000004.jsonl");
-        assertThat(AuditLogVerifier.verify(directory).intact()).isTrue();
+        assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
     }
 
     @Test
@@ -98,7 +98,7 @@ final class TestFileAuditSink
         assertThat(files).hasSize(3);
         assertThat(allLines().getLast()).contains("\"seq\":40,");
         // without being told, the verifier cannot tell retention from a deleted head
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
         assertThat(result.finding()).isEqualTo(AuditLogVerifier.Finding.DELETED_HEAD);
         long first = AuditRecordFormat.parseSequence(Files.readAllBytes(files.getFirst()), 0, 40);
         result = AuditLogVerifier.verify(directory, new AuditLogVerifier.Options(List.of(), List.of(), first));
@@ -121,7 +121,7 @@ final class TestFileAuditSink
         restarted.close();
 
         assertThat(allLines()).hasSize(5);
-        assertThat(AuditLogVerifier.verify(directory).message()).startsWith("OK: 5 records, seq 1..5");
+        assertThat(TestingAuditEvents.verify(directory).message()).startsWith("OK: 5 records, seq 1..5");
     }
 
     @Test

@@ -72,15 +72,15 @@ final class TestPostgresqlAuditSink
         SinkShipper shipper = delivery.shippers().getFirst();
 
         for (int i = 0; i < 20; i++) {
-            TestingAuditEvents.append(journal, serializer.serialize(created("q" + i)));
-            TestingAuditEvents.append(journal, serializer.serialize(completed("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
         waitFor(() -> rowCount() == 40);
 
         postgres.stop();
         for (int i = 20; i < 40; i++) {
-            TestingAuditEvents.append(journal, serializer.serialize(created("q" + i)));
-            TestingAuditEvents.append(journal, serializer.serialize(completed("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getPendingRecords()).isEqualTo(40);
@@ -117,8 +117,8 @@ final class TestPostgresqlAuditSink
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("nul_queries")));
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        TestingAuditEvents.append(journal, serializer.serialize(completed("nul-q1", TestingAuditEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
-        TestingAuditEvents.append(journal, serializer.serialize(completed("nul-q2")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", TestingAuditEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
         waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
         delivery.stop(5_000);
         journal.close();
@@ -152,14 +152,14 @@ final class TestPostgresqlAuditSink
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("refusing_queries")));
         SinkShipper shipper = delivery.shippers().getFirst();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        TestingAuditEvents.append(journal, serializer.serialize(completed("refused-q1")));
-        TestingAuditEvents.append(journal, serializer.serialize(completed("refused-q2", TestingAuditEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
-        TestingAuditEvents.append(journal, serializer.serialize(completed("refused-q3")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", TestingAuditEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
         delivery.start();
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError()).contains("23514").doesNotContain("top-secret");
         waitFor(() -> shipper.getPendingRecords() == 0);
-        TestingAuditEvents.append(journal, serializer.serialize(completed("refused-q4")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q4")));
         waitFor(() -> shipper.getPendingRecords() == 0);
         delivery.stop(5_000);
         journal.close();
@@ -193,7 +193,7 @@ final class TestPostgresqlAuditSink
         AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
         delivery.start();
-        TestingAuditEvents.append(journal, new AuditRecordSerializer(1000).serialize(completed("insert-only-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
         waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
         delivery.stop(5_000);
         journal.close();
@@ -223,7 +223,7 @@ final class TestPostgresqlAuditSink
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
-            TestingAuditEvents.append(journal, serializer.serialize(completed("checkpointed-q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("checkpointed-q" + i)));
         }
         waitFor(() -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
         delivery.stop(5_000);
@@ -309,7 +309,7 @@ final class TestPostgresqlAuditSink
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
-        TestingAuditEvents.append(journal, new AuditRecordSerializer(1000).serialize(completed("rotation-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("rotation-q1")));
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains("password authentication failed")
@@ -343,7 +343,7 @@ final class TestPostgresqlAuditSink
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
-        TestingAuditEvents.append(journal, new AuditRecordSerializer(1000).serialize(completed("removed-password-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("removed-password-q1")));
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains(passwordFile.toString())
