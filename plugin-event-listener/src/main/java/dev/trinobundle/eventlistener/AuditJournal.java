@@ -264,6 +264,8 @@ public final class AuditJournal
                 "New records are numbered from %s on; verify reports the break there", directory, lastWrittenSequence, sequence, sequence + 1);
         nextSequence = Math.max(nextSequence, sequence + 1);
         lastWrittenSequence = sequence;
+        // no checkpoint may name a record this journal does not have
+        lastWrittenHash = null;
     }
 
     /**

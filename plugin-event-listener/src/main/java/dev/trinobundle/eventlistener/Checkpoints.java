@@ -55,7 +55,7 @@ public final class Checkpoints
      */
     synchronized void checkpoint(Head head)
     {
-        if (!key.isKeyed() || head.sequence() == lastSequence || head.sequence() == 0) {
+        if (!key.isKeyed() || head.sequence() == lastSequence || head.sequence() == 0 || head.hash() == null) {
             return;
         }
         Checkpoint checkpoint = create(key, head, Instant.now());

@@ -263,7 +263,8 @@ public final class PostgresqlAuditSink
         if (failure instanceof SQLException sql) {
             return "PostgreSQL error %s: %s".formatted(sql.getSQLState(), sql.getMessage());
         }
-        return failure.getClass().getName();
+        // only this sink's own messages are known to hold no record content
+        return failure instanceof IllegalStateException ? failure.toString() : failure.getClass().getName();
     }
 
     private static String sqlState(Throwable failure)
