@@ -12,7 +12,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that retries journal
- * writes that failed, fsyncs the journal ({@link FsyncPolicy#INTERVAL}) and deletes segments every sink has.
+ * writes that failed, fsyncs the journal ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes segments
+ * every sink has.
  */
 public final class AuditDelivery
 {
@@ -21,17 +22,22 @@ public final class AuditDelivery
     private final AuditJournal journal;
     private final List<SinkShipper> shippers;
     private final FsyncPolicy fsyncPolicy;
+    private final Checkpoints checkpoints;
+    private final long checkpointIntervalNanos;
     private final long maintenanceIntervalMillis;
+    private long lastCheckpointNanos;
     private final ScheduledExecutorService maintenance;
 
-    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, FsyncPolicy fsyncPolicy, long maintenanceIntervalMillis,
-            int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy,
+            long maintenanceIntervalMillis, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
+        this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
         this.maintenanceIntervalMillis = maintenanceIntervalMillis;
         this.shippers = sinks.stream()
-                .map(sink -> new SinkShipper(journal, sink, batchSize, retryDelayMillis, maxRetryDelayMillis))
+                .map(sink -> new SinkShipper(journal, sink, checkpoints, batchSize, retryDelayMillis, maxRetryDelayMillis))
                 .collect(ImmutableList.toImmutableList());
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-journal-maintenance").factory());
     }
@@ -48,10 +54,12 @@ public final class AuditDelivery
     {
         try {
             journal.writeUnwritten();
-            // sealed before the fsync, so that the records on disk carry their hashes
-            journal.seal();
-            if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-                journal.force();
+            journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
+            long now = System.nanoTime();
+            if (now - lastCheckpointNanos >= checkpointIntervalNanos) {
+                // after the fsync: a checkpoint names records that are on the disk
+                checkpoints.checkpoint(journal.head());
+                lastCheckpointNanos = now;
             }
             journal.deleteDeliveredSegments(committedByAllSinks());
         }
@@ -77,6 +85,8 @@ public final class AuditDelivery
     {
         maintenance.shutdownNow();
         journal.writeUnwritten();
+        journal.force(fsyncPolicy != FsyncPolicy.NONE);
+        checkpoints.checkpoint(journal.head());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         // Stop them in parallel so that a sink that is down does not eat the time of the others.
         List<Thread> stoppers = shippers.stream()

@@ -18,8 +18,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the local journal (a page-cache write); sinks are fed by {@link AuditDelivery} in the background. Callbacks never
- * throw into Trino.
+ * the local journal (a MAC and a page-cache write); sinks are fed by {@link AuditDelivery} in the background.
+ * Callbacks never throw into Trino.
  */
 public final class AuditEventListener
         implements EventListener
@@ -29,26 +29,24 @@ public final class AuditEventListener
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
     private final AuditDelivery delivery;
+    private final Checkpoints checkpoints;
     private final MBeanExporter exporter;
     private final long shutdownTimeoutMillis;
     private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
 
     @Inject
-    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, MBeanExporter exporter, AuditEventListenerConfig config)
+    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, Checkpoints checkpoints, MBeanExporter exporter, AuditEventListenerConfig config)
     {
-        this(serializer, journal, delivery, exporter, config.getShutdownTimeout().toMillis());
-    }
-
-    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, MBeanExporter exporter, long shutdownTimeoutMillis)
-    {
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.serializer = requireNonNull(serializer, "serializer is null");
         this.journal = requireNonNull(journal, "journal is null");
         this.delivery = requireNonNull(delivery, "delivery is null");
         this.exporter = requireNonNull(exporter, "exporter is null");
-        this.shutdownTimeoutMillis = shutdownTimeoutMillis;
+        this.shutdownTimeoutMillis = config.getShutdownTimeout().toMillis();
         export("AuditEventListener", this);
         export("AuditJournal", journal);
+        export("AuditCheckpoints", checkpoints);
         for (SinkShipper shipper : delivery.shippers()) {
             export("AuditSink,sink=" + shipper.name(), shipper);
         }
@@ -92,11 +90,10 @@ public final class AuditEventListener
         }
     }
 
-    private void append(AuditJsonWriter writer)
+    private void append(AuditRecordSerializer.Body body)
     {
         // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
-        journal.append(writer);
-        serializer.release(writer);
+        journal.append(body.bytes(), body.size());
     }
 
     @Managed(description = "Events that could not be turned into a record (see the server log)")

@@ -29,6 +29,9 @@ public class AuditEventListenerConfig
     private Duration shutdownTimeout = new Duration(10, SECONDS);
     private boolean fileSinkEnabled = true;
     private boolean postgresqlSinkEnabled;
+    private String macKeyFile;
+    private String checkpointDirectory;
+    private Duration checkpointInterval = new Duration(10, SECONDS);
 
     @NotNull
     public String getJournalDirectory()
@@ -200,6 +203,54 @@ public class AuditEventListenerConfig
     {
         this.postgresqlSinkEnabled = postgresqlSinkEnabled;
         return this;
+    }
+
+    public String getMacKeyFile()
+    {
+        return macKeyFile;
+    }
+
+    // A path, not a secret: it stays visible in the logged configuration.
+    @Config("audit.mac.key-file")
+    @ConfigDescription("File holding the HMAC-SHA256 key (at least 32 bytes) that chains the records and signs the checkpoints; readable by the Trino user only")
+    public AuditEventListenerConfig setMacKeyFile(String macKeyFile)
+    {
+        this.macKeyFile = macKeyFile;
+        return this;
+    }
+
+    public String getCheckpointDirectory()
+    {
+        return checkpointDirectory;
+    }
+
+    @Config("audit.checkpoint.directory")
+    @ConfigDescription("Directory, apart from the audit files, where signed checkpoints (latest sequence and hash) are appended to checkpoints.jsonl")
+    public AuditEventListenerConfig setCheckpointDirectory(String checkpointDirectory)
+    {
+        this.checkpointDirectory = checkpointDirectory;
+        return this;
+    }
+
+    @NotNull
+    @MinDuration("100ms")
+    public Duration getCheckpointInterval()
+    {
+        return checkpointInterval;
+    }
+
+    @Config("audit.checkpoint.interval")
+    @ConfigDescription("How often a signed checkpoint is written when new records arrived; a tail truncated within it cannot be detected")
+    public AuditEventListenerConfig setCheckpointInterval(Duration checkpointInterval)
+    {
+        this.checkpointInterval = checkpointInterval;
+        return this;
+    }
+
+    @AssertTrue(message = "audit.checkpoint.directory needs audit.mac.key-file: checkpoints are signed with the key")
+    public boolean isCheckpointKeyed()
+    {
+        return checkpointDirectory == null || macKeyFile != null;
     }
 
     @AssertTrue(message = "At least one sink must be enabled: set audit.file.enabled=true or audit.postgresql.enabled=true")

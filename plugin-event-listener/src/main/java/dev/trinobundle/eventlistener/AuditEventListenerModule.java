@@ -6,9 +6,12 @@ import com.google.inject.Provides;
 import com.google.inject.Scopes;
 import com.google.inject.Singleton;
 import io.airlift.configuration.AbstractConfigurationAwareModule;
+import io.airlift.log.Logger;
 import org.weakref.jmx.MBeanExporter;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Optional;
 
@@ -18,6 +21,8 @@ import static io.airlift.configuration.ConfigBinder.configBinder;
 public class AuditEventListenerModule
         extends AbstractConfigurationAwareModule
 {
+    private static final Logger log = Logger.get(AuditEventListenerModule.class);
+
     @Override
     protected void setup(Binder binder)
     {
@@ -41,13 +46,41 @@ public class AuditEventListenerModule
 
     @Provides
     @Singleton
-    public static AuditJournal createJournal(AuditEventListenerConfig config)
+    public static AuditKey createKey(AuditEventListenerConfig config)
+    {
+        if (config.getMacKeyFile() == null) {
+            log.warn("audit.mac.key-file is not set: the audit records are chained with a public key, which shows accidents but not someone who rewrites the files");
+            return AuditKey.unkeyed();
+        }
+        Path file = Paths.get(config.getMacKeyFile()).toAbsolutePath();
+        if (AuditKey.readableByOthers(file)) {
+            log.warn("The audit MAC key file %s (audit.mac.key-file) is readable by group or others: whoever reads it can forge the audit log. Run chmod 400 %s", file, file);
+        }
+        try {
+            return AuditKey.fromFile(file);
+        }
+        catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    @Provides
+    @Singleton
+    public static AuditJournal createJournal(AuditEventListenerConfig config, AuditKey key)
     {
         return new AuditJournal(
                 Paths.get(config.getJournalDirectory()),
                 config.getJournalSegmentSize().toBytes(),
                 config.getFsyncPolicy(),
-                config.getMaxUnwrittenRecords());
+                config.getMaxUnwrittenRecords(),
+                key);
+    }
+
+    @Provides
+    @Singleton
+    public static Checkpoints createCheckpoints(AuditEventListenerConfig config, AuditKey key)
+    {
+        return new Checkpoints(key, Optional.ofNullable(config.getCheckpointDirectory()).map(Paths::get));
     }
 
     @Provides
@@ -55,6 +88,7 @@ public class AuditEventListenerModule
     public static AuditDelivery createDelivery(
             AuditEventListenerConfig config,
             AuditJournal journal,
+            Checkpoints checkpoints,
             Optional<FileAuditSink> fileSink,
             Optional<PostgresqlAuditSink> postgresqlSink)
     {
@@ -64,6 +98,8 @@ public class AuditEventListenerModule
         return new AuditDelivery(
                 journal,
                 sinks.build(),
+                checkpoints,
+                config.getCheckpointInterval().toMillis(),
                 config.getFsyncPolicy(),
                 config.getFsyncInterval().toMillis(),
                 config.getDeliveryBatchSize(),

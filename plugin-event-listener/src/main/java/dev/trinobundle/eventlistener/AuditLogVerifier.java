@@ -4,244 +4,303 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 /**
- * Checks the sequence numbers and the hash chain of audit files (the file sink's {@code audit-*.jsonl} or the
- * journal's {@code journal-*.jsonl}) and reports the first broken or missing link. Uses no Trino class:
- * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier &lt;file|directory&gt;</pre>
- * Exit code 0 when the chain is intact, 1 when it is broken, 2 on a usage or I/O error.
+ * Checks audit files (the file sink's {@code audit-*.jsonl} or the journal's {@code journal-*.jsonl}) with the MAC key
+ * and against signed checkpoints kept elsewhere. Uses no Trino class:
+ * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
+ *     [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
+ * Reports the first rewritten, deleted or reordered record, a truncated tail (the log ends before the last
+ * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removes
+ * older files). Exit code 0 when intact, 1 on any finding, 2 on a usage or I/O error or a missing key.
  */
 public final class AuditLogVerifier
 {
-    private static final long LIVE_JOURNAL_RECHECK_MILLIS = 500;
     private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
     // jackson-core only: jackson-databind needs jackson-annotations, which Trino provides and the plugin directory lacks
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private AuditLogVerifier() {}
 
-    public static void main(String[] args)
+    public enum Finding
     {
-        if (args.length != 1) {
-            System.err.println("Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() + " <audit file or directory>");
-            System.exit(2);
-        }
-        System.exit(run(Paths.get(args[0]), System.out, System.err));
+        NONE, REWRITTEN, DELETED, REORDERED, TRUNCATED_TAIL, DELETED_HEAD, MALFORMED
     }
 
-    public static int run(Path path, PrintStream out, PrintStream err)
+    public record Result(Finding finding, String message)
     {
+        public boolean intact()
+        {
+            return finding == Finding.NONE;
+        }
+
+        static Result broken(Finding finding, String location, String problem)
+        {
+            return new Result(finding, location + ": " + problem);
+        }
+    }
+
+    public record Options(List<AuditKey> keys, List<Path> checkpoints, long from)
+    {
+        public Options
+        {
+            keys = List.copyOf(keys);
+            checkpoints = List.copyOf(checkpoints);
+        }
+    }
+
+    public static void main(String[] args)
+    {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err)
+    {
+        List<AuditKey> keys = new ArrayList<>();
+        List<Path> checkpoints = new ArrayList<>();
+        long from = 1;
+        Path path = null;
         try {
-            Result result = verify(path);
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--key" -> keys.add(AuditKey.fromFile(Path.of(args[++i])));
+                    case "--checkpoints" -> checkpoints.add(Path.of(args[++i]));
+                    case "--from" -> from = Long.parseLong(args[++i]);
+                    default -> {
+                        if (path != null || args[i].startsWith("--")) {
+                            throw new IllegalArgumentException("unexpected argument " + args[i]);
+                        }
+                        path = Path.of(args[i]);
+                    }
+                }
+            }
+            if (path == null) {
+                throw new IllegalArgumentException("no audit file or directory given");
+            }
+        }
+        catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            err.println("Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() +
+                    " [--key FILE]... [--checkpoints FILE]... [--from SEQ] <audit file or directory> (" + e.getMessage() + ")");
+            return 2;
+        }
+        catch (IOException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        try {
+            Result result = verify(path, new Options(keys, checkpoints, from));
             if (result.intact()) {
                 out.println(result.message());
                 return 0;
             }
-            err.println("BROKEN: " + result.message());
+            err.println("BROKEN (" + result.finding().name().toLowerCase(java.util.Locale.ENGLISH).replace('_', ' ') + "): " + result.message());
             return 1;
         }
         catch (IOException e) {
-            err.println("Cannot read " + path + ": " + e);
+            err.println("Cannot verify " + path + ": " + e.getMessage());
             return 2;
         }
     }
 
-    public static Result verify(Path path)
+    /**
+     * @throws IOException when a file cannot be read, or a record or checkpoint needs a key that was not given
+     */
+    public static Result verify(Path path, Options options)
             throws IOException
     {
-        Result result = verifyOnce(path);
-        if (!result.intact() && result.message().contains("journal-")) {
-            // A running listener's journal changes while it is read (records being written and sealed): look again
-            // before calling it broken. Damage stays; a record caught in the middle of a write does not.
-            try {
-                Thread.sleep(LIVE_JOURNAL_RECHECK_MILLIS);
+        Map<String, AuditKey> keys = new HashMap<>();
+        options.keys().forEach(key -> keys.put(key.keyId(), key));
+        TreeMap<Long, Header> checkpoints = new TreeMap<>();
+        for (Path file : options.checkpoints()) {
+            Optional<Result> forged = readCheckpoints(file, keys, checkpoints);
+            if (forged.isPresent()) {
+                return forged.get();
             }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return result;
-            }
-            result = verifyOnce(path);
         }
-        return result;
-    }
-
-    private static Result verifyOnce(Path path)
-            throws IOException
-    {
         List<Path> files;
         if (Files.isDirectory(path)) {
             try (Stream<Path> list = Files.list(path)) {
                 files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
-            }
-            if (files.isEmpty()) {
-                throw new IOException("no audit-*.jsonl or journal-*.jsonl files in directory " + path);
             }
         }
         else {
             files = List.of(path);
         }
 
-        MessageDigest digest = AuditRecordFormat.newDigest();
         String previousHash = null;
         long previousSequence = -1;
         long firstSequence = -1;
         long records = 0;
-        long unsealed = 0;
-        for (Path file : files) {
+        String partial = "";
+        for (int f = 0; f < files.size(); f++) {
+            byte[] content = Files.readAllBytes(files.get(f));
+            int lineStart = 0;
             long lineNumber = 0;
-            try (InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-                byte[] line;
-                boolean journalSegment = file.getFileName().toString().startsWith("journal-");
-                while ((line = readLine(input)) != null) {
-                    lineNumber++;
-                    if (journalSegment && isUnusedSpace(line) && input.read() == -1) {
-                        // NUL bytes up to the end: the not yet written part of the journal's current segment
-                        break;
-                    }
-                    String location = file + ":" + lineNumber;
-                    if (journalSegment && AuditRecordFormat.hasUnsealedHash(line, 0, line.length)) {
-                        // written by a running listener and not hash-chained yet: nothing to check, but nothing sealed may follow
-                        unsealed++;
-                        continue;
-                    }
-                    if (unsealed > 0) {
-                        return Result.broken(location, "a sealed record follows %s unsealed journal records".formatted(unsealed));
-                    }
-                    Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, 0, line.length);
-                    if (split.isEmpty()) {
-                        return Result.broken(location, "line does not end with a \"hash\" field: not an audit record, or edited");
-                    }
-                    Header header;
-                    try {
-                        header = readHeader(split.get().canonical());
-                    }
-                    catch (IOException e) {
-                        return Result.broken(location, "record is not valid JSON (edited or truncated)");
-                    }
-                    long sequence = header.sequence();
-                    String recordPreviousHash = header.previousHash();
-                    if (sequence < 1 || recordPreviousHash.length() != 64) {
-                        return Result.broken(location, "record has no valid seq/prevHash header");
-                    }
-                    if (previousHash == null) {
-                        // The first record present: earlier ones may have been removed by retention.
-                        firstSequence = sequence;
-                        if (sequence == 1 && !recordPreviousHash.equals(AuditRecordFormat.GENESIS_HASH)) {
-                            return Result.broken(location, "record 1 does not start the chain (prevHash is not the genesis hash)");
-                        }
-                    }
-                    else {
-                        if (sequence != previousSequence + 1) {
-                            String problem = sequence > previousSequence + 1
-                                    ? "records %s..%s are missing here (deleted or moved)".formatted(previousSequence + 1, sequence - 1)
-                                    : "out of order (reordered or duplicated)";
-                            return Result.broken(location, "expected seq %s after %s but found %s: %s".formatted(previousSequence + 1, previousSequence, sequence, problem));
-                        }
-                        if (!recordPreviousHash.equals(previousHash)) {
-                            return Result.broken(location, "seq %s: prevHash does not match the hash of record %s (a record before it was replaced)".formatted(sequence, previousSequence));
-                        }
-                    }
-                    String expected = AuditRecordFormat.computeHash(recordPreviousHash, split.get().canonical(), digest);
-                    if (!expected.equals(split.get().hash())) {
-                        return Result.broken(location, "seq %s: hash does not match the record's content (record edited)".formatted(sequence));
-                    }
-                    previousHash = split.get().hash();
-                    previousSequence = sequence;
-                    records++;
+            while (lineStart < content.length) {
+                lineNumber++;
+                int end = lineStart;
+                while (end < content.length && content[end] != '\n') {
+                    end++;
                 }
+                String location = files.get(f) + ":" + lineNumber;
+                if (end == content.length) {
+                    if (f < files.size() - 1) {
+                        return Result.broken(Finding.MALFORMED, location, "line without newline before the end of the log");
+                    }
+                    // being written, or torn by a crash: a truncation shows against the checkpoints
+                    partial = "; an incomplete last line is ignored";
+                    break;
+                }
+                byte[] line = java.util.Arrays.copyOfRange(content, lineStart, end);
+                lineStart = end + 1;
+                Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, line.length, AuditRecordFormat.HASH_FIELD);
+                Header header = split.isEmpty() ? null : readHeader(split.get().canonical());
+                if (header == null || header.sequence() < 1 || header.previousHash() == null || header.previousHash().length() != 64) {
+                    return Result.broken(Finding.MALFORMED, location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
+                }
+                long sequence = header.sequence();
+                if (header.keyId() != null && !keys.isEmpty() && !keys.containsKey(header.keyId())) {
+                    return Result.broken(Finding.REWRITTEN, location, "record %s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)"
+                            .formatted(sequence, header.keyId()));
+                }
+                String expected = mac(keys, header.keyId(), split.get().canonical(), location, "record " + sequence);
+                if (expected == null) {
+                    return Result.broken(Finding.REWRITTEN, location, "record %s carries no key id although a key was given: written without the key".formatted(sequence));
+                }
+                if (!MessageDigest.isEqual(expected.getBytes(US_ASCII), split.get().mac().getBytes(US_ASCII))) {
+                    return Result.broken(Finding.REWRITTEN, location, "record %s: its hash does not match its content (rewritten)".formatted(sequence));
+                }
+                if (previousHash == null) {
+                    firstSequence = sequence;
+                    if (sequence > Math.max(1, options.from())) {
+                        return Result.broken(Finding.DELETED_HEAD, location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from %s)"
+                                .formatted(sequence, Math.max(1, options.from()), sequence - 1, sequence));
+                    }
+                    if (sequence == 1 && !header.previousHash().equals(AuditRecordFormat.GENESIS_HASH)) {
+                        return Result.broken(Finding.REWRITTEN, location, "record 1 does not start the chain");
+                    }
+                }
+                else if (sequence > previousSequence + 1) {
+                    return Result.broken(Finding.DELETED, location, "records %s..%s are missing (deleted)".formatted(previousSequence + 1, sequence - 1));
+                }
+                else if (sequence <= previousSequence) {
+                    return Result.broken(Finding.REORDERED, location, "record %s after record %s (reordered or duplicated)".formatted(sequence, previousSequence));
+                }
+                else if (!header.previousHash().equals(previousHash)) {
+                    return Result.broken(Finding.REWRITTEN, location, "record %s does not chain to record %s (a record was replaced)".formatted(sequence, previousSequence));
+                }
+                Header checkpoint = checkpoints.get(sequence);
+                if (checkpoint != null && !checkpoint.previousHash().equals(split.get().mac())) {
+                    return Result.broken(Finding.REWRITTEN, location, "record %s differs from the checkpoint of %s".formatted(sequence, checkpoint.time()));
+                }
+                previousHash = split.get().mac();
+                previousSequence = sequence;
+                records++;
             }
         }
-        String unsealedNote = unsealed == 0 ? "" : "; %s newest journal records not sealed yet (the running listener seals them within moments, or at its next start)".formatted(unsealed);
+        if (!checkpoints.isEmpty() && checkpoints.lastKey() > previousSequence) {
+            Header last = checkpoints.lastEntry().getValue();
+            return Result.broken(Finding.TRUNCATED_TAIL, path.toString(), "the log ends at record %s, but the checkpoint of %s names record %s: the tail was truncated"
+                    .formatted(Math.max(0, previousSequence), last.time(), last.sequence()));
+        }
         if (records == 0) {
-            return new Result(true, "no records in " + path + unsealedNote);
+            return new Result(Finding.NONE, "no records in " + path + partial);
         }
-        return new Result(true, "OK: %s records, seq %s..%s, chain intact%s, last hash %s%s".formatted(
-                records, firstSequence, previousSequence,
-                firstSequence > 1 ? " (starts at seq %s: earlier records were removed by retention or journal cleanup)".formatted(firstSequence) : "",
-                previousHash, unsealedNote));
-    }
-
-    private static boolean isUnusedSpace(byte[] line)
-    {
-        for (byte b : line) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return line.length > 0;
+        String keyed = keys.isEmpty() ? "unkeyed chain intact (shows accidents, not tampering: pass --key)" : "MAC chain intact";
+        String checkpointed = checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time());
+        return new Result(Finding.NONE, "OK: %s records, seq %s..%s, %s, %s, last hash %s%s".formatted(
+                records, firstSequence, previousSequence, keyed, checkpointed, previousHash, partial));
     }
 
     /**
-     * Reads seq and prevHash, and checks that the whole record is one well-formed JSON object.
+     * The expected MAC of a record or checkpoint, or null when a key was given and the line names none.
      */
-    private static Header readHeader(byte[] canonical)
+    private static String mac(Map<String, AuditKey> keys, String keyId, byte[] canonical, String location, String what)
             throws IOException
     {
+        if (keyId == null) {
+            return keys.isEmpty() ? AuditKey.unkeyed().macHex(canonical) : null;
+        }
+        AuditKey key = keys.get(keyId);
+        if (key == null) {
+            throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, keyId));
+        }
+        return key.macHex(canonical);
+    }
+
+    private static Optional<Result> readCheckpoints(Path file, Map<String, AuditKey> keys, TreeMap<Long, Header> checkpoints)
+            throws IOException
+    {
+        List<String> lines = Files.readAllLines(file, US_ASCII);
+        for (int i = 0; i < lines.size(); i++) {
+            String location = file + ":" + (i + 1);
+            byte[] line = lines.get(i).getBytes(US_ASCII);
+            Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, line.length, AuditRecordFormat.MAC_FIELD);
+            Header header = split.isEmpty() ? null : readHeader(split.get().canonical());
+            if (header == null || header.keyId() == null || header.previousHash() == null) {
+                return Optional.of(Result.broken(Finding.MALFORMED, location, "not a signed checkpoint"));
+            }
+            if (keys.isEmpty()) {
+                throw new IOException("%s: checkpoints are signed with key %s: pass its key file with --key".formatted(location, header.keyId()));
+            }
+            String expected = mac(keys, header.keyId(), split.get().canonical(), location, "the checkpoint");
+            if (!MessageDigest.isEqual(expected.getBytes(US_ASCII), split.get().mac().getBytes(US_ASCII))) {
+                return Optional.of(Result.broken(Finding.REWRITTEN, location, "checkpoint signature does not match (forged or edited)"));
+            }
+            checkpoints.put(header.sequence(), header);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * seq, keyId, prevHash (a checkpoint's hash) and time, or null unless the bytes are one well-formed JSON object.
+     */
+    private static Header readHeader(byte[] canonical)
+    {
         long sequence = -1;
-        String previousHash = "";
+        String keyId = null;
+        String hash = null;
+        String time = null;
         try (JsonParser parser = JSON_FACTORY.createParser(canonical)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("not a JSON object");
+                return null;
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if (field.equals("seq") && value == JsonToken.VALUE_NUMBER_INT) {
-                    sequence = parser.getLongValue();
-                }
-                else if (field.equals("prevHash") && value == JsonToken.VALUE_STRING) {
-                    previousHash = parser.getText();
-                }
-                else {
-                    parser.skipChildren();
+                switch (field) {
+                    case "seq" -> sequence = value == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : -1;
+                    case "keyId" -> keyId = parser.getText();
+                    case "prevHash", "hash" -> hash = parser.getText();
+                    case "time" -> time = parser.getText();
+                    default -> parser.skipChildren();
                 }
             }
             if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
-                throw new IOException("trailing content after the JSON object");
+                return null;
             }
         }
-        return new Header(sequence, previousHash);
-    }
-
-    private record Header(long sequence, String previousHash) {}
-
-    /**
-     * Reads one line without its newline; a last line without a newline is returned too (a torn write is reported).
-     */
-    private static byte[] readLine(InputStream input)
-            throws IOException
-    {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(2048);
-        int c;
-        boolean any = false;
-        while ((c = input.read()) != -1) {
-            any = true;
-            if (c == '\n') {
-                return line.toByteArray();
-            }
-            line.write(c);
+        catch (IOException e) {
+            return null;
         }
-        return any ? line.toByteArray() : null;
+        return new Header(sequence, keyId, hash, time);
     }
 
-    public record Result(boolean intact, String message)
-    {
-        static Result broken(String location, String problem)
-        {
-            return new Result(false, location + ": " + problem);
-        }
-    }
+    // for a checkpoint, previousHash is the hash of the record it names
+    private record Header(long sequence, String keyId, String previousHash, String time) {}
 }

@@ -32,6 +32,31 @@ public interface AuditSink
     void deliver(List<JournalRecord> records)
             throws Exception;
 
+    /**
+     * Whether a failure of {@link #deliver} is the records' fault (the destination refuses their data) rather than
+     * the destination's: retrying such a record cannot help, so it goes to the dead-letter file after a few tries.
+     */
+    default boolean isRecordError(Throwable failure)
+    {
+        return false;
+    }
+
+    /**
+     * A description of a failure for the log and JMX that holds no record content (no query text, no bound values).
+     */
+    default String describe(Throwable failure)
+    {
+        return failure.toString();
+    }
+
+    /**
+     * Stores a signed checkpoint where the log's writer cannot rewrite it, if this destination can. Idempotent.
+     */
+    default void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
+            throws Exception
+    {
+    }
+
     @Override
     void close();
 }

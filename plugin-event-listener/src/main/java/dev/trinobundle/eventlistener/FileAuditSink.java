@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.lang.String.format;
-import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 import static java.util.Objects.requireNonNull;
@@ -71,17 +70,7 @@ public final class FileAuditSink
         this.fsync = fsync;
         this.fsyncIntervalMillis = fsyncIntervalMillis;
         this.clock = requireNonNull(clock, "clock is null");
-        try {
-            Files.createDirectories(this.directory);
-            Path probe = Files.createTempFile(this.directory, ".write-probe", ".tmp");
-            Files.delete(probe);
-        }
-        catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(format(
-                    "Audit file directory %s (audit.file.directory) is not a writable directory: %s. " +
-                            "Create it with write permission for the Trino user or point audit.file.directory elsewhere",
-                    this.directory, e), e);
-        }
+        AuditFiles.createDirectory(this.directory, "audit.file.directory");
         this.lastStoredSequence = recoverLastStoredSequence();
     }
 
@@ -99,24 +88,12 @@ public final class FileAuditSink
 
     private long recoverLastStoredSequence()
     {
-        List<Path> files = listFiles();
-        for (Path file : files.reversed()) {
-            try (FileChannel existing = FileChannel.open(file, READ, WRITE);
-                    JournalSegmentScanner scanner = new JournalSegmentScanner(existing, 0)) {
-                long last = -1;
-                long validEnd = 0;
-                JournalRecord record;
-                while ((record = scanner.next()) != null) {
-                    last = Math.max(last, record.sequence());
-                    validEnd = scanner.position();
-                }
-                if (validEnd < existing.size()) {
-                    log.warn("Audit file %s: discarding %s bytes of an incomplete last line; the record is delivered again from the journal",
-                            file, existing.size() - validEnd);
-                    existing.truncate(validEnd);
-                }
-                if (last > 0) {
-                    return last;
+        // records of every schema version count: numbers are never reused
+        for (Path file : listFiles().reversed()) {
+            try (FileChannel existing = FileChannel.open(file, READ, WRITE)) {
+                byte[] last = AuditFiles.cutToLastCompleteLine(existing, file, (line, length) -> AuditRecordFormat.parseSequence(line, 0, length) > 0);
+                if (last != null) {
+                    return AuditRecordFormat.parseSequence(last, 0, last.length);
                 }
             }
             catch (IOException e) {
@@ -201,7 +178,7 @@ public final class FileAuditSink
     {
         closeChannel();
         Path file = directory.resolve("audit-%020d.jsonl".formatted(firstSequence));
-        channel = FileChannel.open(file, CREATE, WRITE);
+        channel = AuditFiles.open(file);
         channelSize = channel.size();
         channel.position(channelSize);
         channelOpenedMillis = clock.millis();

@@ -1,23 +1,23 @@
 package dev.trinobundle.eventlistener;
 
-import com.google.common.collect.ImmutableList;
 import io.airlift.log.Logger;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongSupplier;
 
 import static java.nio.file.StandardOpenOption.READ;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A cursor over the journal: returns the records from a sequence number on, across segments, never past a limit —
- * the last sealed record for a sink, the last written one for the {@link JournalSealer}.
+ * A sink's cursor over the journal: the records from a sequence number on, across segments, never past the last
+ * record written (whose write has returned, so its line is complete).
  */
 final class JournalReader
         implements Closeable
@@ -25,144 +25,122 @@ final class JournalReader
     private static final Logger log = Logger.get(JournalReader.class);
 
     private final AuditJournal journal;
-    private final LongSupplier limit;
-    // the sealer's reader: also unsealed records
-    private final boolean forSealing;
     private long nextSequence;
     private long segmentStart = -1;
     private FileChannel channel;
-    private Path segment;
-    private JournalSegmentScanner scanner;
-    private long lastRecordPosition = -1;
+    private long filePosition;
+    // bytes read from the segment and not returned yet: buffer[start, end)
+    private byte[] buffer = new byte[256 * 1024];
+    private int start;
+    private int end;
 
-    /**
-     * A sink's reader: only sealed records.
-     */
     JournalReader(AuditJournal journal, long firstSequence)
     {
-        this(journal, firstSequence, journal::getSealedSequence, false);
-    }
-
-    JournalReader(AuditJournal journal, long firstSequence, LongSupplier limit, boolean forSealing)
-    {
         this.journal = requireNonNull(journal, "journal is null");
-        this.limit = requireNonNull(limit, "limit is null");
-        this.forSealing = forSealing;
         this.nextSequence = firstSequence;
-    }
-
-    long nextSequence()
-    {
-        return nextSequence;
     }
 
     List<JournalRecord> read(int maxRecords)
             throws IOException
     {
-        if (!forSealing) {
-            // sinks only get sealed records: seal what was written since the last look
-            journal.seal();
-        }
-        ImmutableList.Builder<JournalRecord> records = ImmutableList.builder();
-        int count = 0;
+        List<JournalRecord> records = new ArrayList<>();
         JournalRecord record;
-        while (count < maxRecords && (record = next()) != null) {
+        while (records.size() < maxRecords && (record = next()) != null) {
             records.add(record);
-            count++;
         }
-        return records.build();
+        return records;
     }
 
     /**
-     * @return the next record up to the limit, or null if there is none (yet)
+     * @return the next record, or null if there is none (yet)
      */
     JournalRecord next()
             throws IOException
     {
-        boolean reread = false;
-        while (true) {
-            long last = limit.getAsLong();
-            if (nextSequence > last) {
+        while (nextSequence <= journal.getLastWrittenSequence()) {
+            if (channel == null && !openSegmentContaining(nextSequence)) {
                 return null;
             }
-            if (scanner == null && !openSegmentContaining(nextSequence)) {
-                return null;
-            }
-            long position = scanner.position();
-            JournalRecord record = scanner.next();
-            if (record == null) {
-                // end of this segment: move on if a newer one holds the next record
-                Map.Entry<Long, java.nio.file.Path> newer = journal.segments().higherEntry(segmentStart);
+            int newline = indexOfNewline();
+            if (newline < 0) {
+                if (fill()) {
+                    continue;
+                }
+                // end of this segment (a torn tail of a segment given up after a failed write is skipped)
+                Map.Entry<Long, java.nio.file.Path> newer = journal.segments().after(segmentStart);
                 if (newer == null) {
-                    if (forSealing) {
-                        // every record up to the limit is complete in the page cache: an end of data in the newest
-                        // segment is a hole (a crash without fsync zeroed a page); waiting would stall silently
-                        throw new IOException("Audit journal segment %s: record %s is missing at position %s (record %s was written); the segment is damaged".formatted(
-                                segment, nextSequence, scanner.position(), last));
-                    }
                     return null;
                 }
                 if (newer.getKey() > nextSequence) {
-                    // The journal lost records (a machine crash before they were fsynced, or a damaged segment) and
-                    // continued with later numbers: deliver what there is, loudly, rather than wait forever.
-                    log.error("Audit journal %s: records %s..%s are not in the journal (lost in a crash before they reached the disk, or damaged in %s); continuing with %s",
-                            journal.getDirectory(), nextSequence, newer.getKey() - 1, segment, newer.getKey());
+                    // lost in a machine crash before they reached the disk: deliver what there is, loudly
+                    log.error("Audit journal %s: records %s..%s are not in the journal (lost in a crash before they reached the disk); continuing with %s",
+                            journal.getDirectory(), nextSequence, newer.getKey() - 1, newer.getKey());
                     nextSequence = newer.getKey();
                 }
                 closeSegment();
                 continue;
             }
-            if (record.sequence() > last) {
-                scanner.pushBack(record);
+            int lineStart = start;
+            start = newline + 1;
+            long sequence = AuditRecordFormat.parseSequence(buffer, lineStart, start - lineStart);
+            if (sequence < nextSequence) {
+                continue;
+            }
+            if (sequence > journal.getLastWrittenSequence()) {
+                // being written: not yet acknowledged
+                start = lineStart;
                 return null;
             }
-            if (record.sequence() < nextSequence) {
-                continue;
-            }
-            if (!forSealing && !AuditRecordFormat.isSealed(record.line(), 0, record.line().length)) {
-                // bytes read ahead before the sealer got to them: the file has the sealed record now
-                scanner.pushBack(record);
-                if (reread) {
-                    throw new IOException("Audit journal %s: record %s is below the sealed limit but not sealed".formatted(journal.getDirectory(), record.sequence()));
-                }
-                reread = true;
-                continue;
-            }
-            if (record.sequence() != nextSequence) {
-                log.warn("Audit journal %s: expected record %s but found %s; continuing", journal.getDirectory(), nextSequence, record.sequence());
-            }
-            nextSequence = record.sequence() + 1;
-            lastRecordPosition = position;
-            return record;
+            nextSequence = sequence + 1;
+            return new JournalRecord(sequence, Arrays.copyOfRange(buffer, lineStart, start));
         }
+        return null;
+    }
+
+    private int indexOfNewline()
+    {
+        for (int i = start; i < end; i++) {
+            if (buffer[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
-     * File position of the record last returned by {@link #next}, in {@link #segment()}.
+     * Reads more of the segment; false at its end.
      */
-    long lastRecordPosition()
+    private boolean fill()
+            throws IOException
     {
-        return lastRecordPosition;
-    }
-
-    /**
-     * The segment file of the record last returned by {@link #next}.
-     */
-    Path segment()
-    {
-        return segment;
+        if (start > 0) {
+            System.arraycopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+        if (end == buffer.length) {
+            // a record larger than the buffer
+            buffer = Arrays.copyOf(buffer, buffer.length * 2);
+        }
+        int read = channel.read(ByteBuffer.wrap(buffer, end, buffer.length - end), filePosition);
+        if (read <= 0) {
+            return false;
+        }
+        filePosition += read;
+        end += read;
+        return true;
     }
 
     private boolean openSegmentContaining(long sequence)
             throws IOException
     {
-        Map.Entry<Long, java.nio.file.Path> segment = journal.segments().floorEntry(sequence);
+        Map.Entry<Long, java.nio.file.Path> segment = journal.segments().floor(sequence);
         if (segment == null) {
-            segment = journal.segments().ceilingEntry(sequence);
+            segment = journal.segments().ceiling(sequence);
             if (segment == null) {
                 return false;
             }
-            log.warn("Audit journal %s: records %s..%s are no longer in the journal (already delivered and cleaned up); continuing with %s",
+            log.warn("Audit journal %s: records %s..%s are no longer in the journal; continuing with %s",
                     journal.getDirectory(), sequence, segment.getKey() - 1, segment.getKey());
             nextSequence = segment.getKey();
         }
@@ -173,19 +151,21 @@ final class JournalReader
             return false;
         }
         segmentStart = segment.getKey();
-        this.segment = segment.getValue();
-        scanner = new JournalSegmentScanner(channel, 0);
+        filePosition = 0;
+        start = 0;
+        end = 0;
         return true;
     }
 
     private void closeSegment()
             throws IOException
     {
-        scanner = null;
         if (channel != null) {
             channel.close();
             channel = null;
         }
+        start = 0;
+        end = 0;
     }
 
     @Override

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.airlift.log.Logger;
 import org.postgresql.Driver;
+import org.postgresql.util.PSQLException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -24,11 +26,16 @@ import java.util.StringJoiner;
 import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
+import static java.util.stream.Collectors.joining;
 
 /**
- * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), creating it if
- * missing. The primary key (query_id, event_kind) with {@code ON CONFLICT DO NOTHING} makes redelivery harmless, so a
- * batch retried after a lost connection or a restart never duplicates rows.
+ * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), and the signed
+ * checkpoints into {@code <table>_checkpoints}, creating them if missing (so that the sink's user needs only INSERT
+ * on existing tables). The primary key (query_id, event_kind) with {@code ON CONFLICT DO NOTHING} makes redelivery
+ * harmless, so a batch retried after a lost connection or a restart never duplicates rows.
+ * <p>
+ * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, and {@code record} holds the exact
+ * record line, in which JSON escapes it. Error messages carry no bound values ({@code logServerErrorDetail=false}).
  */
 public final class PostgresqlAuditSink
         implements AuditSink
@@ -44,6 +51,7 @@ public final class PostgresqlAuditSink
     private final String qualifiedTable;
     private final String schema;
     private final String table;
+    private final String checkpointTable;
     private Connection connection;
 
     @Inject
@@ -54,6 +62,7 @@ public final class PostgresqlAuditSink
         this.schema = config.getSchema();
         this.table = config.getTable();
         this.qualifiedTable = schema + "." + table;
+        this.checkpointTable = schema + "." + table + "_checkpoints";
         Properties properties = new Properties();
         if (config.getUser() != null) {
             properties.setProperty("user", config.getUser());
@@ -75,40 +84,52 @@ public final class PostgresqlAuditSink
         properties.setProperty("connectTimeout", timeoutSeconds);
         properties.setProperty("socketTimeout", Long.toString(Math.max(30, Long.parseLong(timeoutSeconds) * 3)));
         properties.setProperty("ApplicationName", "trino-audit-event-listener");
+        // the server's error details and the driver's batch errors would show the bound record, query text included
+        properties.setProperty("logServerErrorDetail", "false");
         this.connectionProperties = properties;
     }
 
+    // the columns, their types, and where their value is in the record ("" for the record itself)
+    private static final List<Column> COLUMNS = List.of(
+            new Column("query_id", "text NOT NULL", "/query/id"),
+            new Column("event_kind", "text NOT NULL", "/kind"),
+            new Column("seq", "bigint NOT NULL", "/seq"),
+            new Column("event_time", "timestamptz NOT NULL", "/eventTime"),
+            new Column("principal", "text", "/identity/principal"),
+            new Column("user_name", "text NOT NULL", "/identity/user"),
+            new Column("original_user", "text", "/identity/originalUser"),
+            new Column("impersonated", "boolean NOT NULL", "/identity/impersonated"),
+            new Column("source", "text", "/client/source"),
+            new Column("remote_address", "text", "/client/remoteAddress"),
+            new Column("query_state", "text NOT NULL", "/query/state"),
+            new Column("query_type", "text", "/query/type"),
+            new Column("error_code", "text", "/query/error/code"),
+            new Column("error_type", "text", "/query/error/type"),
+            new Column("error_message", "text", "/query/error/message"),
+            new Column("sql_text", "text", "/query/sql"),
+            new Column("wall_time_ms", "bigint", "/query/wallTimeMillis"),
+            new Column("cpu_time_ms", "bigint", "/query/cpuTimeMillis"),
+            new Column("rows_read", "bigint", "/query/rowsRead"),
+            new Column("bytes_read", "bigint", "/query/bytesRead"),
+            new Column("rows_written", "bigint", "/query/rowsWritten"),
+            new Column("bytes_written", "bigint", "/query/bytesWritten"),
+            new Column("tables_read", "text", "/objects/read"),
+            new Column("tables_written", "text", "/objects/written"),
+            new Column("record", "text NOT NULL", ""),
+            new Column("hash", "text NOT NULL", "/hash"));
+
+    private record Column(String name, String type, String pointer) {}
+
     public static String createTableSql(String schema, String table)
     {
-        return """
-                CREATE TABLE IF NOT EXISTS %s.%s (
-                    query_id text NOT NULL,
-                    event_kind text NOT NULL,
-                    seq bigint NOT NULL,
-                    event_time timestamptz NOT NULL,
-                    principal text,
-                    user_name text NOT NULL,
-                    original_user text,
-                    impersonated boolean NOT NULL,
-                    source text,
-                    remote_address text,
-                    query_state text NOT NULL,
-                    query_type text,
-                    error_code text,
-                    error_type text,
-                    error_message text,
-                    sql_text text,
-                    wall_time_ms bigint,
-                    cpu_time_ms bigint,
-                    rows_read bigint,
-                    bytes_read bigint,
-                    rows_written bigint,
-                    bytes_written bigint,
-                    tables_read text,
-                    tables_written text,
-                    record jsonb NOT NULL,
-                    hash text NOT NULL,
-                    PRIMARY KEY (query_id, event_kind))""".formatted(schema, table);
+        return COLUMNS.stream().map(column -> column.name() + " " + column.type())
+                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (query_id, event_kind))"));
+    }
+
+    public static String createCheckpointTableSql(String schema, String table)
+    {
+        return "CREATE TABLE IF NOT EXISTS %s.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
+                .formatted(schema, table);
     }
 
     @Override
@@ -121,20 +142,16 @@ public final class PostgresqlAuditSink
     public void deliver(List<JournalRecord> records)
             throws SQLException
     {
+        String insert = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (query_id, event_kind) DO NOTHING".formatted(qualifiedTable,
+                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
         try {
             Connection connection = connection();
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO %s (query_id, event_kind, seq, event_time, principal, user_name, original_user, impersonated,
-                        source, remote_address, query_state, query_type, error_code, error_type, error_message, sql_text,
-                        wall_time_ms, cpu_time_ms, rows_read, bytes_read, rows_written, bytes_written, tables_read, tables_written,
-                        record, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
-                    ON CONFLICT (query_id, event_kind) DO NOTHING""".formatted(qualifiedTable))) {
+            try (PreparedStatement statement = connection.prepareStatement(insert)) {
                 for (JournalRecord record : records) {
-                    bind(insert, record);
-                    insert.addBatch();
+                    bind(statement, record);
+                    statement.addBatch();
                 }
-                insert.executeBatch();
+                statement.executeBatch();
             }
             connection.commit();
         }
@@ -146,7 +163,7 @@ public final class PostgresqlAuditSink
         catch (AssertionError e) {
             // pgjdbc asserts on a connection that was closed during executeBatch (with -ea, as in tests)
             closeConnection();
-            throw new SQLException("PostgreSQL connection broke during the batch insert: " + e.getMessage(), e);
+            throw new SQLException("PostgreSQL connection broke during the batch insert", "08006", e);
         }
     }
 
@@ -159,70 +176,114 @@ public final class PostgresqlAuditSink
             root = MAPPER.readTree(json);
         }
         catch (Exception e) {
-            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON", e);
+            // no cause: the parser's message quotes the record
+            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON");
         }
-        JsonNode identity = root.path("identity");
-        JsonNode client = root.path("client");
-        JsonNode query = root.path("query");
-        JsonNode error = query.path("error");
-        int parameter = 1;
-        insert.setString(parameter++, query.path("id").asText());
-        insert.setString(parameter++, root.path("kind").asText());
-        insert.setLong(parameter++, record.sequence());
-        insert.setTimestamp(parameter++, Timestamp.from(Instant.parse(root.path("eventTime").asText())));
-        setText(insert, parameter++, identity.get("principal"));
-        insert.setString(parameter++, identity.path("user").asText());
-        setText(insert, parameter++, identity.get("originalUser"));
-        insert.setBoolean(parameter++, identity.path("impersonated").asBoolean());
-        setText(insert, parameter++, client.get("source"));
-        setText(insert, parameter++, client.get("remoteAddress"));
-        insert.setString(parameter++, query.path("state").asText());
-        setText(insert, parameter++, query.get("type"));
-        setText(insert, parameter++, error.get("code"));
-        setText(insert, parameter++, error.get("type"));
-        setText(insert, parameter++, error.get("message"));
-        setText(insert, parameter++, query.get("sql"));
-        setLong(insert, parameter++, query.get("wallTimeMillis"));
-        setLong(insert, parameter++, query.get("cpuTimeMillis"));
-        setLong(insert, parameter++, query.get("rowsRead"));
-        setLong(insert, parameter++, query.get("bytesRead"));
-        setLong(insert, parameter++, query.get("rowsWritten"));
-        setLong(insert, parameter++, query.get("bytesWritten"));
-        insert.setString(parameter++, tableNames(root.path("objects").path("read")));
-        insert.setString(parameter++, tableNames(root.path("objects").path("written")));
-        insert.setString(parameter++, json);
-        insert.setString(parameter, root.path("hash").asText());
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            Column column = COLUMNS.get(i);
+            JsonNode value = root.at(column.pointer());
+            if (column.pointer().isEmpty()) {
+                // exact: JSON escapes U+0000, so the line itself has none
+                insert.setString(i + 1, json);
+            }
+            else if (value.isArray()) {
+                StringJoiner names = new StringJoiner(",");
+                value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
+                insert.setString(i + 1, text(names.toString()));
+            }
+            else if (value.isMissingNode() || value.isNull()) {
+                insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
+            }
+            else if (column.type().startsWith("bigint")) {
+                insert.setLong(i + 1, value.asLong());
+            }
+            else if (column.type().startsWith("boolean")) {
+                insert.setBoolean(i + 1, value.asBoolean());
+            }
+            else if (column.type().startsWith("timestamptz")) {
+                insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
+            }
+            else {
+                insert.setString(i + 1, text(value.asText()));
+            }
+        }
     }
 
-    private static String tableNames(JsonNode tables)
+    /**
+     * PostgreSQL text cannot hold U+0000.
+     */
+    private static String text(String value)
     {
-        StringJoiner names = new StringJoiner(",");
-        for (JsonNode table : tables) {
-            names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText());
-        }
-        return names.toString();
+        return value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
     }
 
-    private static void setText(PreparedStatement statement, int parameter, JsonNode value)
+    @Override
+    public void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
             throws SQLException
     {
-        if (value == null || value.isNull()) {
-            statement.setNull(parameter, Types.VARCHAR);
+        try {
+            Connection connection = connection();
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO %s (seq, key_id, hash, checkpoint_time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING".formatted(checkpointTable))) {
+                insert.setLong(1, checkpoint.sequence());
+                insert.setString(2, checkpoint.keyId());
+                insert.setString(3, checkpoint.hash());
+                insert.setTimestamp(4, Timestamp.from(checkpoint.time()));
+                insert.setString(5, new String(checkpoint.line(), 0, checkpoint.line().length - 1, UTF_8));
+                insert.executeUpdate();
+            }
+            connection.commit();
         }
-        else {
-            statement.setString(parameter, value.asText());
+        catch (SQLException | RuntimeException e) {
+            closeConnection();
+            throw e;
         }
     }
 
-    private static void setLong(PreparedStatement statement, int parameter, JsonNode value)
-            throws SQLException
+    /**
+     * Data exceptions (class 22, e.g. an invalid byte sequence), integrity violations (23, e.g. a CHECK constraint)
+     * and program limits (54, e.g. an index row too large): retrying the same record cannot succeed.
+     */
+    @Override
+    public boolean isRecordError(Throwable failure)
     {
-        if (value == null || value.isNull()) {
-            statement.setNull(parameter, Types.BIGINT);
+        String state = sqlState(failure);
+        return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+    }
+
+    @Override
+    public String describe(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = next(cause)) {
+            if (cause instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+                // the primary message only: the detail may quote the row
+                return "PostgreSQL error %s: %s".formatted(psql.getSQLState(), psql.getServerErrorMessage().getMessage());
+            }
         }
-        else {
-            statement.setLong(parameter, value.asLong());
+        if (failure instanceof SQLException sql) {
+            return "PostgreSQL error %s: %s".formatted(sql.getSQLState(), sql.getMessage());
         }
+        // only this sink's own messages are known to hold no record content
+        return failure instanceof IllegalStateException ? failure.toString() : failure.getClass().getName();
+    }
+
+    private static String sqlState(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = next(cause)) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().startsWith("25")) {
+                // 25P02 "transaction aborted" is the batch's follow-up to the first error, not the error
+                return sql.getSQLState();
+            }
+        }
+        return null;
+    }
+
+    private static Throwable next(Throwable failure)
+    {
+        if (failure instanceof SQLException sql && sql.getNextException() != null && sql.getNextException() != failure) {
+            return sql.getNextException();
+        }
+        return failure.getCause() == failure ? null : failure.getCause();
     }
 
     /**
@@ -290,8 +351,12 @@ public final class PostgresqlAuditSink
                 throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
             }
             try (Statement statement = newConnection.createStatement()) {
-                statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                statement.execute(createTableSql(schema, table));
+                // only when missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS
+                if (!exists(statement, qualifiedTable) || !exists(statement, checkpointTable)) {
+                    statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    statement.execute(createTableSql(schema, table));
+                    statement.execute(createCheckpointTableSql(schema, table));
+                }
             }
             catch (SQLException e) {
                 newConnection.close();
@@ -302,6 +367,14 @@ public final class PostgresqlAuditSink
             log.info("Audit sink postgresql connected to %s, table %s", urlForLogs, qualifiedTable);
         }
         return connection;
+    }
+
+    private static boolean exists(Statement statement, String table)
+            throws SQLException
+    {
+        try (ResultSet result = statement.executeQuery("SELECT to_regclass('%s') IS NOT NULL".formatted(table))) {
+            return result.next() && result.getBoolean(1);
+        }
     }
 
     private void closeConnection()

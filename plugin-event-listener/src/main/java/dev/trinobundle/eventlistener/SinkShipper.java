@@ -8,20 +8,21 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
  * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
  * in {@code <journal>/sink-<name>.offset} so that a restart resumes where delivery stopped. A failing sink is retried
- * with exponential backoff; its records wait in the journal meanwhile.
+ * with exponential backoff; its records wait in the journal meanwhile. A record the sink refuses for its data
+ * ({@link AuditSink#isRecordError}) {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-<name>.jsonl}
+ * with an ERROR, and delivery goes on. Logs and JMX never show a record's content.
  */
 public final class SinkShipper
 {
@@ -29,30 +30,37 @@ public final class SinkShipper
     // how long an idle shipper waits before looking at the journal again: the delivery latency of a quiet server
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final int RECORD_ERROR_ATTEMPTS = 3;
 
     private final AuditJournal journal;
     private final AuditSink sink;
+    private final Checkpoints checkpoints;
     private final int batchSize;
     private final long retryDelayMillis;
     private final long maxRetryDelayMillis;
     private final Path offsetFile;
+    private final Path deadLetterFile;
     private final Thread thread;
 
     private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
+    private final AtomicLong deadLetterRecords = new AtomicLong();
+    private long storedCheckpointSequence = -1;
     private volatile long committedSequence;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
     private volatile String lastError;
 
-    SinkShipper(AuditJournal journal, AuditSink sink, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.batchSize = batchSize;
         this.retryDelayMillis = retryDelayMillis;
         this.maxRetryDelayMillis = maxRetryDelayMillis;
         this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
+        this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
         this.committedSequence = readOffset();
         this.thread = Thread.ofPlatform().daemon().name("audit-sink-" + sink.name()).unstarted(this::run);
     }
@@ -84,10 +92,8 @@ public final class SinkShipper
 
     private void writeOffset(long sequence)
     {
-        Path temporary = offsetFile.resolveSibling(offsetFile.getFileName() + ".tmp");
         try {
-            Files.writeString(temporary, Long.toString(sequence), US_ASCII);
-            Files.move(temporary, offsetFile, ATOMIC_MOVE, REPLACE_EXISTING);
+            AuditFiles.replace(offsetFile, Long.toString(sequence).getBytes(US_ASCII));
         }
         catch (IOException e) {
             throw new UncheckedIOException("Cannot write audit sink offset " + offsetFile, e);
@@ -99,6 +105,7 @@ public final class SinkShipper
     {
         long failureLoggedNanos = 0;
         long delay = retryDelayMillis;
+        int recordErrors = 0;
         JournalReader reader = null;
         List<JournalRecord> batch = List.of();
         try {
@@ -112,6 +119,7 @@ public final class SinkShipper
                         }
                         reader = new JournalReader(journal, start + 1);
                     }
+                    storeCheckpoint();
                     if (batch.isEmpty()) {
                         batch = reader.read(batchSize);
                     }
@@ -122,10 +130,16 @@ public final class SinkShipper
                         LockSupport.parkNanos(IDLE_PARK_NANOS);
                         continue;
                     }
-                    sink.deliver(batch);
-                    writeOffset(batch.getLast().sequence());
+                    if (recordErrors >= RECORD_ERROR_ATTEMPTS) {
+                        deliverOneByOne(batch);
+                    }
+                    else {
+                        sink.deliver(batch);
+                        writeOffset(batch.getLast().sequence());
+                    }
                     deliveredRecords.addAndGet(batch.size());
                     batch = List.of();
+                    recordErrors = 0;
                     if (lastError != null) {
                         log.info("Audit sink %s recovered; delivering again", sink.name());
                         lastError = null;
@@ -138,12 +152,15 @@ public final class SinkShipper
                 catch (Throwable e) {
                     // Not only exceptions: the PostgreSQL driver throws AssertionError on a connection that breaks mid-batch.
                     failedDeliveries.incrementAndGet();
-                    lastError = e.toString();
+                    if (sink.isRecordError(e)) {
+                        recordErrors++;
+                    }
+                    lastError = sink.describe(e);
                     long now = System.nanoTime();
                     if (failureLoggedNanos == 0 || now - failureLoggedNanos > FAILURE_LOG_INTERVAL_NANOS) {
                         failureLoggedNanos = now;
                         log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
-                                sink.name(), e, journal.getLastWrittenSequence() - committedSequence, journal.getDirectory());
+                                sink.name(), lastError, journal.getLastWrittenSequence() - committedSequence, journal.getDirectory());
                     }
                     if (stopping && System.nanoTime() - stopDeadlineNanos > 0) {
                         return;
@@ -157,7 +174,7 @@ public final class SinkShipper
             }
         }
         catch (Throwable t) {
-            log.error(t, "Audit sink %s stopped unexpectedly; its records stay in the journal until the next start", sink.name());
+            log.error("Audit sink %s stopped unexpectedly (%s); its records stay in the journal until the next start", sink.name(), sink.describe(t));
         }
         finally {
             if (reader != null) {
@@ -169,6 +186,43 @@ public final class SinkShipper
                 }
             }
             sink.close();
+        }
+    }
+
+    /**
+     * After a batch failed with record errors again and again: each record alone, so that only the ones the sink
+     * refuses go to the dead-letter file. Any other failure is thrown and the rest retried as usual.
+     */
+    private void deliverOneByOne(List<JournalRecord> batch)
+            throws Exception
+    {
+        for (JournalRecord record : batch) {
+            if (record.sequence() <= committedSequence) {
+                continue;
+            }
+            try {
+                sink.deliver(List.of(record));
+            }
+            catch (Exception | AssertionError e) {
+                if (!sink.isRecordError(e)) {
+                    throw e;
+                }
+                AuditFiles.appendLine(deadLetterFile, record.line());
+                deadLetterRecords.incrementAndGet();
+                log.error("Audit sink %s refused record %s for its data (%s) %s times; it is in the dead-letter file %s, and delivery goes on",
+                        sink.name(), record.sequence(), sink.describe(e), RECORD_ERROR_ATTEMPTS, deadLetterFile);
+            }
+            writeOffset(record.sequence());
+        }
+    }
+
+    private void storeCheckpoint()
+            throws Exception
+    {
+        Optional<Checkpoints.Checkpoint> checkpoint = checkpoints.latest();
+        if (checkpoint.isPresent() && checkpoint.get().sequence() != storedCheckpointSequence) {
+            sink.storeCheckpoint(checkpoint.get());
+            storedCheckpointSequence = checkpoint.get().sequence();
         }
     }
 
@@ -208,7 +262,7 @@ public final class SinkShipper
         }
         catch (Exception e) {
             // a destination that cannot answer now (database down): its committed offset still counts
-            log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), e);
+            log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), sink.describe(e));
             return committedSequence;
         }
     }
@@ -231,7 +285,13 @@ public final class SinkShipper
         return failedDeliveries.get();
     }
 
-    @Managed(description = "Last delivery error, null while the sink is healthy")
+    @Managed(description = "Records the sink refused for their data, written to the dead-letter file in the journal directory")
+    public long getDeadLetterRecords()
+    {
+        return deadLetterRecords.get();
+    }
+
+    @Managed(description = "Last delivery error (never record content), null while the sink is healthy")
     public String getLastError()
     {
         return lastError;

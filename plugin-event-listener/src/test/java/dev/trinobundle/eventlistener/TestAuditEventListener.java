@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +64,8 @@ final class TestAuditEventListener
         assertThat(records).extracting(record -> record.get("kind").asText()).containsExactly("created", "completed");
         assertThat(records).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
         assertThat(records.get(1).get("identity").get("principal").asText()).isEqualTo("admin");
-        assertThat(records.get(1).get("schemaVersion").asInt()).isEqualTo(1);
-        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 2 records");
+        assertThat(records.get(1).get("schemaVersion").asInt()).isEqualTo(2);
+        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 2 records");
     }
 
     @Test
@@ -89,12 +90,12 @@ final class TestAuditEventListener
             throws Exception
     {
         // A server killed before the shipper ran: records are in the journal only.
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100);
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 0; i < 10; i++) {
-            journal.append(serializer.serialize(completed("before-" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("before-" + i)));
         }
-        journal.abandon();
+        journal.close();
 
         EventListener listener = create(Map.of());
         listener.queryCompleted(completed("after"));
@@ -104,7 +105,7 @@ final class TestAuditEventListener
         assertThat(records).hasSize(11);
         assertThat(records.getFirst().get("query").get("id").asText()).isEqualTo("before-0");
         assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after");
-        assertThat(AuditLogVerifier.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
+        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
 
         // and a second start delivers nothing twice
         create(Map.of()).shutdown();
@@ -145,9 +146,65 @@ final class TestAuditEventListener
         assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after-crash");
         assertThat(records.getLast().get("seq").asLong()).isEqualTo(11);
         // and the chain shows where the journal lost records
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(fileDirectory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(fileDirectory);
         assertThat(result.intact()).isFalse();
-        assertThat(result.message()).contains("seq 11: prevHash does not match");
+        assertThat(result.message()).contains("record 11 does not chain to record 10");
+    }
+
+    @Test
+    void testFilesWithQueryTextsAreOwnerOnly()
+            throws Exception
+    {
+        Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
+        EventListener listener = create(Map.of(
+                "audit.mac.key-file", keyFile.toString(),
+                "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
+                "audit.checkpoint.interval", "100ms"));
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+
+        List<Path> created = new ArrayList<>();
+        try (var paths = Files.walk(directory)) {
+            paths.filter(path -> !path.equals(directory) && !path.equals(keyFile)).forEach(created::add);
+        }
+        assertThat(created).extracting(path -> directory.relativize(path).toString())
+                .contains("journal", "files", "checkpoints", "checkpoints/checkpoints.jsonl", "journal/sink-file.offset");
+        for (Path path : created) {
+            String expected = Files.isDirectory(path) ? "rwx------" : "rw-------";
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as(path.toString()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void testLooseDirectoryPermissionsAreWarnedAbout()
+            throws Exception
+    {
+        Files.createDirectories(fileDirectory);
+        Files.setPosixFilePermissions(fileDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(AuditFiles.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler()
+        {
+            @Override
+            public void publish(java.util.logging.LogRecord record)
+            {
+                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(record));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        try {
+            create(Map.of()).shutdown();
+        }
+        finally {
+            logger.removeHandler(handler);
+        }
+        assertThat(warnings).anyMatch(warning -> warning.contains(fileDirectory.toString()) && warning.contains("rwxr-xr-x") && warning.contains("chmod 700"));
     }
 
     @Test

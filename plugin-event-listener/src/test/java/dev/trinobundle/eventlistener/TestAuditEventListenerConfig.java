@@ -33,7 +33,10 @@ final class TestAuditEventListenerConfig
                 .setMaxRetryDelay(new Duration(30, SECONDS))
                 .setShutdownTimeout(new Duration(10, SECONDS))
                 .setFileSinkEnabled(true)
-                .setPostgresqlSinkEnabled(false));
+                .setPostgresqlSinkEnabled(false)
+                .setMacKeyFile(null)
+                .setCheckpointDirectory(null)
+                .setCheckpointInterval(new Duration(10, SECONDS)));
     }
 
     @Test
@@ -61,7 +64,10 @@ final class TestAuditEventListenerConfig
                 Map.entry("audit.delivery.max-retry-delay", "2s"),
                 Map.entry("audit.shutdown-timeout", "3s"),
                 Map.entry("audit.file.enabled", "false"),
-                Map.entry("audit.postgresql.enabled", "true"));
+                Map.entry("audit.postgresql.enabled", "true"),
+                Map.entry("audit.mac.key-file", "/etc/trino/audit-key/key"),
+                Map.entry("audit.checkpoint.directory", "/var/trino/audit-checkpoints"),
+                Map.entry("audit.checkpoint.interval", "1m"));
 
         assertFullMapping(properties, new AuditEventListenerConfig()
                 .setJournalDirectory("/var/trino/audit-journal")
@@ -75,6 +81,16 @@ final class TestAuditEventListenerConfig
                 .setMaxRetryDelay(new Duration(2, SECONDS))
                 .setShutdownTimeout(new Duration(3, SECONDS))
                 .setFileSinkEnabled(false)
-                .setPostgresqlSinkEnabled(true));
+                .setPostgresqlSinkEnabled(true)
+                .setMacKeyFile("/etc/trino/audit-key/key")
+                .setCheckpointDirectory("/var/trino/audit-checkpoints")
+                .setCheckpointInterval(new Duration(1, java.util.concurrent.TimeUnit.MINUTES)));
+    }
+
+    @Test
+    void testCheckpointsNeedTheKey()
+    {
+        assertThat(new AuditEventListenerConfig().setCheckpointDirectory("/var/trino/audit-checkpoints").isCheckpointKeyed()).isFalse();
+        assertThat(new AuditEventListenerConfig().setCheckpointDirectory("/c").setMacKeyFile("/k").isCheckpointKeyed()).isTrue();
     }
 }

@@ -15,9 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A really full file system, not a simulated one: a 4 MB tmpfs mounted for the test (the build runs as root, as the
- * README says). On a memory-mapped segment a full disk is not an error code but a SIGBUS on the page fault; the
- * journal must turn it into a logged, counted write failure, keep the record in memory, and write it once space is
- * back, with no gap in the chain.
+ * README says). The journal must turn ENOSPC into a logged, counted write failure, leave no partial record behind,
+ * keep the record in memory, and write it once space is back, with no gap in the chain.
  */
 @Tag("root")
 final class TestAuditJournalOnFullDisk
@@ -44,12 +43,11 @@ final class TestAuditJournalOnFullDisk
     void testFullDiskKeepsRecordsInMemoryAndWritesThemWhenSpaceIsBack()
             throws IOException
     {
-        // Compiled code first: there a page fault in a mapping is reported late (at a safepoint), so only the
-        // interpreted path would pass by luck.
+        // compiled code first, as on a server that has run for a while
         Path warmUp = Files.createTempDirectory("audit-warm-up");
-        try (AuditJournal journal = new AuditJournal(warmUp, 1 << 20, FsyncPolicy.NONE, 50)) {
+        try (AuditJournal journal = new AuditJournal(warmUp, 1 << 20, FsyncPolicy.NONE, 50, AuditKey.unkeyed())) {
             for (int i = 0; i < 30_000; i++) {
-                journal.append(("{\"kind\":\"completed\",\"value\":" + i + "}").getBytes(UTF_8));
+                TestingAuditEvents.append(journal, ("{\"kind\":\"completed\",\"value\":" + i + "}").getBytes(UTF_8));
             }
         }
         finally {
@@ -60,11 +58,11 @@ final class TestAuditJournalOnFullDisk
         Path journalDirectory = mountPoint.resolve("journal");
         byte[] body = ("{\"kind\":\"completed\",\"value\":\"" + "x".repeat(2000) + "\"}").getBytes(UTF_8);
 
-        try (AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 50)) {
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 50, AuditKey.unkeyed())) {
             List<Long> sequences = new java.util.ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 // never throws into Trino's thread, whatever the disk does
-                sequences.add(journal.append(body));
+                sequences.add(TestingAuditEvents.append(journal, body));
             }
             long written = journal.getLastWrittenSequence();
             assertThat(written).isBetween(100L, 999L);
@@ -73,7 +71,7 @@ final class TestAuditJournalOnFullDisk
             assertThat(journal.getRecordsDropped()).isEqualTo(1000 - written - 50);
             assertThat(sequences).contains(-1L);
             // what reached the disk is a complete, intact chain
-            AuditLogVerifier.Result onFullDisk = AuditLogVerifier.verify(journalDirectory);
+            AuditLogVerifier.Result onFullDisk = TestingAuditEvents.verify(journalDirectory);
             assertThat(onFullDisk.intact()).as(onFullDisk.message()).isTrue();
 
             Files.delete(filler);
@@ -81,9 +79,9 @@ final class TestAuditJournalOnFullDisk
 
             assertThat(journal.getUnwrittenRecords()).isZero();
             assertThat(journal.getLastWrittenSequence()).isEqualTo(written + 50);
-            assertThat(journal.append(body)).isEqualTo(written + 51);
+            assertThat(TestingAuditEvents.append(journal, body)).isEqualTo(written + 51);
         }
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory);
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(journalDirectory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("seq 1..");
     }

@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import io.trino.spi.eventlistener.EventListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -10,33 +11,48 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
-import static dev.trinobundle.eventlistener.TestAuditJournal.body;
+import static com.google.common.collect.Iterables.getOnlyElement;
+import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The attacker can write the audit files but reads neither the key nor the checkpoints kept elsewhere: every rewrite,
+ * deletion and truncation must fail {@code verify} with the key, and the untouched log must pass.
+ */
 final class TestAuditLogVerifier
 {
     private final Path directory;
-    private final Path file;
+    private final Path fileDirectory;
+    private final Path checkpoints;
+    private final Path keyFile;
 
     TestAuditLogVerifier()
             throws IOException
     {
         directory = Files.createTempDirectory("audit-verify-test");
-        file = directory.resolve("audit-00000000000000000001.jsonl");
-        var digest = AuditRecordFormat.newDigest();
-        String previousHash = AuditRecordFormat.GENESIS_HASH;
-        StringBuilder content = new StringBuilder();
-        for (int sequence = 1; sequence <= 5; sequence++) {
-            byte[] line = AuditRecordFormat.encodeLine(sequence, previousHash, body("r" + sequence), digest);
-            previousHash = AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow().hash();
-            content.append(new String(line, UTF_8));
+        fileDirectory = directory.resolve("files");
+        keyFile = directory.resolve("audit.key");
+        Files.writeString(keyFile, HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(32)) + "\n");
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("r--------"));
+        EventListener listener = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories()).create(Map.of(
+                "audit.journal.directory", directory.resolve("journal").toString(),
+                "audit.file.directory", fileDirectory.toString(),
+                "audit.mac.key-file", keyFile.toString(),
+                "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
+                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+        for (int i = 1; i <= 10; i++) {
+            listener.queryCompleted(completed("q" + i));
         }
-        Files.writeString(file, content);
+        // shutdown delivers everything and writes the last checkpoint
+        listener.shutdown();
+        checkpoints = directory.resolve("checkpoints").resolve(Checkpoints.FILE_NAME);
     }
 
     @AfterEach
@@ -47,167 +63,190 @@ final class TestAuditLogVerifier
     }
 
     @Test
-    void testHashOfEncodedLineIsTheStoredHash()
+    void testUntouchedLogPasses()
     {
-        byte[] line = AuditRecordFormat.encodeLine(7, AuditRecordFormat.GENESIS_HASH, body("x"), AuditRecordFormat.newDigest());
-        AuditRecordFormat.SplitLine split = AuditRecordFormat.split(line, 0, line.length - 1).orElseThrow();
-        assertThat(AuditRecordFormat.hashOfEncodedLine(line)).isEqualTo(split.hash());
-        assertThat(split.hash()).isEqualTo(AuditRecordFormat.computeHash(AuditRecordFormat.GENESIS_HASH, split.canonical(), AuditRecordFormat.newDigest()));
+        assertThat(verify()).isZero();
+        assertThat(output).startsWith("OK: 10 records, seq 1..10, MAC chain intact, last checkpoint record 10");
     }
 
     @Test
-    void testIntactChain()
-            throws IOException
-    {
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isTrue();
-        assertThat(result.message()).startsWith("OK: 5 records, seq 1..5");
-        assertThat(run(directory)).isZero();
-    }
-
-    @Test
-    void testUnsealedRecordsCountOnlyAtTheEndOfAJournal()
-            throws IOException
-    {
-        Path journalDirectory = Files.createDirectory(directory.resolve("journal"));
-        Path segment = journalDirectory.resolve("journal-00000000000000000001.jsonl");
-        String sealed = Files.readString(file);
-        byte[] unsealed = unsealedLine(6, "r6");
-
-        // the newest records of a running listener's journal may not be sealed yet
-        Files.write(segment, (sealed + new String(unsealed, UTF_8)).getBytes(UTF_8));
-        AuditLogVerifier.Result live = AuditLogVerifier.verify(journalDirectory);
-        assertThat(live.intact()).as(live.message()).isTrue();
-        assertThat(live.message()).contains("5 records", "1 newest journal records not sealed yet");
-
-        // but a placeholder hash before a sealed record is tampering (or corruption), not a record in progress
-        List<String> lines = new ArrayList<>(sealed.lines().toList());
-        lines.add(2, new String(unsealed, UTF_8).strip());
-        Files.writeString(segment, String.join("\n", lines) + "\n");
-        AuditLogVerifier.Result broken = AuditLogVerifier.verify(journalDirectory);
-        assertThat(broken.intact()).isFalse();
-        assertThat(broken.message()).contains("a sealed record follows 1 unsealed journal records");
-
-        // and outside the journal, in the files sinks write, an unsealed record is never valid
-        Files.write(file, unsealed, java.nio.file.StandardOpenOption.APPEND);
-        assertThat(AuditLogVerifier.verify(file).intact()).isFalse();
-    }
-
-    private static byte[] unsealedLine(long sequence, String value)
-    {
-        byte[] body = body(value);
-        byte[] buffer = new byte[AuditJsonWriter.HEADER_RESERVE + body.length + AuditJsonWriter.TRAILER_RESERVE];
-        System.arraycopy(body, 0, buffer, AuditJsonWriter.HEADER_RESERVE, body.length);
-        int bodyEnd = AuditJsonWriter.HEADER_RESERVE + body.length;
-        int start = AuditRecordFormat.encodeUnsealedInPlace(buffer, AuditJsonWriter.HEADER_RESERVE, bodyEnd, sequence);
-        return java.util.Arrays.copyOfRange(buffer, start, AuditRecordFormat.lineEnd(bodyEnd));
-    }
-
-    @Test
-    void testEditedRecord()
+    void testEditedRecordFails()
             throws IOException
     {
         List<String> lines = lines();
-        lines.set(2, lines.get(2).replace("\"r3\"", "\"rX\""));
+        lines.set(3, lines.get(3).replace("\"user\":\"alice\"", "\"user\":\"carol\""));
         write(lines);
-
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).isEqualTo(file + ":3: seq 3: hash does not match the record's content (record edited)");
-        assertThat(run(file)).isEqualTo(1);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "record 4: its hash does not match its content");
     }
 
     @Test
-    void testEditedRecordWithRecomputedHashBreaksTheNextLink()
+    void testRewrittenAndRehashedWithoutTheKeyFails()
             throws IOException
     {
-        // An attacker who recomputes the edited record's own hash still breaks the link to the next record.
+        // the issue's script: drop a record, edit one, renumber and re-hash the whole chain; without the key the
+        // attacker can only compute an unkeyed chain (or one with a key of their own)
         List<String> lines = lines();
-        String edited = lines.get(2).replace("\"r3\"", "\"rX\"");
-        byte[] bytes = edited.getBytes(UTF_8);
-        byte[] canonical = AuditRecordFormat.split(bytes, 0, bytes.length).orElseThrow().canonical();
-        String previousHash = edited.substring(edited.indexOf("\"prevHash\":\"") + 12, edited.indexOf("\"prevHash\":\"") + 76);
-        String rehashed = AuditRecordFormat.computeHash(previousHash, canonical, AuditRecordFormat.newDigest());
-        lines.set(2, edited.substring(0, edited.length() - 66) + rehashed + "\"}");
-        write(lines);
+        lines.remove(2);
+        lines.set(4, lines.get(4).replace("\"user\":\"alice\"", "\"user\":\"carol\""));
+        write(rehash(lines, AuditKey.unkeyed()));
+        // what the unkeyed chain of the previous design said about it
+        assertThat(verifyUnkeyedIgnoringKeyIds()).isTrue();
 
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).isEqualTo(file + ":4: seq 4: prevHash does not match the hash of record 3 (a record before it was replaced)");
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "record 1 carries no key id although a key was given");
+
+        Path otherKey = directory.resolve("other.key");
+        Files.writeString(otherKey, "x".repeat(64));
+        write(rehash(lines(), AuditKey.fromFile(otherKey)));
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "record 1 is MACed with key %s, none of the given keys".formatted(AuditKey.fromFile(otherKey).keyId()));
     }
 
     @Test
-    void testDeletedRecord()
+    void testTruncatedTailFailsAgainstTheCheckpoint()
             throws IOException
     {
         List<String> lines = lines();
-        lines.remove(1);
-        write(lines);
-
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).isEqualTo(file + ":2: expected seq 2 after 1 but found 3: records 2..2 are missing here (deleted or moved)");
+        write(lines.subList(0, 7));
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (truncated tail)", "the log ends at record 7", "names record 10");
     }
 
     @Test
-    void testReorderedRecords()
+    void testDeletedHeadFails()
             throws IOException
     {
         List<String> lines = lines();
-        Collections.swap(lines, 3, 4);
-        write(lines);
-
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).isEqualTo(file + ":4: expected seq 4 after 3 but found 5: records 4..4 are missing here (deleted or moved)");
+        write(lines.subList(3, lines.size()));
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (deleted head)", "the log starts at record 4: records 1..3 are missing");
+        // retention may remove old files: the auditor says from where on the log must be complete
+        assertThat(verify("--from", "4")).isZero();
     }
 
     @Test
-    void testTruncatedLastLine()
+    void testDeletedAndReorderedRecordsFail()
             throws IOException
     {
         List<String> lines = lines();
-        lines.set(4, lines.get(4).substring(0, 40));
-        write(lines);
+        List<String> deleted = new ArrayList<>(lines);
+        deleted.remove(5);
+        write(deleted);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (deleted)", "records 6..6 are missing");
 
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(file);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).startsWith(file + ":5: line does not end with a \"hash\" field");
+        List<String> reordered = new ArrayList<>(lines);
+        reordered.set(4, lines.get(5));
+        reordered.set(5, lines.get(4));
+        write(reordered);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (deleted)", "records 5..5 are missing");
+
+        List<String> duplicated = new ArrayList<>(lines);
+        duplicated.add(3, lines.get(2));
+        write(duplicated);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (reordered)", "record 3 after record 3");
     }
 
     @Test
-    void testChainAcrossFilesAndRetention()
+    void testForgedCheckpointFails()
             throws IOException
     {
         List<String> lines = lines();
-        write(lines.subList(0, 2));
-        Path second = directory.resolve("audit-00000000000000000003.jsonl");
-        Files.writeString(second, String.join("\n", lines.subList(2, 5)) + "\n");
-        assertThat(AuditLogVerifier.verify(directory).message()).startsWith("OK: 5 records, seq 1..5");
+        write(lines.subList(0, 7));
+        // the attacker also rewrites the checkpoint to match the truncated log
+        String checkpoint = Files.readAllLines(checkpoints).getLast();
+        Files.writeString(checkpoints, checkpoint.replace("\"seq\":10", "\"seq\":7") + "\n");
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "checkpoint signature does not match");
+    }
 
-        // retention deleted the oldest file: the chain is checked from the first record present
-        Files.delete(file);
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(directory);
-        assertThat(result.intact()).isTrue();
-        assertThat(result.message()).startsWith("OK: 3 records, seq 3..5, chain intact (starts at seq 3");
+    @Test
+    void testTornLastLineIsReportedNotFailed()
+            throws IOException
+    {
+        List<String> lines = lines();
+        Path file = onlyFile();
+        Files.writeString(file, String.join("\n", lines) + "\n" + lines.getLast().substring(0, 40));
+        assertThat(verify()).isZero();
+        assertThat(output).contains("an incomplete last line is ignored");
+    }
+
+    @Test
+    void testKeyedLogWithoutTheKeyIsAUsageError()
+    {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(AuditLogVerifier.run(new String[] {fileDirectory.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, UTF_8))).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("pass its key file with --key");
+    }
+
+    @Test
+    void testUsageErrors()
+    {
+        assertThat(AuditLogVerifier.run(new String[] {}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+        assertThat(AuditLogVerifier.run(new String[] {"--key", directory.resolve("missing").toString(), fileDirectory.toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+    }
+
+    private String output;
+    private String errors;
+
+    private int verify(String... extra)
+    {
+        List<String> args = new ArrayList<>(List.of("--key", keyFile.toString(), "--checkpoints", checkpoints.toString()));
+        args.addAll(List.of(extra));
+        args.add(fileDirectory.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = AuditLogVerifier.run(args.toArray(String[]::new), new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+        output = out.toString(UTF_8);
+        errors = err.toString(UTF_8);
+        return code;
+    }
+
+    private boolean verifyUnkeyedIgnoringKeyIds()
+            throws IOException
+    {
+        return TestingAuditEvents.verify(fileDirectory).intact();
+    }
+
+    /**
+     * Renumbers the records from 1 and recomputes the chain with the given key, as an attacker's script would.
+     */
+    private static List<String> rehash(List<String> lines, AuditKey key)
+    {
+        List<String> rehashed = new ArrayList<>();
+        String previous = AuditRecordFormat.GENESIS_HASH;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String members = line.substring(line.indexOf(",\"kind\""), line.lastIndexOf(",\"hash\""));
+            byte[] header = AuditRecordFormat.header(i + 1, key.keyId(), previous);
+            byte[] canonical = (new String(header, UTF_8) + members.substring(1) + "}").getBytes(UTF_8);
+            previous = key.macHex(canonical);
+            rehashed.add(new String(canonical, 0, canonical.length - 1, UTF_8) + ",\"hash\":\"" + previous + "\"}");
+        }
+        return rehashed;
     }
 
     private List<String> lines()
             throws IOException
     {
-        return new ArrayList<>(Files.readAllLines(file, UTF_8));
+        return new ArrayList<>(Files.readAllLines(onlyFile(), UTF_8));
     }
 
     private void write(List<String> lines)
             throws IOException
     {
-        Files.writeString(file, String.join("\n", lines) + "\n");
+        Files.writeString(onlyFile(), String.join("\n", lines) + "\n");
     }
 
-    private static int run(Path path)
+    private Path onlyFile()
+            throws IOException
     {
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        PrintStream stream = new PrintStream(output, true, UTF_8);
-        return AuditLogVerifier.run(path, stream, stream);
+        try (var files = Files.list(fileDirectory)) {
+            return getOnlyElement(files.toList());
+        }
     }
 }

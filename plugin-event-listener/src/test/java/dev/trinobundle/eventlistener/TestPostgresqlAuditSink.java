@@ -67,22 +67,22 @@ final class TestPostgresqlAuditSink
             throws Exception
     {
         Path journalDirectory = directory.resolve("journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000);
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal);
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
 
         for (int i = 0; i < 20; i++) {
-            journal.append(serializer.serialize(created("q" + i)));
-            journal.append(serializer.serialize(completed("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
         waitFor(() -> rowCount() == 40);
 
         postgres.stop();
         for (int i = 20; i < 40; i++) {
-            journal.append(serializer.serialize(created("q" + i)));
-            journal.append(serializer.serialize(completed("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getPendingRecords()).isEqualTo(40);
@@ -99,7 +99,7 @@ final class TestPostgresqlAuditSink
         // A crash between insert and offset commit: the whole journal (one segment, always kept) is shipped again,
         // and nothing is duplicated.
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
-        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000);
+        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
         AuditDelivery redelivery = delivery(reopened);
         redelivery.start();
         waitFor(() -> redelivery.shippers().getFirst().getPendingRecords() == 0);
@@ -107,6 +107,154 @@ final class TestPostgresqlAuditSink
         redelivery.stop(5_000);
         reopened.close();
         assertExactlyOnceInOrder(80);
+    }
+
+    @Test
+    void testNulInTextIsStoredAndDeliveryGoesOn()
+            throws Exception
+    {
+        // PostgreSQL refuses U+0000 in text and jsonb; the batch holding such a record used to be retried forever
+        String sql = "SELECT 1 -- \u0000 nul";
+        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("nul_queries")));
+        delivery.start();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", TestingAuditEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
+        waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+
+        assertThat(delivery.shippers().getFirst().getDeadLetterRecords()).isZero();
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT query_id, sql_text, record FROM audit.nul_queries ORDER BY seq")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(2)).isEqualTo(sql.replace('\u0000', '\uFFFD'));
+            // the record column is the exact record, in which JSON escapes the NUL
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.getString(3)).get("query").get("sql").asText()).isEqualTo(sql);
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).isEqualTo("nul-q2");
+        }
+    }
+
+    @Test
+    void testRecordTheDatabaseRefusesGoesToTheDeadLetterFileAndDeliveryGoesOn()
+            throws Exception
+    {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "refusing_queries"));
+            statement.execute(PostgresqlAuditSink.createCheckpointTableSql("audit", "refusing_queries"));
+            // a data error on one record: class 23, as any value the table refuses
+            statement.execute("ALTER TABLE audit.refusing_queries ADD CONSTRAINT no_secret CHECK (sql_text NOT LIKE '%top-secret%')");
+        }
+        Path journalDirectory = directory.resolve("refusing-journal");
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("refusing_queries")));
+        SinkShipper shipper = delivery.shippers().getFirst();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", TestingAuditEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
+        delivery.start();
+        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        assertThat(shipper.getLastError()).contains("23514").doesNotContain("top-secret");
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q4")));
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+
+        assertThat(shipper.getDeadLetterRecords()).isEqualTo(1);
+        assertThat(shipper.getFailedDeliveries()).isEqualTo(SinkShipper.RECORD_ERROR_ATTEMPTS);
+        assertThat(count("SELECT count(*) FROM audit.refusing_queries WHERE query_id IN ('refused-q1', 'refused-q3', 'refused-q4')")).isEqualTo(3);
+        List<String> deadLetters = Files.readAllLines(journalDirectory.resolve("dead-letter-postgresql.jsonl"), UTF_8);
+        assertThat(deadLetters).hasSize(1);
+        assertThat(deadLetters.getFirst()).contains("\"seq\":2,", "top-secret");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(journalDirectory.resolve("dead-letter-postgresql.jsonl")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void testInsertOnlyUserDeliversAndCannotRewrite()
+            throws Exception
+    {
+        // the grants the README documents: the table belongs to another role, the sink's user may only insert
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "insert_only_queries"));
+            statement.execute(PostgresqlAuditSink.createCheckpointTableSql("audit", "insert_only_queries"));
+            statement.execute("CREATE ROLE audit_writer LOGIN PASSWORD 'writer-password'");
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_writer");
+            // SELECT on the key columns only: ON CONFLICT needs it to find a row delivered before
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind) ON audit.insert_only_queries TO audit_writer");
+            statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
+        }
+        PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
+        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
+        delivery.start();
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
+        waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+        assertThat(count("SELECT count(*) FROM audit.insert_only_queries")).isEqualTo(1);
+
+        Properties writer = new Properties();
+        writer.setProperty("user", "audit_writer");
+        writer.setProperty("password", "writer-password");
+        try (Connection connection = new org.postgresql.Driver().connect(postgres.jdbcUrl(), writer); Statement statement = connection.createStatement()) {
+            for (String rewrite : List.of("UPDATE audit.insert_only_queries SET user_name = 'carol'", "DELETE FROM audit.insert_only_queries",
+                    "TRUNCATE audit.insert_only_queries", "DELETE FROM audit.insert_only_queries_checkpoints")) {
+                assertThatThrownBy(() -> statement.execute(rewrite)).as(rewrite).hasMessageContaining("permission denied");
+            }
+        }
+    }
+
+    @Test
+    void testSignedCheckpointsReachTheirTableAndVerifyTheLog()
+            throws Exception
+    {
+        Path keyFile = Files.writeString(directory.resolve("checkpoint.key"), "c".repeat(64));
+        AuditKey key = AuditKey.fromFile(keyFile);
+        Path journalDirectory = directory.resolve("checkpoint-journal");
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, key);
+        Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 7, 20, 200);
+        delivery.start();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        for (int i = 1; i <= 3; i++) {
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("checkpointed-q" + i)));
+        }
+        waitFor(() -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
+        delivery.stop(5_000);
+        journal.close();
+
+        // what an auditor does: export the table the sink's user can only insert into, and verify against it
+        Path exported = directory.resolve("exported-checkpoints.jsonl");
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT checkpoint, key_id FROM audit.checkpointed_queries_checkpoints ORDER BY seq")) {
+            while (rows.next()) {
+                lines.add(rows.getString(1));
+                assertThat(rows.getString(2)).isEqualTo(key.keyId());
+            }
+        }
+        Files.write(exported, lines);
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(key), List.of(exported), 1));
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("3 records", "last checkpoint record 3");
+    }
+
+    private PostgresqlSinkConfig config(String table)
+    {
+        return new PostgresqlSinkConfig()
+                .setUrl(postgres.jdbcUrl())
+                .setUser(postgres.user())
+                .setPassword(postgres.password())
+                .setTable(table);
     }
 
     @Test
@@ -159,11 +307,11 @@ final class TestPostgresqlAuditSink
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
         assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, 1000);
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(sink), FsyncPolicy.NONE, 100, 7, 20, 200);
+        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
-        journal.append(new AuditRecordSerializer(1000).serialize(completed("rotation-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("rotation-q1")));
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains("password authentication failed")
@@ -193,11 +341,11 @@ final class TestPostgresqlAuditSink
                 .hasMessageContaining("audit.postgresql.password-file")
                 .hasMessageContaining("mount the Secret holding the password there");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, 1000);
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(sink), FsyncPolicy.NONE, 100, 7, 20, 200);
+        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
-        journal.append(new AuditRecordSerializer(1000).serialize(completed("removed-password-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("removed-password-q1")));
         waitFor(() -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains(passwordFile.toString())
@@ -303,13 +451,18 @@ final class TestPostgresqlAuditSink
         }
     }
 
+    private static AuditDelivery delivery(AuditJournal journal, AuditSink sink)
+    {
+        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 7, 20, 200);
+    }
+
     private AuditDelivery delivery(AuditJournal journal)
     {
         PostgresqlSinkConfig config = new PostgresqlSinkConfig()
                 .setUrl(postgres.jdbcUrl())
                 .setUser(postgres.user())
                 .setPassword(postgres.password());
-        return new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), FsyncPolicy.NONE, 100, 7, 20, 200);
+        return delivery(journal, new PostgresqlAuditSink(config));
     }
 
     private void assertExactlyOnceInOrder(int expected)

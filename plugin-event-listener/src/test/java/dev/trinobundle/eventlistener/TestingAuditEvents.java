@@ -170,4 +170,25 @@ final class TestingAuditEvents
                 List.of(),
                 Optional.empty());
     }
+
+    static long append(AuditJournal journal, byte[] body)
+    {
+        return journal.append(body, body.length);
+    }
+
+    static byte[] serialize(AuditRecordSerializer serializer, QueryCompletedEvent event)
+    {
+        return serializer.write(event).toByteArray();
+    }
+
+    static byte[] serialize(AuditRecordSerializer serializer, QueryCreatedEvent event)
+    {
+        return serializer.write(event).toByteArray();
+    }
+
+    static AuditLogVerifier.Result verify(java.nio.file.Path path)
+            throws java.io.IOException
+    {
+        return AuditLogVerifier.verify(path, new AuditLogVerifier.Options(List.of(), List.of(), 1));
+    }
 }

@@ -69,6 +69,8 @@ public class BenchmarkAuditFileSinkThroughput
         eventListener = new AuditEventListenerFactory().create(Map.of(
                 "audit.journal.directory", journalDirectory.toString(),
                 "audit.file.directory", directory.resolve("files").toString(),
+                "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString(),
+                "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
                 "audit.file.max-size", "64MB",
                 "audit.file.max-files", "4",
                 "audit.journal.fsync", fsync,

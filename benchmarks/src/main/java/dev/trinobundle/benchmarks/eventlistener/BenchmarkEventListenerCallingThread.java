@@ -31,12 +31,12 @@ import static java.util.concurrent.TimeUnit.MICROSECONDS;
 
 /**
  * What {@code queryCompleted} costs Trino's calling thread for a realistic BI query: {@code event-listener.name=audit}
- * (serialize, hash-chain, append to the journal; the file sink ships in the background of the same JVM) next to Trino's
- * own {@code http} event listener posting the same event to a local endpoint (serialize, hand to its HTTP client).
+ * as deployed, with a MAC key and checkpoints (serialize with Jackson, HMAC-SHA256, one {@code write(2)} to the
+ * journal; the file sink ships in the background of the same JVM) next to Trino's own {@code http} event listener
+ * posting the same event to a local endpoint (serialize, hand to its HTTP client).
  * <p>
- * {@code pauseMicros=0} calls back to back: on this 2-core machine the listener's background side (shipping, fsync,
- * segment preparation), the JIT and the GC then compete with the measured thread for the CPU, so the tail shows that
- * contention. {@code pauseMicros=100} paces the calls at about 9,000 queries/s (still far more than a coordinator
+ * {@code pauseMicros=0} calls back to back: on this 2-core machine the listener's background side (shipping, fsync),
+ * the JIT and the GC then compete with the measured thread for the CPU, so the tail shows that contention. {@code pauseMicros=100} paces the calls at about 9,000 queries/s (still far more than a coordinator
  * completes), which leaves the background side room, as on a real coordinator; the pause is not measured.
  */
 @State(Scope.Benchmark)
@@ -71,6 +71,8 @@ public class BenchmarkEventListenerCallingThread
                 yield new AuditEventListenerFactory().create(Map.of(
                         "audit.journal.directory", directory.resolve("journal").toString(),
                         "audit.file.directory", directory.resolve("files").toString(),
+                        "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString(),
+                        "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
                         // bounded disk use: the benchmark writes gigabytes
                         "audit.file.max-size", "64MB",
                         "audit.file.max-files", "4",

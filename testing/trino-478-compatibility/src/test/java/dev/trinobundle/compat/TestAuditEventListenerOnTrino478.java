@@ -60,7 +60,7 @@ final class TestAuditEventListenerOnTrino478
             assertThat(completed.at("/identity/user").asText()).isEqualTo("alice");
             assertThat(completed.at("/query/state").asText()).isEqualTo("FINISHED");
             assertThat(completed.at("/objects/read/0/catalog").asText()).isEqualTo("tpch");
-            assertThat(completed.at("/schemaVersion").asInt()).isEqualTo(1);
+            assertThat(completed.at("/schemaVersion").asInt()).isEqualTo(2);
         }
         finally {
             listener.shutdown();

@@ -1,0 +1,113 @@
+package dev.trinobundle.eventlistener;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import static java.lang.String.format;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+/**
+ * The HMAC-SHA256 key of the record chain and the checkpoints: the bytes of a key file (one trailing line break
+ * ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). Without a key the chain uses a fixed, public key:
+ * it detects accidents but not someone who rewrites the files. The key id, a digest of the key, names the key without
+ * revealing it. Messages name the file, never its content.
+ */
+public final class AuditKey
+{
+    private static final byte[] PUBLIC_KEY = "trino-audit-unkeyed".getBytes(US_ASCII);
+
+    private final SecretKeySpec key;
+    private final String keyId;
+
+    private AuditKey(byte[] key, String keyId)
+    {
+        this.key = new SecretKeySpec(key, "HmacSHA256");
+        this.keyId = keyId;
+    }
+
+    public static AuditKey unkeyed()
+    {
+        return new AuditKey(PUBLIC_KEY, null);
+    }
+
+    public static AuditKey fromFile(Path file)
+            throws IOException
+    {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        }
+        catch (IOException e) {
+            throw new IOException(format("Cannot read the audit MAC key file %s (audit.mac.key-file): %s. It must be readable by the Trino user", file, e), e);
+        }
+        int length = content.length;
+        if (length > 0 && content[length - 1] == '\n') {
+            length -= length > 1 && content[length - 2] == '\r' ? 2 : 1;
+        }
+        if (length < 32) {
+            throw new IOException(format("The audit MAC key file %s (audit.mac.key-file) holds %s bytes; it needs at least 32. Create one with: openssl rand -hex 32 > %s",
+                    file, length, file));
+        }
+        byte[] key = Arrays.copyOf(content, length);
+        return new AuditKey(key, HexFormat.of().formatHex(unkeyed().mac(key), 0, 8));
+    }
+
+    /**
+     * Whether users other than the owner may read a key file: they could forge the chain.
+     */
+    static boolean readableByOthers(Path file)
+    {
+        try {
+            return Files.getPosixFilePermissions(file).stream().anyMatch(permission -> permission == PosixFilePermission.GROUP_READ || permission == PosixFilePermission.OTHERS_READ);
+        }
+        catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    public boolean isKeyed()
+    {
+        return keyId != null;
+    }
+
+    /**
+     * A short digest of the key, or null without a key.
+     */
+    public String keyId()
+    {
+        return keyId;
+    }
+
+    /**
+     * A new MAC with this key; not thread-safe.
+     */
+    public Mac newMac()
+    {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac;
+        }
+        catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
+        }
+    }
+
+    byte[] mac(byte[] bytes)
+    {
+        return newMac().doFinal(bytes);
+    }
+
+    String macHex(byte[] bytes)
+    {
+        return HexFormat.of().formatHex(mac(bytes));
+    }
+}
