@@ -61,12 +61,13 @@ public final class AuditKey
     }
 
     /**
-     * Whether users other than the owner may read a key file: they could forge the chain.
+     * Whether any user may read a key file: they could forge the chain. Group read is not warned about: that is how
+     * Kubernetes hands a Secret to a pod that does not run as root (mode 0440, group = the pod's fsGroup).
      */
     static boolean readableByOthers(Path file)
     {
         try {
-            return Files.getPosixFilePermissions(file).stream().anyMatch(permission -> permission == PosixFilePermission.GROUP_READ || permission == PosixFilePermission.OTHERS_READ);
+            return Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ);
         }
         catch (IOException | UnsupportedOperationException e) {
             return false;

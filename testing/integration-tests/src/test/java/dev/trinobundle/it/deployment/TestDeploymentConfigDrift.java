@@ -197,6 +197,11 @@ final class TestDeploymentConfigDrift
             if (key.equals("vault.approle.secret-id-file")) {
                 return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("secret-id"), "secret-id-of-test").toString();
             }
+            if (key.equals("audit.mac.key-file")) {
+                // the mounted Secret's key: the listener refuses a key shorter than 32 bytes at start
+                Path keyFile = Files.createTempDirectory(tempDir, "audit-key").resolve("key");
+                return Files.writeString(keyFile, "0123456789abcdef".repeat(4) + "\n").toString();
+            }
             if (key.equals("audit.postgresql.password-file")) {
                 // the mounted Secret's key: the listener checks at start that it can read it
                 return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("password"), "password-of-test").toString();

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class TestHelmChartRender
 {
-    private static final List<String> COORDINATOR_ONLY_SECRETS = List.of("trino-vault-approle", "trino-vault-ca", "trino-audit-db");
+    private static final List<String> COORDINATOR_ONLY_SECRETS = List.of("trino-vault-approle", "trino-vault-ca", "trino-audit-db", "trino-audit-key");
 
     @Test
     void testOnlyTraefikAndTrinoPodsReachTheHttpPort()
@@ -71,6 +71,26 @@ final class TestHelmChartRender
             assertThat(chart.ofKind("ServiceAccount")).isEmpty();
             // nothing Vault-related in what workers read
             assertThat(chart.named("ConfigMap", "trino-worker").path("data").toString()).doesNotContain("vault.");
+        }
+    }
+
+    @Test
+    void testTheAuditKeyIsReadableByTheTrinoUserOnly()
+            throws Exception
+    {
+        for (RenderedChart chart : bothVariants()) {
+            JsonNode volume = null;
+            for (JsonNode candidate : chart.coordinator().at("/spec/template/spec/volumes")) {
+                if (candidate.at("/secret/secretName").asText().equals("trino-audit-key")) {
+                    volume = candidate;
+                }
+            }
+            assertThat(volume).as("the audit key volume").isNotNull();
+            // owner root, group the pod's fsGroup (the trino user); nobody else in the pod
+            assertThat(volume.at("/secret/defaultMode").asInt()).isEqualTo(0440);
+            assertThat(chart.coordinator().at("/spec/template/spec/securityContext/fsGroup").asInt()).isEqualTo(1000);
+            Map<String, String> listener = chart.properties("trino-coordinator", "audit-event-listener.properties");
+            assertThat(listener).containsEntry("audit.mac.key-file", mountPath(chart.coordinator(), "trino-audit-key") + "/key");
         }
     }
 
