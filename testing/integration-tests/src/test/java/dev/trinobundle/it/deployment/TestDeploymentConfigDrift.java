@@ -11,6 +11,7 @@ import io.trino.spi.eventlistener.EventListenerFactory;
 import io.trino.spi.security.PasswordAuthenticatorFactory;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * the file starts with exactly those properties. Plugins fail on unknown keys, so a renamed or misspelt property in the
  * docs fails here.
  */
+@Tag("plugin-directories")
 final class TestDeploymentConfigDrift
 {
     private static final Map<String, String> PLUGIN_DIRECTORY_BY_NAME_KEY = Map.of(
