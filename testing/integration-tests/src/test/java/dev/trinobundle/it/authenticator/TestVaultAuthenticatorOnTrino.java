@@ -1,5 +1,7 @@
 package dev.trinobundle.it.authenticator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
 import dev.trinobundle.testing.TrinoServer;
 import io.airlift.units.Duration;
@@ -14,6 +16,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static dev.trinobundle.authenticator.testing.TestingVaultServer.fields;
@@ -40,6 +44,8 @@ final class TestVaultAuthenticatorOnTrino
     private static final String ARGON2_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
     // Werkzeug's format: not a plain password under the default vault.plaintext-passwords=PREFIXED
     private static final String WERKZEUG_HASH = "pbkdf2:sha256:600000$GFo1pSyF$2f1d9a1bb4b8c2cd35c7b6c7ee0f6b0d06e6c0e0d3b4e5e2c2f8a5d8e3e4a1b2";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static Path workDir;
     private static TestingVaultServer vault;
@@ -221,6 +227,37 @@ final class TestVaultAuthenticatorOnTrino
         assertThatThrownBy(() -> query("username", "seeduser", Map.of(), "SELECT 1"))
                 .hasMessageContaining("Authentication failed: Access Denied: Invalid credentials");
         assertThat(server.serverLogTail(4000)).contains("set vault.password-layout=SINGLE_USER");
+    }
+
+    @Test
+    void testOnlyTheSubmissionIsAuthenticatedNotTheNextUriPolls()
+            throws Exception
+    {
+        // what the README's cost model rests on: Trino 476 checks the password at POST /v1/statement only; the polls of
+        // nextUri are guarded by the slug in the URI and carry no credentials
+        String certificate = server.certificatePem().orElseThrow().toString();
+        JsonNode response = MAPPER.readTree(curl("--cacert", certificate, "-u", "querybook:querybook-plain-pass", "--data", "SELECT 42",
+                server.httpsUri().orElseThrow() + "/v1/statement"));
+        List<JsonNode> rows = new ArrayList<>();
+        while (response.has("nextUri")) {
+            response = MAPPER.readTree(curl("--cacert", certificate, response.get("nextUri").asText()));
+            response.path("data").forEach(rows::add);
+        }
+        assertThat(response.at("/stats/state").asText()).isEqualTo("FINISHED");
+        assertThat(rows).hasSize(1);
+        assertThat(rows.getFirst().get(0).asInt()).isEqualTo(42);
+    }
+
+    /** curl's body; fails on any HTTP status of 400 or more (--fail-with-body). */
+    private static String curl(String... arguments)
+            throws Exception
+    {
+        List<String> command = new ArrayList<>(List.of("curl", "--silent", "--show-error", "--fail-with-body"));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("%s: %s", command, output).isZero();
+        return output;
     }
 
     private static Map<String, String> passwords(String rotatingPassword)
