@@ -280,6 +280,7 @@ final class TestRulesAccessControl
             throws Exception
     {
         Files.writeString(rulesFile, rules);
-        probe.awaitTrue("the rules written to " + rulesFile + " to take effect", inEffect);
+        // the condition alone may already hold under the previous rules: wait for the server to load this content
+        probe.awaitTrue("the rules written to " + rulesFile + " to take effect", () -> probe.hasLoaded(rules) && inEffect.holds());
     }
 }
