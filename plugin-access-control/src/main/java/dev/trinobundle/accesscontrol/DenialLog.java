@@ -1,7 +1,10 @@
 package dev.trinobundle.accesscontrol;
 
+import com.google.common.hash.Hashing;
 import dev.trinobundle.accesscontrol.rules.Decision;
 import io.airlift.log.Logger;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * One structured line per access denial, for audit and for finding the rule to change:
@@ -26,6 +29,20 @@ final class DenialLog
         }
         log.info("access denied: user=%s original_user=%s check=%s object=%s rule=%s",
                 quote(user), quote(originalUser), quote(check), quote(object), quote(decision.reason()));
+    }
+
+    /**
+     * A filter left an element out because its regex matches gave up: the element is client input built to be
+     * expensive, and possibly huge, so only its length and a hash (enough to tell one from another) are logged.
+     */
+    void hidden(String user, String originalUser, String check, String element, String reason)
+    {
+        if (!enabled) {
+            return;
+        }
+        String object = "hidden: a %s-character name, sha256 %s".formatted(element.length(), Hashing.sha256().hashString(element, UTF_8).toString().substring(0, 16));
+        log.info("access denied: user=%s original_user=%s check=%s object=%s rule=%s",
+                quote(user), quote(originalUser), quote(check), quote(object), quote(reason));
     }
 
     static String quote(String value)

@@ -29,7 +29,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.List;
+import java.util.Optional;
 
 import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
@@ -44,7 +45,6 @@ import static java.util.Objects.requireNonNull;
  * or file event. Checks never wait for, or fail because of, a reload.
  */
 public final class ReloadingRules
-        implements Supplier<RuleSet>
 {
     private static final Logger log = Logger.get(ReloadingRules.class);
     // a ConfigMap update or an editor's save emits several events within milliseconds; read once they have settled
@@ -52,14 +52,40 @@ public final class ReloadingRules
 
     private final Path file;
     private final String jsonPointer;
-    private volatile RuleSet current;
-    private volatile Instant loadedAt;
+    // every section present and empty: nothing is allowed (Trino's implicit system catalog rule only opens the catalog)
+    private static final RuleSet DENY_ALL = RuleSet.builder("deny-all")
+            .catalogs(Optional.of(List.of())).schemas(Optional.of(List.of())).tables(Optional.of(List.of()))
+            .systemInformation(Optional.of(List.of())).systemSessionProperties(Optional.of(List.of()))
+            .catalogSessionProperties(Optional.of(List.of())).functions(Optional.of(List.of())).procedures(Optional.of(List.of()))
+            .queries(Optional.of(List.of())).impersonation(Optional.of(List.of())).principals(Optional.of(List.of()))
+            .authorization(Optional.of(List.of()))
+            .build();
+
+    /**
+     * Everything a reader may combine, replaced as a whole (one volatile write), so that a check never pairs the
+     * staleness of one reload with the error of another.
+     *
+     * @param lastGood the last rules that loaded
+     * @param lastError the last load error in full (log, JMX), null when the last attempt succeeded
+     * @param errorLocation {@code <file name>:<line>:<column>} of the last error, the only part a denied user sees
+     * @param staleSince the first failed read since the last good one, null while the file holds the rules in force
+     */
+    private record Status(RuleSet lastGood, Instant loadedAt, String lastError, String errorLocation, Instant lastErrorAt, Instant staleSince)
+    {
+        Status withFailure(RulesException e, String location, Instant at)
+        {
+            return new Status(lastGood, loadedAt, e.getMessage(), location, at, staleSince == null ? at : staleSince);
+        }
+
+        Status fresh()
+        {
+            return new Status(lastGood, loadedAt, null, null, lastErrorAt, null);
+        }
+    }
+
+    private volatile Status status;
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    private volatile String lastError;
-    private volatile Instant lastErrorAt;
-    // when the file stopped being the rules in force (first failed read since the last good one); null while it is
-    private volatile Instant staleSince;
     private final boolean denyAllWhenStale;
     private String lastFailedContentHash;
     private final AtomicBoolean reloadPending = new AtomicBoolean();
@@ -72,7 +98,8 @@ public final class ReloadingRules
     /**
      * Loads the file once; invalid content fails here, so that Trino does not start without rules.
      */
-    public ReloadingRules(Path file, String jsonPointer)
+    @VisibleForTesting
+    ReloadingRules(Path file, String jsonPointer)
     {
         this(file, jsonPointer, InvalidRulesPolicy.KEEP_LAST);
     }
@@ -83,39 +110,51 @@ public final class ReloadingRules
         this.jsonPointer = requireNonNull(jsonPointer, "jsonPointer is null");
         this.denyAllWhenStale = requireNonNull(onInvalidRules, "onInvalidRules is null") == InvalidRulesPolicy.DENY_ALL;
         byte[] content = read();
-        this.current = RulesParser.parse(file.toString(), content, jsonPointer);
-        this.loadedAt = Instant.now();
+        RuleSet rules = RulesParser.parse(file.toString(), content, jsonPointer);
+        this.status = new Status(rules, Instant.now(), null, null, null, null);
         successes.incrementAndGet();
-        log.info("Loaded access control rules from %s (sha256 %s)", file, current.contentHash());
-    }
-
-    /** The last good rules (also while the file is invalid: see {@link #denyAll()}). */
-    @Override
-    public RuleSet get()
-    {
-        return current;
-    }
-
-    /** True when the file is invalid and {@code security.on-invalid-rules=deny-all}: every check must deny. */
-    public boolean denyAll()
-    {
-        return denyAllWhenStale && staleSince != null;
+        log.info("Loaded access control rules from %s (sha256 %s)", file, rules.contentHash());
     }
 
     /**
-     * Null while the file holds the rules in force; otherwise what an operator needs in a denial: the file's error,
-     * since when, and which rules are enforced instead.
+     * The rules in force: the last good ones, or, while the file is invalid and {@code security.on-invalid-rules=deny-all},
+     * rules that deny every check. The only way to the rules, so no caller can skip deny-all.
+     */
+    public RuleSet get()
+    {
+        Status current = status;
+        return denyAllWhenStale && current.staleSince() != null ? DENY_ALL : current.lastGood();
+    }
+
+    /**
+     * Null while the file holds the rules in force; otherwise what a denial says: where the file is invalid and since
+     * when, and what is enforced instead. Any user who is denied reads it, so it never holds the path, the parser's
+     * text (which can quote the new file) or a hash; the full error is in the log, JMX {@code LastError} and
+     * {@code RulesTool explain}.
      */
     public String staleNote()
     {
-        Instant since = staleSince;
-        if (since == null) {
+        Status current = status;
+        if (current.staleSince() == null) {
             return null;
         }
         String enforced = denyAllWhenStale
                 ? "every check is denied until it is fixed (security.on-invalid-rules=deny-all)"
-                : "the rules loaded at %s (sha256 %s) are still in force".formatted(loadedAt, current.contentHash());
-        return "the rules file has been invalid since %s (%s); %s".formatted(since, lastError, enforced);
+                : "the last good rules are still in force";
+        return "the rules file %s is invalid since %s; %s".formatted(current.errorLocation(), current.staleSince(), enforced);
+    }
+
+    /** The operator's version of {@link #staleNote()}, for the log: the full error and the rules enforced instead. */
+    private String staleNoteForLog()
+    {
+        Status current = status;
+        if (current.staleSince() == null) {
+            return null;
+        }
+        String enforced = denyAllWhenStale
+                ? "every check is denied until it is fixed (security.on-invalid-rules=deny-all)"
+                : "the rules loaded at %s (sha256 %s) are still in force".formatted(current.loadedAt(), current.lastGood().contentHash());
+        return "the rules file has been invalid since %s (%s); %s".formatted(current.staleSince(), current.lastError(), enforced);
     }
 
     /** Starts the background refresh, and the directory watcher when {@code watch} is true. */
@@ -195,7 +234,7 @@ public final class ReloadingRules
     /** Once per refresh period while the file is invalid: an ERROR scrolls away, the rules in force must not. */
     private void warnIfStale()
     {
-        String note = staleNote();
+        String note = staleNoteForLog();
         if (note != null) {
             log.warn("Access control rules file %s: %s", file, note);
         }
@@ -218,7 +257,7 @@ public final class ReloadingRules
             return false;
         }
         String hash = RuleSet.contentHash(content);
-        if (hash.equals(current.contentHash())) {
+        if (hash.equals(status.lastGood().contentHash())) {
             // the file is back to the rules in force
             recordFresh();
             return false;
@@ -231,36 +270,37 @@ public final class ReloadingRules
             recordFailure(hash, e);
             return false;
         }
-        current = rules;
-        loadedAt = Instant.now();
+        boolean wasStale = status.staleSince() != null;
+        status = new Status(rules, Instant.now(), null, null, status.lastErrorAt(), null);
         successes.incrementAndGet();
-        recordFresh();
+        if (wasStale) {
+            log.info("Access control rules file %s is valid again (sha256 %s)", file, hash);
+        }
         log.info("Reloaded access control rules from %s (sha256 %s)", file, hash);
         return true;
     }
 
+    // callers hold the instance lock (reload), so status is only written by one thread at a time
     private void recordFresh()
     {
-        if (staleSince != null) {
-            log.info("Access control rules file %s is valid again (sha256 %s)", file, current.contentHash());
+        Status current = status;
+        if (current.staleSince() != null) {
+            log.info("Access control rules file %s is valid again (sha256 %s)", file, current.lastGood().contentHash());
         }
-        lastError = null;
         lastFailedContentHash = null;
-        staleSince = null;
+        status = current.fresh();
     }
 
     private void recordFailure(String contentHash, RulesException e)
     {
         failures.incrementAndGet();
-        lastError = e.getMessage();
-        lastErrorAt = Instant.now();
-        if (staleSince == null) {
-            staleSince = lastErrorAt;
-        }
+        String location = file.getFileName() + (e.getLine() > 0 ? ":" + e.getLine() + ":" + e.getColumn() : "");
+        Status current = status.withFailure(e, location, Instant.now());
+        status = current;
         if (!contentHash.equals(lastFailedContentHash)) {
             log.error("%s; %s", e.getMessage(), denyAllWhenStale
                     ? "denying every check until it is fixed (security.on-invalid-rules=deny-all)"
-                    : "keeping the rules loaded at %s (sha256 %s)".formatted(loadedAt, current.contentHash()));
+                    : "keeping the rules loaded at %s (sha256 %s)".formatted(current.loadedAt(), current.lastGood().contentHash()));
         }
         lastFailedContentHash = contentHash;
     }
@@ -340,13 +380,13 @@ public final class ReloadingRules
     @Managed(description = "SHA-256 of the content of the rules in force")
     public String getRulesHash()
     {
-        return current.contentHash();
+        return status.lastGood().contentHash();
     }
 
     @Managed(description = "When the rules in force were loaded (ISO-8601)")
     public String getLoadedAt()
     {
-        return loadedAt.toString();
+        return status.loadedAt().toString();
     }
 
     @Managed(description = "Successful loads since start")
@@ -364,26 +404,26 @@ public final class ReloadingRules
     @Managed(description = "The last load error (file, line, column, problem), null when the last attempt succeeded")
     public String getLastError()
     {
-        return lastError;
+        return status.lastError();
     }
 
     @Managed(description = "When the last load error happened (ISO-8601), or null")
     public String getLastErrorAt()
     {
-        Instant at = lastErrorAt;
+        Instant at = status.lastErrorAt();
         return at == null ? null : at.toString();
     }
 
     @Managed(description = "True while the rules file is invalid and older rules (or deny-all) are enforced instead")
     public boolean isStale()
     {
-        return staleSince != null;
+        return status.staleSince() != null;
     }
 
     @Managed(description = "Since when the rules file has been invalid (ISO-8601), null while it holds the rules in force")
     public String getStaleSince()
     {
-        Instant since = staleSince;
+        Instant since = status.staleSince();
         return since == null ? null : since.toString();
     }
 }

@@ -6,6 +6,8 @@ import com.google.common.collect.ImmutableSet;
 import dev.trinobundle.accesscontrol.rules.ColumnConstraint;
 import dev.trinobundle.accesscontrol.rules.IdentityRules;
 import dev.trinobundle.accesscontrol.rules.IdentityRules.CatalogScope;
+import dev.trinobundle.accesscontrol.rules.MatchBudget;
+import dev.trinobundle.accesscontrol.rules.MatchBudgetExceededException;
 import dev.trinobundle.accesscontrol.rules.QueryAccess;
 import dev.trinobundle.accesscontrol.rules.RoutineRule;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
@@ -25,78 +27,102 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 import static io.trino.spi.StandardErrorCode.INVALID_COLUMN_MASK;
 
 /**
  * The metadata filters, row filters and column masks of {@link RulesSystemAccessControl}, on the rules that apply to
  * one identity: the catalog is evaluated once per call, schema ownership once per schema.
+ * <p>
+ * Each element of a filter is decided with its own regex budget: an element whose matches give up (a hostile object
+ * name) is reported to {@link Hidden} and left out, fail closed for its visibility only, so one crafted name cannot
+ * deny a listing to everyone. The identity's and the catalog's part is decided once, before the elements; if that
+ * gives up, {@link MatchBudgetExceededException} propagates and the caller denies.
  */
 final class RuleFilters
 {
     private RuleFilters() {}
 
-    static Collection<Identity> queryOwners(IdentityRules identityRules, Collection<Identity> queryOwners)
+    /** An element left out because its matches gave up; {@code element} is client input, to be logged redacted. */
+    interface Hidden
     {
+        void hidden(String element, MatchBudgetExceededException e);
+    }
+
+    private static <T> Set<T> visible(Collection<T> elements, BiPredicate<T, MatchBudget> isVisible, Function<T, String> name, Hidden hidden)
+    {
+        ImmutableSet.Builder<T> visible = ImmutableSet.builder();
+        for (T element : elements) {
+            try {
+                if (isVisible.test(element, MatchBudget.forDecision())) {
+                    visible.add(element);
+                }
+            }
+            catch (MatchBudgetExceededException e) {
+                hidden.hidden(name.apply(element), e);
+            }
+        }
+        return visible.build();
+    }
+
+    static Collection<Identity> queryOwners(IdentityRules identityRules, Collection<Identity> queryOwners, Hidden hidden)
+    {
+        // once per owner: a user with many queries is decided, and if hostile logged, once
         Map<String, Boolean> byOwner = new HashMap<>();
-        ImmutableSet.Builder<Identity> visible = ImmutableSet.builder();
-        for (Identity owner : queryOwners) {
-            if (byOwner.computeIfAbsent(owner.getUser(), user -> identityRules.canAccessQueryOwnedBy(user, QueryAccess.VIEW))) {
-                visible.add(owner);
+        return visible(queryOwners, (owner, budget) -> byOwner.computeIfAbsent(owner.getUser(), user -> {
+            try {
+                return identityRules.canAccessQueryOwnedBy(user, QueryAccess.VIEW, budget);
             }
-        }
-        return visible.build();
+            catch (MatchBudgetExceededException e) {
+                hidden.hidden(user, e);
+                return false;
+            }
+        }), Identity::getUser, hidden);
     }
 
-    static Set<String> catalogs(IdentityRules identityRules, Set<String> catalogs)
+    static Set<String> catalogs(IdentityRules identityRules, Set<String> catalogs, Hidden hidden)
     {
-        ImmutableSet.Builder<String> visible = ImmutableSet.builder();
-        for (String catalog : catalogs) {
-            if (identityRules.canSeeCatalog(catalog)) {
-                visible.add(catalog);
-            }
-        }
-        return visible.build();
+        return visible(catalogs, (catalog, budget) -> identityRules.canSeeCatalog(catalog, budget), catalog -> catalog, hidden);
     }
 
-    static Set<String> schemas(CatalogScope scope, Set<String> schemaNames)
+    static Set<String> schemas(CatalogScope scope, Set<String> schemaNames, Hidden hidden)
     {
         if (!scope.canRead()) {
             return ImmutableSet.of();
         }
-        ImmutableSet.Builder<String> visible = ImmutableSet.builder();
-        for (String schema : schemaNames) {
-            if (scope.canSeeSchema(schema)) {
-                visible.add(schema);
-            }
-        }
-        return visible.build();
+        return visible(schemaNames, (schema, budget) -> scope.canSeeSchema(schema, budget), schema -> schema, hidden);
     }
 
-    static Set<SchemaTableName> tables(CatalogScope scope, Set<SchemaTableName> tableNames)
+    static Set<SchemaTableName> tables(CatalogScope scope, Set<SchemaTableName> tableNames, Hidden hidden)
     {
         if (!scope.canRead()) {
             // both schema ownership (catalog access "all") and any table privilege (read-only) need read access
             return ImmutableSet.of();
         }
-        ImmutableSet.Builder<SchemaTableName> visible = ImmutableSet.builder();
-        for (SchemaTableName table : tableNames) {
-            if (scope.isSchemaOwner(table.getSchemaName()) || scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName())) {
-                visible.add(table);
-            }
-        }
-        return visible.build();
+        return visible(tableNames, (table, budget) -> scope.isSchemaOwner(table.getSchemaName(), budget)
+                || scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName(), budget), SchemaTableName::toString, hidden);
     }
 
-    static Set<String> columns(CatalogScope scope, SchemaTableName table, Set<String> columns)
+    static Set<String> columns(CatalogScope scope, SchemaTableName table, Set<String> columns, Hidden hidden)
     {
-        if (!scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName())) {
+        // column names are compared as strings; only the table's name goes through regexes
+        MatchBudget budget = MatchBudget.forDecision();
+        TableRule rule;
+        try {
+            if (!scope.hasAnyTablePermission(table.getSchemaName(), table.getTableName(), budget)) {
+                return ImmutableSet.of();
+            }
+            if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaName())) {
+                return columns;
+            }
+            rule = scope.tableRule(table.getSchemaName(), table.getTableName(), budget);
+        }
+        catch (MatchBudgetExceededException e) {
+            hidden.hidden(table.toString(), e);
             return ImmutableSet.of();
         }
-        if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaName())) {
-            return columns;
-        }
-        TableRule rule = scope.tableRule(table.getSchemaName(), table.getTableName());
         // Trino: a rule holding any privilege beyond SELECT/GRANT_SELECT shows every column, restricted or not
         for (TablePrivilege privilege : rule.privileges()) {
             if (privilege != TablePrivilege.SELECT && privilege != TablePrivilege.GRANT_SELECT) {
@@ -113,23 +139,18 @@ final class RuleFilters
         return visible.build();
     }
 
-    static Set<SchemaFunctionName> functions(CatalogScope scope, Set<SchemaFunctionName> functionNames)
+    static Set<SchemaFunctionName> functions(CatalogScope scope, Set<SchemaFunctionName> functionNames, Hidden hidden)
     {
         if (!scope.canRead()) {
             return ImmutableSet.of();
         }
-        ImmutableSet.Builder<SchemaFunctionName> visible = ImmutableSet.builder();
-        for (SchemaFunctionName function : functionNames) {
-            if (scope.isSchemaOwner(function.getSchemaName())) {
-                visible.add(function);
-                continue;
+        return visible(functionNames, (function, budget) -> {
+            if (scope.isSchemaOwner(function.getSchemaName(), budget)) {
+                return true;
             }
-            RoutineRule rule = scope.functionRule(function.getSchemaName(), function.getFunctionName());
-            if (rule != null && rule.canExecute()) {
-                visible.add(function);
-            }
-        }
-        return visible.build();
+            RoutineRule rule = scope.functionRule(function.getSchemaName(), function.getFunctionName(), budget);
+            return rule != null && rule.canExecute();
+        }, SchemaFunctionName::toString, hidden);
     }
 
     /** {@code rule} is the first table rule of the identity for the table, or null. */

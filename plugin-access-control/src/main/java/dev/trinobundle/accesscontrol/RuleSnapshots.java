@@ -1,13 +1,12 @@
 package dev.trinobundle.accesscontrol;
 
+import com.google.common.annotations.VisibleForTesting;
+import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.trinobundle.accesscontrol.rules.Decision;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
 import io.trino.spi.QueryId;
-
-import java.util.List;
-import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MINUTES;
@@ -25,30 +24,29 @@ final class RuleSnapshots
     static final int IDLE_MINUTES = 15;
     static final int MAX_QUERIES = 100_000;
 
-    // every section present and empty: nothing is allowed (Trino's implicit system catalog rule only opens the catalog)
-    private static final RuleSet DENY_ALL = RuleSet.builder("deny-all")
-            .catalogs(Optional.of(List.of())).schemas(Optional.of(List.of())).tables(Optional.of(List.of()))
-            .systemInformation(Optional.of(List.of())).systemSessionProperties(Optional.of(List.of()))
-            .catalogSessionProperties(Optional.of(List.of())).functions(Optional.of(List.of())).procedures(Optional.of(List.of()))
-            .queries(Optional.of(List.of())).impersonation(Optional.of(List.of())).principals(Optional.of(List.of()))
-            .authorization(Optional.of(List.of()))
-            .build();
-
     private final ReloadingRules rules;
-    private final Cache<String, RuleSet> byQuery = CacheBuilder.newBuilder()
-            .maximumSize(MAX_QUERIES)
-            .expireAfterAccess(IDLE_MINUTES, MINUTES)
-            .build();
+    private final Cache<String, RuleSet> byQuery;
 
     RuleSnapshots(ReloadingRules rules)
     {
-        this.rules = requireNonNull(rules, "rules is null");
+        this(rules, Ticker.systemTicker());
     }
 
-    /** The rules in force now: the last good ones, or none with {@code security.on-invalid-rules=deny-all} while the file is invalid. */
+    @VisibleForTesting
+    RuleSnapshots(ReloadingRules rules, Ticker ticker)
+    {
+        this.rules = requireNonNull(rules, "rules is null");
+        this.byQuery = CacheBuilder.newBuilder()
+                .maximumSize(MAX_QUERIES)
+                .expireAfterAccess(IDLE_MINUTES, MINUTES)
+                .ticker(ticker)
+                .build();
+    }
+
+    /** The rules in force now (see {@link ReloadingRules#get()}). */
     RuleSet current()
     {
-        return rules.denyAll() ? DENY_ALL : rules.get();
+        return rules.get();
     }
 
     /** The query's snapshot, taken at its first check. */
@@ -69,7 +67,7 @@ final class RuleSnapshots
         byQuery.invalidate(queryId);
     }
 
-    /** What a denial says: the deciding rule, and the rules file's error while it is invalid. */
+    /** What a denial says: the deciding rule, and where the rules file is invalid while it is. */
     String denialInfo(Decision decision)
     {
         String note = rules.staleNote();

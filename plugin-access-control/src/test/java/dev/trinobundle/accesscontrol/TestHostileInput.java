@@ -121,4 +121,27 @@ final class TestHostileInput
         CatalogSchemaTableName normal = new CatalogSchemaTableName("tpch", "tiny", "a_b_c_x");
         assertThat(accessControl.getColumnMasks(context("bob"), normal, List.of(ColumnSchema.builder().setName("ssn").setType(VarcharType.VARCHAR).build()))).hasSize(1);
     }
+
+    @Test
+    void testOneBudgetForTheWholeCheckNotOnePerRule()
+            throws IOException
+    {
+        // 20 rules, each of which reads a 100-character user about 125,000 times: every match alone is under the
+        // budget, all of them together (2.5 million reads) are not; the check must be bounded by the budget, not by it
+        // times the number of rules
+        String rule = "{\"user\": \".*\\\\..*\\\\..*@example\\\\.com\", \"privileges\": [\"SELECT\"]}";
+        Files.writeString(directory.resolve("many.json"), "{\"tables\": [" + (rule + ",").repeat(20) + "{\"privileges\": [\"SELECT\"]}]}");
+        SystemAccessControl many = new RulesAccessControlFactory().create(Map.of("security.config-file", directory.resolve("many.json").toString()), TRINO_476);
+        try {
+            CatalogSchemaTableName table = new CatalogSchemaTableName("tpch", "tiny", "nation");
+            assertThatThrownBy(() -> many.checkCanSelectFromColumns(context("x.".repeat(50)), table, Set.of("name")))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageContaining("against a 100-character value took more than 1000000 steps");
+            // an ordinary user name costs a few reads per rule
+            many.checkCanSelectFromColumns(context("first.last.name@example.org"), table, Set.of("name"));
+        }
+        finally {
+            many.shutdown();
+        }
+    }
 }

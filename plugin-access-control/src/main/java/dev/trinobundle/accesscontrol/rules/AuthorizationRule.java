@@ -7,14 +7,14 @@ public record AuthorizationRule(RuleSource source, Pattern originalUser, Pattern
         implements Rule
 {
     /** {@code newPrincipalIsRole} tells whether the new owner is a role (else a user). */
-    public boolean matches(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole)
+    public boolean matches(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole, MatchBudget budget)
     {
-        if (!Subject.matches(originalUser, identity.user())
-                || !Subject.anyMatches(originalGroup, identity.groups())
-                || !Subject.anyMatches(originalRole, identity.roles())) {
+        if (!budget.matches(originalUser, identity.user())
+                || !budget.anyMatches(originalGroup, identity.groups())
+                || !budget.anyMatches(originalRole, identity.roles())) {
             return false;
         }
         Pattern target = newPrincipalIsRole ? newRole : newUser;
-        return target != null && BoundedMatch.matches(target, newPrincipal);
+        return target != null && budget.matches(target, newPrincipal);
     }
 }

@@ -6,12 +6,9 @@ import dev.trinobundle.accesscontrol.rules.RuleSet.CatalogSchemaPermission;
 
 import java.util.HashMap;
 import java.util.List;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
-
-import static com.google.common.base.Suppliers.memoize;
 
 /**
  * The rules of a {@link RuleSet} whose user/role/group conditions match one identity, in their original order, so
@@ -22,45 +19,76 @@ import static com.google.common.base.Suppliers.memoize;
 public final class IdentityRules
 {
     // each section's rules are matched on first use: a cold identity (a BI tool impersonating thousands of users)
-    // pays only for the sections its check reads, as Trino's first-match scan does
-    final Supplier<List<CatalogRule>> catalogRules;
-    final Supplier<List<SchemaRule>> schemaRules;
-    final Supplier<List<TableRule>> tableRules;
-    final Supplier<List<RoutineRule>> functionRules;
-    final Supplier<List<RoutineRule>> procedureRules;
-    final Supplier<List<SessionPropertyRule>> systemSessionPropertyRules;
-    final Supplier<List<SessionPropertyRule>> catalogSessionPropertyRules;
-    final Supplier<List<SystemInformationRule>> systemInformationRules;
-    final Supplier<List<CatalogPermission>> anyCatalogPermissions;
-    final Supplier<List<CatalogSchemaPermission>> anyCatalogSchemaPermissions;
-    final Supplier<List<QueryRule>> queryRules;
+    // pays only for the sections its check reads, as Trino's first-match scan does, and from that check's budget
+    final Section<CatalogRule> catalogRules;
+    final Section<SchemaRule> schemaRules;
+    final Section<TableRule> tableRules;
+    final Section<RoutineRule> functionRules;
+    final Section<RoutineRule> procedureRules;
+    final Section<SessionPropertyRule> systemSessionPropertyRules;
+    final Section<SessionPropertyRule> catalogSessionPropertyRules;
+    final Section<SystemInformationRule> systemInformationRules;
+    final Section<CatalogPermission> anyCatalogPermissions;
+    final Section<CatalogSchemaPermission> anyCatalogSchemaPermissions;
+    final Section<QueryRule> queryRules;
 
     IdentityRules(RuleIdentity identity, RuleSet rules)
     {
-        this.catalogRules = memoize(() -> matching(rules.catalogRules(), CatalogRule::subject, identity));
-        this.schemaRules = memoize(() -> matching(rules.schemaRules(), SchemaRule::subject, identity));
-        this.tableRules = memoize(() -> matching(rules.tableRules(), TableRule::subject, identity));
-        this.functionRules = memoize(() -> matching(rules.functionRules(), RoutineRule::subject, identity));
-        this.procedureRules = memoize(() -> matching(rules.procedureRules(), RoutineRule::subject, identity));
-        this.systemSessionPropertyRules = memoize(() -> matching(rules.systemSessionPropertyRules(), SessionPropertyRule::subject, identity));
-        this.catalogSessionPropertyRules = memoize(() -> matching(rules.catalogSessionPropertyRules(), SessionPropertyRule::subject, identity));
-        this.systemInformationRules = memoize(() -> matching(rules.systemInformationRules(), SystemInformationRule::subject, identity));
-        this.anyCatalogPermissions = memoize(() -> matching(rules.anyCatalogPermissions(), CatalogPermission::subject, identity));
-        this.anyCatalogSchemaPermissions = memoize(() -> matching(rules.anyCatalogSchemaPermissions(), CatalogSchemaPermission::subject, identity));
-        this.queryRules = memoize(() -> matching(rules.queryRules().orElse(List.of()), QueryRule::subject, identity));
+        this.catalogRules = new Section<>(identity, rules.catalogRules(), CatalogRule::subject);
+        this.schemaRules = new Section<>(identity, rules.schemaRules(), SchemaRule::subject);
+        this.tableRules = new Section<>(identity, rules.tableRules(), TableRule::subject);
+        this.functionRules = new Section<>(identity, rules.functionRules(), RoutineRule::subject);
+        this.procedureRules = new Section<>(identity, rules.procedureRules(), RoutineRule::subject);
+        this.systemSessionPropertyRules = new Section<>(identity, rules.systemSessionPropertyRules(), SessionPropertyRule::subject);
+        this.catalogSessionPropertyRules = new Section<>(identity, rules.catalogSessionPropertyRules(), SessionPropertyRule::subject);
+        this.systemInformationRules = new Section<>(identity, rules.systemInformationRules(), SystemInformationRule::subject);
+        this.anyCatalogPermissions = new Section<>(identity, rules.anyCatalogPermissions(), CatalogPermission::subject);
+        this.anyCatalogSchemaPermissions = new Section<>(identity, rules.anyCatalogSchemaPermissions(), CatalogSchemaPermission::subject);
+        this.queryRules = new Section<>(identity, rules.queryRules().orElse(List.of()), QueryRule::subject);
     }
 
-    /** The rules whose subject (user, role, group) matches, in file order, so that the first match still wins. */
-    private static <T> List<T> matching(List<T> rules, Function<T, Subject> subject, RuleIdentity identity)
+    /**
+     * The rules of one section whose subject (user, role, group) matches, in file order so that the first match still
+     * wins; matched on first use, from the budget of the decision that needs them. A match that gives up caches
+     * nothing: the next decision pays again, from its own budget.
+     */
+    static final class Section<T>
     {
-        return rules.stream().filter(rule -> subject.apply(rule).matches(identity)).collect(ImmutableList.toImmutableList());
+        private final RuleIdentity identity;
+        private final List<T> rules;
+        private final Function<T, Subject> subject;
+        private volatile List<T> matching;
+
+        private Section(RuleIdentity identity, List<T> rules, Function<T, Subject> subject)
+        {
+            this.identity = identity;
+            this.rules = rules;
+            this.subject = subject;
+        }
+
+        List<T> get(MatchBudget budget)
+        {
+            List<T> result = matching;
+            if (result == null) {
+                // two threads may both compute it: the results are equal, and neither waits for the other's regexes
+                ImmutableList.Builder<T> builder = ImmutableList.builder();
+                for (T rule : rules) {
+                    if (subject.apply(rule).matches(identity, budget)) {
+                        builder.add(rule);
+                    }
+                }
+                result = builder.build();
+                matching = result;
+            }
+            return result;
+        }
     }
 
     /** The first matching catalog rule, or null when none matches. */
-    CatalogRule catalogRule(String catalog)
+    CatalogRule catalogRule(String catalog, MatchBudget budget)
     {
-        for (CatalogRule rule : catalogRules.get()) {
-            if (Subject.matches(rule.catalog(), catalog)) {
+        for (CatalogRule rule : catalogRules.get(budget)) {
+            if (budget.matches(rule.catalog(), catalog)) {
                 return rule;
             }
         }
@@ -68,9 +96,9 @@ public final class IdentityRules
     }
 
     /** The access mode of the first matching catalog rule, or null when none matches. */
-    public CatalogAccess catalogAccess(String catalog)
+    public CatalogAccess catalogAccess(String catalog, MatchBudget budget)
     {
-        CatalogRule rule = catalogRule(catalog);
+        CatalogRule rule = catalogRule(catalog, budget);
         return rule == null ? null : rule.access();
     }
 
@@ -80,17 +108,17 @@ public final class IdentityRules
     }
 
     /** Same decision as {@link RuleSet#anyCatalogAccess}. */
-    public boolean canSeeCatalog(String catalog)
+    public boolean canSeeCatalog(String catalog, MatchBudget budget)
     {
-        CatalogAccess access = catalogAccess(catalog);
+        CatalogAccess access = catalogAccess(catalog, budget);
         if (access == CatalogAccess.OWNER) {
             return true;
         }
         if (!implies(access, CatalogAccess.READ_ONLY)) {
             return false;
         }
-        for (CatalogPermission permission : anyCatalogPermissions.get()) {
-            if (Subject.matches(permission.catalog(), catalog)) {
+        for (CatalogPermission permission : anyCatalogPermissions.get(budget)) {
+            if (budget.matches(permission.catalog(), catalog)) {
                 return true;
             }
         }
@@ -98,22 +126,23 @@ public final class IdentityRules
     }
 
     /** Same decision as {@link RuleSet#queryAccess} for another user's query, with the identity part done once. */
-    public boolean canAccessQueryOwnedBy(String owner, QueryAccess required)
+    public boolean canAccessQueryOwnedBy(String owner, QueryAccess required, MatchBudget budget)
     {
-        for (QueryRule rule : queryRules.get()) {
-            if (Subject.matches(rule.queryOwner(), owner)) {
+        for (QueryRule rule : queryRules.get(budget)) {
+            if (budget.matches(rule.queryOwner(), owner)) {
                 return rule.allow().contains(required);
             }
         }
         return false;
     }
 
-    public CatalogScope forCatalog(String catalog)
+    /** The catalog part of a filter, decided once from {@code budget}; each element then brings its own budget. */
+    public CatalogScope forCatalog(String catalog, MatchBudget budget)
     {
-        return new CatalogScope(catalog);
+        return new CatalogScope(catalog, budget);
     }
 
-    /** Answers for one catalog, memoizing per schema. */
+    /** Answers for one catalog, memoizing per schema (a memoized answer costs no budget). */
     public final class CatalogScope
     {
         private final String catalog;
@@ -125,14 +154,14 @@ public final class IdentityRules
         private final Map<String, Boolean> schemaOwner = new HashMap<>();
         private final Map<String, TableRuleIndex> tableRulesBySchema = new HashMap<>();
 
-        private CatalogScope(String catalog)
+        private CatalogScope(String catalog, MatchBudget budget)
         {
             this.catalog = catalog;
-            this.access = catalogAccess(catalog);
-            this.catalogSchemaRules = schemaRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogTableRules = tableRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogFunctionRules = functionRules.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
-            this.catalogSchemaPermissions = anyCatalogSchemaPermissions.get().stream().filter(rule -> Subject.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.access = catalogAccess(catalog, budget);
+            this.catalogSchemaRules = schemaRules.get(budget).stream().filter(rule -> budget.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogTableRules = tableRules.get(budget).stream().filter(rule -> budget.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogFunctionRules = functionRules.get(budget).stream().filter(rule -> budget.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
+            this.catalogSchemaPermissions = anyCatalogSchemaPermissions.get(budget).stream().filter(rule -> budget.matches(rule.catalog(), catalog)).collect(ImmutableList.toImmutableList());
         }
 
         public boolean canRead()
@@ -141,14 +170,14 @@ public final class IdentityRules
         }
 
         /** Same decision as {@link RuleSet#schemaOwner}. */
-        public boolean isSchemaOwner(String schema)
+        public boolean isSchemaOwner(String schema, MatchBudget budget)
         {
             if (!implies(access, CatalogAccess.ALL)) {
                 return false;
             }
             return schemaOwner.computeIfAbsent(schema, name -> {
                 for (SchemaRule rule : catalogSchemaRules) {
-                    if (Subject.matches(rule.schema(), name)) {
+                    if (budget.matches(rule.schema(), name)) {
                         return rule.owner();
                     }
                 }
@@ -157,13 +186,13 @@ public final class IdentityRules
         }
 
         /** Same decision as {@link RuleSet#anySchemaAccess}. */
-        public boolean canSeeSchema(String schema)
+        public boolean canSeeSchema(String schema, MatchBudget budget)
         {
             if (!canRead()) {
                 return false;
             }
             for (CatalogSchemaPermission permission : catalogSchemaPermissions) {
-                if (Subject.matches(permission.schema(), schema)) {
+                if (budget.matches(permission.schema(), schema)) {
                     return true;
                 }
             }
@@ -171,15 +200,15 @@ public final class IdentityRules
         }
 
         /** The first table rule matching the table, or null; the caller handles information_schema and the catalog gate. */
-        public TableRule tableRule(String schema, String table)
+        public TableRule tableRule(String schema, String table, MatchBudget budget)
         {
             return tableRulesBySchema.computeIfAbsent(schema, name -> new TableRuleIndex(
-                    catalogTableRules.stream().filter(rule -> Subject.matches(rule.schema(), name)).toList()))
-                    .first(table);
+                    catalogTableRules.stream().filter(rule -> budget.matches(rule.schema(), name)).toList()))
+                    .first(table, budget);
         }
 
         /** Same decision as {@link RuleSet#anyTablePermission}. */
-        public boolean hasAnyTablePermission(String schema, String table)
+        public boolean hasAnyTablePermission(String schema, String table, MatchBudget budget)
         {
             if (!canRead()) {
                 return false;
@@ -187,15 +216,15 @@ public final class IdentityRules
             if (RuleSet.INFORMATION_SCHEMA.equals(schema)) {
                 return true;
             }
-            TableRule rule = tableRule(schema, table);
+            TableRule rule = tableRule(schema, table, budget);
             return rule != null && !rule.privileges().isEmpty();
         }
 
         /** The first function rule for the routine, or null; the caller handles the catalog gate. */
-        public RoutineRule functionRule(String schema, String function)
+        public RoutineRule functionRule(String schema, String function, MatchBudget budget)
         {
             for (RoutineRule rule : catalogFunctionRules) {
-                if (Subject.matches(rule.schema(), schema) && Subject.matches(rule.routine(), function)) {
+                if (budget.matches(rule.schema(), schema) && budget.matches(rule.routine(), function)) {
                     return rule;
                 }
             }
@@ -228,14 +257,14 @@ public final class IdentityRules
             this.patterns = patterns.build();
         }
 
-        TableRule first(String table)
+        TableRule first(String table, MatchBudget budget)
         {
             TableRule literal = firstLiteral.get(table);
             for (TableRule rule : patterns) {
                 if (literal != null && rule.source().index() > literal.source().index()) {
                     break;
                 }
-                if (Subject.matches(rule.table(), table)) {
+                if (budget.matches(rule.table(), table)) {
                     return rule;
                 }
             }

@@ -9,19 +9,19 @@ public record ImpersonationRule(RuleSource source, Pattern originalUser, Pattern
         implements Rule
 {
     /** Empty when the rule does not apply to this original identity and new user. */
-    public Optional<Boolean> match(RuleIdentity original, String newUserName)
+    public Optional<Boolean> match(RuleIdentity original, String newUserName, MatchBudget budget)
     {
         Matcher originalMatch = null;
         if (originalUser != null) {
-            originalMatch = BoundedMatch.matcher(originalUser, original.user());
+            originalMatch = budget.matcher(originalUser, original.user());
             if (!originalMatch.matches()) {
                 return Optional.empty();
             }
         }
-        if (!Subject.anyMatches(originalRole, original.roles()) || !Subject.anyMatches(originalGroup, original.groups())) {
+        if (!budget.anyMatches(originalRole, original.roles()) || !budget.anyMatches(originalGroup, original.groups())) {
             return Optional.empty();
         }
-        if (!BoundedMatch.matches(newUser.resolve(originalMatch), newUserName)) {
+        if (!budget.matches(newUser.resolve(originalMatch), newUserName)) {
             return Optional.empty();
         }
         return Optional.of(allow);

@@ -9,13 +9,13 @@ public record PrincipalRule(RuleSource source, Pattern principal, Pattern user, 
         implements Rule
 {
     /** Empty when the rule does not apply. */
-    public Optional<Boolean> match(String principalName, String userName)
+    public Optional<Boolean> match(String principalName, String userName, MatchBudget budget)
     {
-        Matcher matcher = BoundedMatch.matcher(principal, principalName);
+        Matcher matcher = budget.matcher(principal, principalName);
         if (!matcher.matches()) {
             return Optional.empty();
         }
-        if (user != null && BoundedMatch.matches(user, userName)) {
+        if (user != null && budget.matches(user, userName)) {
             return Optional.of(allow);
         }
         if (principalToUser.isPresent() && userName.equals(matcher.replaceAll(principalToUser.get()))) {

@@ -8,11 +8,11 @@ public record QueryRule(RuleSource source, Subject subject, Pattern queryOwner, 
         implements Rule
 {
     /** {@code owner} is null for {@code checkCanExecuteQuery}, where only rules without {@code queryOwner} apply. */
-    public boolean matchesOwner(String owner)
+    public boolean matchesOwner(String owner, MatchBudget budget)
     {
         if (owner == null) {
             return queryOwner == null;
         }
-        return Subject.matches(queryOwner, owner);
+        return budget.matches(queryOwner, owner);
     }
 }

@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 public record RoutineRule(RuleSource source, Subject subject, Pattern catalog, Pattern schema, Pattern routine, Set<RoutinePrivilege> privileges)
         implements Rule
 {
-    public boolean matchesObject(String catalogName, String schemaName, String routineName)
+    public boolean matchesObject(String catalogName, String schemaName, String routineName, MatchBudget budget)
     {
-        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName) && Subject.matches(routine, routineName);
+        return budget.matches(catalog, catalogName) && budget.matches(schema, schemaName) && budget.matches(routine, routineName);
     }
 
     public boolean canExecute()

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
@@ -137,53 +137,30 @@ public final class RuleSet
         return tableRules;
     }
 
-    /** A regex that gave up on hostile input decides nothing: the check is denied, naming the regex (fail closed). */
-    private static Decision bounded(String section, Supplier<Decision> decision)
+    /**
+     * One decision, with one regex budget for all its matches (the identity's rules it evaluates on first use
+     * included); a budget that runs out decides nothing: the check is denied, naming the regex (fail closed).
+     */
+    private static Decision bounded(String section, Function<MatchBudget, Decision> decision)
     {
         try {
-            return decision.get();
+            return decision.apply(MatchBudget.forDecision());
         }
         catch (MatchBudgetExceededException e) {
             return new Decision(false, section, null, e.getMessage());
         }
     }
 
-    // ---- identity and query decisions
+    // ---- identity and query decisions (PrincipalDecisions)
 
     public Decision impersonation(RuleIdentity original, String newUser)
     {
-        return bounded("impersonation", () -> {
-            if (impersonationRules.isEmpty()) {
-                // Trino: without an impersonation section the deprecated principals rules are assumed to handle it
-                return principalRules.isPresent() ? Decision.exempt("impersonation", "section 'impersonation' absent and 'principals' present: allowed") : Decision.noRule("impersonation");
-            }
-            for (ImpersonationRule rule : impersonationRules.get()) {
-                Optional<Boolean> allowed = rule.match(original, newUser);
-                if (allowed.isPresent()) {
-                    return Decision.byRule(allowed.get(), "impersonation", rule);
-                }
-            }
-            return Decision.noRule("impersonation");
-        });
+        return bounded("impersonation", budget -> PrincipalDecisions.impersonation(impersonationRules, principalRules.isPresent(), original, newUser, budget));
     }
 
     public Decision setUser(Optional<String> principal, String userName)
     {
-        return bounded("principals", () -> {
-            if (principalRules.isEmpty()) {
-                return Decision.exempt("principals", "section 'principals' absent: allowed");
-            }
-            if (principal.isEmpty()) {
-                return new Decision(false, "principals", null, "no principal");
-            }
-            for (PrincipalRule rule : principalRules.get()) {
-                Optional<Boolean> allowed = rule.match(principal.get(), userName);
-                if (allowed.isPresent()) {
-                    return Decision.byRule(allowed.get(), "principals", rule);
-                }
-            }
-            return Decision.noRule("principals");
-        });
+        return bounded("principals", budget -> PrincipalDecisions.setUser(principalRules, principal, userName, budget));
     }
 
     public boolean hasQueryRules()
@@ -194,238 +171,100 @@ public final class RuleSet
     /** {@code owner} is null for executing a query. */
     public Decision queryAccess(RuleIdentity identity, String owner, QueryAccess required)
     {
-        return bounded("queries", () -> {
-            if (queryRules.isEmpty()) {
-                return Decision.exempt("queries", "section 'queries' absent: allowed");
-            }
-            for (QueryRule rule : forIdentity(identity).queryRules.get()) {
-                if (rule.matchesOwner(owner)) {
-                    return Decision.byRule(rule.allow().contains(required), "queries", rule);
-                }
-            }
-            return Decision.noRule("queries");
-        });
+        if (queryRules.isEmpty()) {
+            return Decision.exempt("queries", "section 'queries' absent: allowed");
+        }
+        return bounded("queries", budget -> PrincipalDecisions.queryAccess(forIdentity(identity), owner, required, budget));
     }
 
     public Decision systemInformation(RuleIdentity identity, SystemInformationAccess required)
     {
-        return bounded("system_information", () -> {
-            List<SystemInformationRule> rules = forIdentity(identity).systemInformationRules.get();
-            if (rules.isEmpty()) {
-                return Decision.noRule("system_information");
-            }
-            SystemInformationRule rule = rules.getFirst();
-            return Decision.byRule(rule.allow().contains(required), "system_information", rule);
-        });
+        return bounded("system_information", budget -> PrincipalDecisions.systemInformation(forIdentity(identity), required, budget));
     }
 
     public Decision systemSessionProperty(RuleIdentity identity, String property)
     {
-        return bounded("system_session_properties", () -> {
-            for (SessionPropertyRule rule : forIdentity(identity).systemSessionPropertyRules.get()) {
-                if (rule.matchesObject(null, property)) {
-                    return Decision.byRule(rule.allow(), "system_session_properties", rule);
-                }
-            }
-            return Decision.noRule("system_session_properties");
+        return bounded("system_session_properties", budget -> PrincipalDecisions.systemSessionProperty(forIdentity(identity), property, budget));
+    }
+
+    public Decision catalogSessionProperty(RuleIdentity identity, String catalog, String property)
+    {
+        return bounded("catalog_session_properties", budget -> PrincipalDecisions.catalogSessionProperty(forIdentity(identity), catalog, property, budget));
+    }
+
+    public Decision procedure(RuleIdentity identity, String catalog, String schema, String procedure)
+    {
+        return bounded("procedures", budget -> {
+            IdentityRules rules = forIdentity(identity);
+            return PrincipalDecisions.routine(rules, rules.procedureRules.get(budget), "procedures", catalog, schema, procedure, RoutineRule::canExecute, budget);
         });
     }
 
-    // ---- catalogs and schemas
+    public Decision function(RuleIdentity identity, String catalog, String schema, String function, Predicate<RoutineRule> check)
+    {
+        return bounded("functions", budget -> {
+            IdentityRules rules = forIdentity(identity);
+            return PrincipalDecisions.routine(rules, rules.functionRules.get(budget), "functions", catalog, schema, function, check, budget);
+        });
+    }
 
+    public Decision authorization(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole)
+    {
+        return bounded("authorization", budget -> PrincipalDecisions.authorization(authorizationRules, identity, newPrincipal, newPrincipalIsRole, budget));
+    }
+
+    // ---- catalogs, schemas and tables (ObjectDecisions)
+
+    /** The first catalog rule for the catalog, or null; throws {@link MatchBudgetExceededException} if its matches give up. */
     public CatalogRule catalogRule(RuleIdentity identity, String catalog)
     {
-        return forIdentity(identity).catalogRule(catalog);
+        return forIdentity(identity).catalogRule(catalog, MatchBudget.forDecision());
     }
 
     public Decision catalogAccess(RuleIdentity identity, String catalog, CatalogAccess required)
     {
-        return bounded("catalogs", () -> {
-            return catalogAccess(forIdentity(identity), catalog, required);
-        });
-    }
-
-    // The checks below look the identity's rules up once and pass them on: the cache lookup hashes the whole identity.
-    private static Decision catalogAccess(IdentityRules rules, String catalog, CatalogAccess required)
-    {
-        CatalogRule rule = rules.catalogRule(catalog);
-        return rule == null ? Decision.noRule("catalogs") : Decision.byRule(rule.access().implies(required), "catalogs", rule);
+        return bounded("catalogs", budget -> ObjectDecisions.catalogAccess(forIdentity(identity), catalog, required, budget));
     }
 
     /** Catalog visibility: owner of the catalog, or read access plus any permission inside it. */
     public Decision anyCatalogAccess(RuleIdentity identity, String catalog)
     {
-        return bounded("catalogs", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-            if (!access.allowed() || ((CatalogRule) access.rule()).access() == CatalogAccess.OWNER) {
-                return access;
-            }
-            for (CatalogPermission permission : rules.anyCatalogPermissions.get()) {
-                if (Subject.matches(permission.catalog(), catalog)) {
-                    return access;
-                }
-            }
-            return new Decision(false, "catalogs", access.rule(), "no schema, table, function, procedure or session property rule grants anything in catalog " + catalog);
-        });
+        return bounded("catalogs", budget -> ObjectDecisions.anyCatalogAccess(forIdentity(identity), catalog, budget));
     }
 
     /** Schema visibility: read access to the catalog plus any permission in the schema. */
     public Decision anySchemaAccess(RuleIdentity identity, String catalog, String schema)
     {
-        return bounded("catalogs", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-            if (!access.allowed()) {
-                return access;
-            }
-            for (CatalogSchemaPermission permission : rules.anyCatalogSchemaPermissions.get()) {
-                if (Subject.matches(permission.catalog(), catalog) && Subject.matches(permission.schema(), schema)) {
-                    return access;
-                }
-            }
-            return new Decision(false, "catalogs", access.rule(), "no schema, table, function or procedure rule grants anything in schema " + catalog + "." + schema);
-        });
+        return bounded("catalogs", budget -> ObjectDecisions.anySchemaAccess(forIdentity(identity), catalog, schema, budget));
     }
 
     public Decision schemaOwner(RuleIdentity identity, String catalog, String schema)
     {
-        return bounded("schemas", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, CatalogAccess.ALL);
-            if (!access.allowed()) {
-                return access;
-            }
-            for (SchemaRule rule : rules.schemaRules.get()) {
-                if (rule.matchesObject(catalog, schema)) {
-                    return Decision.byRule(rule.owner(), "schemas", rule);
-                }
-            }
-            return Decision.noRule("schemas");
-        });
+        return bounded("schemas", budget -> ObjectDecisions.schemaOwner(forIdentity(identity), catalog, schema, budget));
     }
 
-    // ---- tables
-
+    /** The first table rule for the table, or null; throws {@link MatchBudgetExceededException} if its matches give up. */
     public TableRule tableRule(RuleIdentity identity, String catalog, String schema, String table)
     {
-        return tableRule(forIdentity(identity), catalog, schema, table);
-    }
-
-    private static TableRule tableRule(IdentityRules rules, String catalog, String schema, String table)
-    {
-        for (TableRule rule : rules.tableRules.get()) {
-            if (rule.matchesObject(catalog, schema, table)) {
-                return rule;
-            }
-        }
-        return null;
+        return ObjectDecisions.tableRule(forIdentity(identity), catalog, schema, table, MatchBudget.forDecision());
     }
 
     /** SELECT and GRANT_SELECT need read-only catalog access, every other privilege needs {@code all}. */
     public Decision tablePermission(RuleIdentity identity, String catalog, String schema, String table, TablePrivilege privilege)
     {
         CatalogAccess gate = privilege == TablePrivilege.SELECT || privilege == TablePrivilege.GRANT_SELECT ? CatalogAccess.READ_ONLY : CatalogAccess.ALL;
-        return tablePermission(identity, catalog, schema, table, gate, privileges -> privileges.contains(privilege));
+        return bounded("tables", budget -> ObjectDecisions.tablePermission(forIdentity(identity), catalog, schema, table, gate, privileges -> privileges.contains(privilege), budget));
     }
 
     public Decision anyTablePermission(RuleIdentity identity, String catalog, String schema, String table)
     {
-        return tablePermission(identity, catalog, schema, table, CatalogAccess.READ_ONLY, privileges -> !privileges.isEmpty());
-    }
-
-    private Decision tablePermission(RuleIdentity identity, String catalog, String schema, String table, CatalogAccess gate, Predicate<Set<TablePrivilege>> check)
-    {
-        return bounded("tables", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, gate);
-            if (!access.allowed()) {
-                return access;
-            }
-            if (INFORMATION_SCHEMA.equals(schema)) {
-                return Decision.exempt("tables", "information_schema is always accessible");
-            }
-            TableRule rule = tableRule(rules, catalog, schema, table);
-            return rule == null ? Decision.noRule("tables") : Decision.byRule(check.test(rule.privileges()), "tables", rule);
-        });
+        return bounded("tables", budget -> ObjectDecisions.tablePermission(forIdentity(identity), catalog, schema, table, CatalogAccess.READ_ONLY, privileges -> !privileges.isEmpty(), budget));
     }
 
     /** SELECT on columns: the catalog {@code gate}, then the first table rule must allow SELECT on all of them. */
     public Decision selectColumns(RuleIdentity identity, String catalog, String schema, String table, Set<String> columns, CatalogAccess gate)
     {
-        return bounded("tables", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, gate);
-            if (!access.allowed()) {
-                return access;
-            }
-            if (INFORMATION_SCHEMA.equals(schema)) {
-                return Decision.exempt("tables", "information_schema is always accessible");
-            }
-            TableRule rule = tableRule(rules, catalog, schema, table);
-            return rule == null ? Decision.noRule("tables") : Decision.byRule(rule.canSelectColumns(columns), "tables", rule);
-        });
-    }
-
-    // ---- session properties, routines, authorization
-
-    public Decision catalogSessionProperty(RuleIdentity identity, String catalog, String property)
-    {
-        return bounded("catalog_session_properties", () -> {
-            IdentityRules rules = forIdentity(identity);
-            Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-            if (!access.allowed()) {
-                return access;
-            }
-            for (SessionPropertyRule rule : rules.catalogSessionPropertyRules.get()) {
-                if (rule.matchesObject(catalog, property)) {
-                    return Decision.byRule(rule.allow(), "catalog_session_properties", rule);
-                }
-            }
-            return Decision.noRule("catalog_session_properties");
-        });
-    }
-
-    public Decision procedure(RuleIdentity identity, String catalog, String schema, String procedure)
-    {
-        return bounded("procedures", () -> {
-            IdentityRules rules = forIdentity(identity);
-            return routine(rules, rules.procedureRules.get(), "procedures", catalog, schema, procedure, RoutineRule::canExecute);
-        });
-    }
-
-    public Decision function(RuleIdentity identity, String catalog, String schema, String function, Predicate<RoutineRule> check)
-    {
-        return bounded("functions", () -> {
-            IdentityRules rules = forIdentity(identity);
-            return routine(rules, rules.functionRules.get(), "functions", catalog, schema, function, check);
-        });
-    }
-
-    private static Decision routine(IdentityRules rules, List<RoutineRule> sectionRules, String section, String catalog, String schema, String name, Predicate<RoutineRule> check)
-    {
-        Decision access = catalogAccess(rules, catalog, CatalogAccess.READ_ONLY);
-        if (!access.allowed()) {
-            return access;
-        }
-        for (RoutineRule rule : sectionRules) {
-            if (rule.matchesObject(catalog, schema, name)) {
-                return Decision.byRule(check.test(rule), section, rule);
-            }
-        }
-        return Decision.noRule(section);
-    }
-
-    public Decision authorization(RuleIdentity identity, String newPrincipal, boolean newPrincipalIsRole)
-    {
-        return bounded("authorization", () -> {
-            for (AuthorizationRule rule : authorizationRules) {
-                if (rule.matches(identity, newPrincipal, newPrincipalIsRole)) {
-                    return Decision.byRule(rule.allow(), "authorization", rule);
-                }
-            }
-            return Decision.noRule("authorization");
-        });
+        return bounded("tables", budget -> ObjectDecisions.selectColumns(forIdentity(identity), catalog, schema, table, columns, gate, budget));
     }
 
     // ---- the rules whose subject matches an identity, computed once per identity and cached

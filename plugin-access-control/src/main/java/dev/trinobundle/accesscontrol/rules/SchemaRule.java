@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 public record SchemaRule(RuleSource source, Subject subject, Pattern catalog, Pattern schema, boolean owner)
         implements Rule
 {
-    public boolean matchesObject(String catalogName, String schemaName)
+    public boolean matchesObject(String catalogName, String schemaName, MatchBudget budget)
     {
-        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName);
+        return budget.matches(catalog, catalogName) && budget.matches(schema, schemaName);
     }
 }

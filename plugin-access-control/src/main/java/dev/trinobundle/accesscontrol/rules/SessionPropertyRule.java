@@ -7,8 +7,8 @@ public record SessionPropertyRule(RuleSource source, Subject subject, Pattern ca
         implements Rule
 {
     /** {@code catalogName} is null for a system session property. */
-    public boolean matchesObject(String catalogName, String propertyName)
+    public boolean matchesObject(String catalogName, String propertyName, MatchBudget budget)
     {
-        return (catalogName == null || Subject.matches(catalog, catalogName)) && Subject.matches(property, propertyName);
+        return (catalogName == null || budget.matches(catalog, catalogName)) && budget.matches(property, propertyName);
     }
 }

@@ -1,6 +1,5 @@
 package dev.trinobundle.accesscontrol.rules;
 
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -11,28 +10,10 @@ public record Subject(Pattern user, Pattern role, Pattern group)
 {
     public static final Subject ANY = new Subject(null, null, null);
 
-    public boolean matches(RuleIdentity identity)
+    public boolean matches(RuleIdentity identity, MatchBudget budget)
     {
-        return BoundedMatch.matches(user, identity.user())
-                && anyMatches(role, identity.roles())
-                && anyMatches(group, identity.groups());
-    }
-
-    static boolean matches(Pattern pattern, String value)
-    {
-        return BoundedMatch.matches(pattern, value);
-    }
-
-    static boolean anyMatches(Pattern pattern, Set<String> values)
-    {
-        if (pattern == null) {
-            return true;
-        }
-        for (String value : values) {
-            if (BoundedMatch.matches(pattern, value)) {
-                return true;
-            }
-        }
-        return false;
+        return budget.matches(user, identity.user())
+                && budget.anyMatches(role, identity.roles())
+                && budget.anyMatches(group, identity.groups());
     }
 }

@@ -32,9 +32,9 @@ public record TableRule(
     }
 
 
-    public boolean matchesObject(String catalogName, String schemaName, String tableName)
+    public boolean matchesObject(String catalogName, String schemaName, String tableName, MatchBudget budget)
     {
-        return Subject.matches(catalog, catalogName) && Subject.matches(schema, schemaName) && Subject.matches(table, tableName);
+        return budget.matches(catalog, catalogName) && budget.matches(schema, schemaName) && budget.matches(table, tableName);
     }
 
     /** Holds SELECT or GRANT_SELECT and none of the columns is {@code allow: false}. */

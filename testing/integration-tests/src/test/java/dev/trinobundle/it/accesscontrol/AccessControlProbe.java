@@ -131,6 +131,30 @@ final class AccessControlProbe
                 .anyMatch(line -> line.contains("\tERROR\t") && line.contains(file.toString()));
     }
 
+    private static final java.util.regex.Pattern LOAD_LINE = java.util.regex.Pattern.compile(
+            "\tINFO\t.*(?:Loaded access control rules from|Reloaded access control rules from|is valid again).*\\(sha256 ([0-9a-f]{64})\\)");
+
+    /** Whether the last rules the server loaded (its INFO load lines) are {@code content}, by SHA-256. */
+    boolean hasLoaded(String content)
+            throws IOException
+    {
+        String expected;
+        try {
+            expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String last = null;
+        for (String line : Files.readAllLines(server.serverLog())) {
+            java.util.regex.Matcher matcher = LOAD_LINE.matcher(line);
+            if (matcher.find()) {
+                last = matcher.group(1);
+            }
+        }
+        return expected.equals(last);
+    }
+
     /** How many lines at {@code level} (ERROR, WARN) the server logged after {@code logOffset} that name {@code file}. */
     long countLinesNaming(String level, Path file, long logOffset)
             throws IOException

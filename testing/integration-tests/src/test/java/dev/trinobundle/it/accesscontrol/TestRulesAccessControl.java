@@ -217,9 +217,11 @@ final class TestRulesAccessControl
 
         // ...but not silently: denials carry the file's error, and the log repeats it every refresh period (1 s)
         assertThat(probe.failureImpersonating("alice@example.com", "SELECT current_user"))
-                .contains("Access Denied: User admin cannot impersonate user alice@example.com: no rule in 'impersonation' matched; the rules file has been invalid since ")
-                .contains("(Invalid access control rules file " + rulesFile + " at line ")
-                .contains("are still in force");
+                // where and since when, never the path or the parser's text (it can quote the new file): those are in the log
+                .containsPattern("Access Denied: User admin cannot impersonate user alice@example.com: no rule in 'impersonation' matched; "
+                        + "the rules file rules\\.json:\\d+:\\d+ is invalid since \\S+; the last good rules are still in force")
+                .doesNotContain(rulesFile.toString())
+                .doesNotContain("Invalid access control rules file");
         probe.awaitTrue("a WARN naming " + rulesFile + " in three refresh periods", () -> probe.countLinesNaming("WARN", rulesFile, logOffset) >= 3);
 
         applyRules(rules(COMPANY_AND_EXAMPLE_USERS), () -> probe.canImpersonate("alice@example.com"));
@@ -278,6 +280,7 @@ final class TestRulesAccessControl
             throws Exception
     {
         Files.writeString(rulesFile, rules);
-        probe.awaitTrue("the rules written to " + rulesFile + " to take effect", inEffect);
+        // the condition alone may already hold under the previous rules: wait for the server to load this content
+        probe.awaitTrue("the rules written to " + rulesFile + " to take effect", () -> probe.hasLoaded(rules) && inEffect.holds());
     }
 }

@@ -1,0 +1,111 @@
+package dev.trinobundle.accesscontrol;
+
+import dev.trinobundle.accesscontrol.rules.CatalogAccess;
+import dev.trinobundle.accesscontrol.rules.Decision;
+import io.trino.spi.connector.CatalogSchemaName;
+import io.trino.spi.connector.EntityKindAndName;
+import io.trino.spi.security.SystemSecurityContext;
+import io.trino.spi.security.TrinoPrincipal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.trino.spi.security.AccessDeniedException.denyCatalogAccess;
+import static io.trino.spi.security.AccessDeniedException.denyCreateCatalog;
+import static io.trino.spi.security.AccessDeniedException.denyCreateSchema;
+import static io.trino.spi.security.AccessDeniedException.denyDropCatalog;
+import static io.trino.spi.security.AccessDeniedException.denyDropSchema;
+import static io.trino.spi.security.AccessDeniedException.denyRenameSchema;
+import static io.trino.spi.security.AccessDeniedException.denyShowCreateSchema;
+import static io.trino.spi.security.AccessDeniedException.denyShowSchemas;
+
+
+/** The catalog and schema checks and filters, with Trino's denial helpers and messages. */
+abstract sealed class CatalogSchemaChecks
+        extends PrincipalChecks
+        permits RulesSystemAccessControl
+{
+    CatalogSchemaChecks(ReloadingRules rules, boolean logDenials, Runnable shutdown)
+    {
+        super(rules, logDenials, shutdown);
+    }
+
+    // ---- catalogs
+
+    @Override
+    public boolean canAccessCatalog(SystemSecurityContext context, String catalogName)
+    {
+        return rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.READ_ONLY).allowed();
+    }
+
+    @Override
+    public void checkCanCreateCatalog(SystemSecurityContext context, String catalogName)
+    {
+        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "CreateCatalog", catalogName, info -> denyCreateCatalog(catalogName, info));
+    }
+
+    @Override
+    public void checkCanDropCatalog(SystemSecurityContext context, String catalogName)
+    {
+        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "DropCatalog", catalogName, info -> denyDropCatalog(catalogName, info));
+    }
+
+    @Override
+    public Set<String> filterCatalogs(SystemSecurityContext context, Set<String> catalogs)
+    {
+        return filter(context.getIdentity(), "FilterCatalogs", null,
+                () -> RuleFilters.catalogs(rules(context).forIdentity(ruleIdentity(context)), catalogs, hidden(context.getIdentity(), "FilterCatalogs")),
+                info -> denyCatalogAccess("(any)", info));
+    }
+
+    // ---- schemas
+
+    @Override
+    public void checkCanCreateSchema(SystemSecurityContext context, CatalogSchemaName schema, Map<String, Object> properties)
+    {
+        enforce(schemaOwner(context, schema), context, "CreateSchema", schema, info -> denyCreateSchema(schema.toString(), info));
+    }
+
+    @Override
+    public void checkCanDropSchema(SystemSecurityContext context, CatalogSchemaName schema)
+    {
+        enforce(schemaOwner(context, schema), context, "DropSchema", schema, info -> denyDropSchema(schema.toString(), info));
+    }
+
+    @Override
+    public void checkCanRenameSchema(SystemSecurityContext context, CatalogSchemaName schema, String newSchemaName)
+    {
+        Decision decision = schemaOwner(context, schema);
+        if (decision.allowed()) {
+            decision = schemaOwner(context, new CatalogSchemaName(schema.getCatalogName(), newSchemaName));
+        }
+        enforce(decision, context, "RenameSchema", schema, info -> denyRenameSchema(schema.toString(), newSchemaName, info));
+    }
+
+    @Override
+    public void checkCanSetSchemaAuthorization(SystemSecurityContext context, CatalogSchemaName schema, TrinoPrincipal principal)
+    {
+        checkCanSetEntityAuthorization(context, new EntityKindAndName("SCHEMA", List.of(schema.getCatalogName(), schema.getSchemaName())), principal);
+    }
+
+    @Override
+    public void checkCanShowSchemas(SystemSecurityContext context, String catalogName)
+    {
+        enforce(rules(context).anyCatalogAccess(ruleIdentity(context), catalogName), context, "ShowSchemas", catalogName, info -> denyShowSchemas(info));
+    }
+
+    @Override
+    public Set<String> filterSchemas(SystemSecurityContext context, String catalogName, Set<String> schemaNames)
+    {
+        return filter(context.getIdentity(), "FilterSchemas", catalogName,
+                () -> RuleFilters.schemas(scope(context, catalogName), schemaNames, hidden(context.getIdentity(), "FilterSchemas")),
+                info -> denyShowSchemas(info));
+    }
+
+    @Override
+    public void checkCanShowCreateSchema(SystemSecurityContext context, CatalogSchemaName schemaName)
+    {
+        enforce(schemaOwner(context, schemaName), context, "ShowCreateSchema", schemaName, info -> denyShowCreateSchema(schemaName.toString(), info));
+    }
+}
