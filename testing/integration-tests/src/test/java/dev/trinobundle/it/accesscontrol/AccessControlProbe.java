@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The rules file the access control integration tests edit, and the questions they ask a running server about it,
@@ -191,31 +194,12 @@ final class AccessControlProbe
         return values;
     }
 
-    /** Polls {@code condition} until it holds, for at most {@link #RELOAD_TIMEOUT}. */
+    /** Polls {@code condition} until it holds, for at most {@link #RELOAD_TIMEOUT}: while a file is replaced, a check may fail. */
     void awaitTrue(String description, Condition condition)
-            throws InterruptedException
+            throws Exception
     {
-        long deadline = System.nanoTime() + RELOAD_TIMEOUT.toNanos();
-        Throwable lastFailure = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.holds()) {
-                    return;
-                }
-                lastFailure = null;
-            }
-            catch (Exception | AssertionError e) {
-                // while a file is being replaced, a check may fail; only the final state counts
-                lastFailure = e;
-            }
-            Thread.sleep(250);
-        }
-        AssertionError error = new AssertionError("Timed out after %s waiting for %s. Tail of the server log:%n%s"
-                .formatted(RELOAD_TIMEOUT, description, server.serverLogTail(40)));
-        if (lastFailure != null) {
-            error.initCause(lastFailure);
-        }
-        throw error;
+        assertEventually(new io.airlift.units.Duration(RELOAD_TIMEOUT.toMillis(), MILLISECONDS), new io.airlift.units.Duration(250, MILLISECONDS),
+                () -> assertThat(condition.holds()).as(() -> "%s. Tail of the server log:%n%s".formatted(description, server.serverLogTail(40))).isTrue());
     }
 
     @FunctionalInterface

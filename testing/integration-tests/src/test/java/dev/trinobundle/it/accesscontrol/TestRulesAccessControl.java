@@ -21,6 +21,9 @@ import static dev.trinobundle.it.accesscontrol.AccessControlProbe.COMPANY_USERS;
 import static dev.trinobundle.it.accesscontrol.AccessControlProbe.PASSWORDS;
 import static dev.trinobundle.it.accesscontrol.AccessControlProbe.query;
 import static dev.trinobundle.it.accesscontrol.AccessControlProbe.rules;
+import static io.trino.testing.assertions.Assert.assertConsistently;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
@@ -136,14 +139,11 @@ final class TestRulesAccessControl
 
         // Queries keep being decided by the last good rules (not by no rules, not by allow-all) across several
         // refresh periods, while the broken file stays in place.
-        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        do {
+        assertConsistently(new io.airlift.units.Duration(3, SECONDS), new io.airlift.units.Duration(500, MILLISECONDS), () -> {
             assertThat(probe.canImpersonate("carol@company.com")).isTrue();
             assertThat(probe.isDeniedImpersonating("alice@example.com")).isTrue();
             assertThat(probe.showCatalogs("bob")).doesNotContain("restricted");
-            Thread.sleep(500);
-        }
-        while (System.nanoTime() < until);
+        });
 
         applyRules(rules(COMPANY_AND_EXAMPLE_USERS), () -> probe.canImpersonate("alice@example.com"));
         assertThat(probe.canImpersonate("carol@company.com")).isTrue();

@@ -86,7 +86,7 @@ final class TestRulesAccessControlConfigMap
     }
 
     private void publishAndAwait(String rules, AccessControlProbe.Condition inEffect)
-            throws InterruptedException
+            throws Exception
     {
         publish(mountDir, rules);
         probe.awaitTrue("the ConfigMap update to take effect", inEffect);
