@@ -104,6 +104,10 @@ final class TestDeploymentEndToEnd
         Map<String, String> eventListener = new java.util.HashMap<>(etcProperties("event-listener.properties"));
         eventListener.put("audit.journal.directory", builder.serverDir().resolve("audit/journal").toString());
         eventListener.put("audit.file.directory", auditLog.toString());
+        // the Secret's key file and the checkpoint directory, as local files
+        Path auditKey = Files.writeString(Files.createDirectories(builder.serverDir().resolve("audit-key")).resolve("key"), UUID.randomUUID().toString().replace("-", ""));
+        eventListener.put("audit.mac.key-file", auditKey.toString());
+        eventListener.put("audit.checkpoint.directory", builder.serverDir().resolve("audit/checkpoints").toString());
         eventListener.put("audit.postgresql.enabled", "true");
         eventListener.put("audit.postgresql.url", postgres.jdbcUrl(auditDatabase));
         eventListener.put("audit.postgresql.user", postgres.user());
