@@ -38,8 +38,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A real Keycloak ({@code org.keycloak:keycloak-quarkus-dist:tar.gz}, resolved by Maven and handed to the tests in
- * system property {@value KeycloakDistribution#TARBALL_PROPERTY}) in development mode: HTTPS only, on 127.0.0.1, with a
- * self-signed certificate, an in-memory database, and the given realm files imported at start ({@code --import-realm}).
+ * system property {@value KeycloakDistribution#TARBALL_PROPERTY}) in development mode on 127.0.0.1: HTTPS with a
+ * self-signed certificate (development mode also opens plain HTTP, on a free port nothing uses), an in-memory database,
+ * and the given realm files imported at start ({@code --import-realm}).
  * Each server has its own home directory (the distribution's {@code bin/} copied, the rest linked) so that its
  * {@code data/import} holds exactly its realms. Always stopped by {@link #close()}, and by a JVM shutdown hook if a test
  * run is interrupted.
@@ -51,6 +52,8 @@ public final class TestingKeycloakServer
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<TestingKeycloakServer> RUNNING = ConcurrentHashMap.newKeySet();
+    // FileLock excludes other JVMs only; threads of this one queue here
+    private static final Object START_LOCK = new Object();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(TestingKeycloakServer::killProcessTree), "keycloak-reaper"));
@@ -96,9 +99,11 @@ public final class TestingKeycloakServer
             SelfSignedCertificate certificate = SelfSignedCertificate.generate(home, Jdk.find());
             TestingKeycloakServer server = new TestingKeycloakServer(home, TrinoServer.freePort(), certificate, "admin-" + UUID.randomUUID());
             // one start at a time per distribution: the first start-dev writes the build (lib/quarkus) into the shared lib/
-            try (FileChannel lockChannel = FileChannel.open(distribution.workDir().resolve(".start.lock"), CREATE, WRITE);
-                    FileLock _ = lockChannel.lock()) {
-                server.startProcess();
+            synchronized (START_LOCK) {
+                try (FileChannel lockChannel = FileChannel.open(distribution.workDir().resolve(".start.lock"), CREATE, WRITE);
+                        FileLock _ = lockChannel.lock()) {
+                    server.startProcess();
+                }
             }
             return server;
         }
@@ -242,8 +247,7 @@ public final class TestingKeycloakServer
                 "start-dev",
                 "--db=dev-mem",
                 "--import-realm",
-                "--http-enabled=false",
-                // start-dev still reserves its HTTP port (default 8080, which other servers use): a free one
+                // start-dev listens on HTTP anyway: a free port, never the default 8080 other servers use
                 "--http-port=" + TrinoServer.freePort(),
                 "--http-host=127.0.0.1",
                 "--https-port=" + httpsPort,

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
-import dev.trinobundle.testing.AuditLogFiles;
 import dev.trinobundle.testing.TestingKeycloakServer;
 import dev.trinobundle.testing.TestingPostgresServer;
 import dev.trinobundle.testing.TrinoServer;
@@ -23,9 +22,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,10 +33,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 
+import static dev.trinobundle.it.deployment.ThroughTheProxy.column;
 import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
@@ -72,6 +68,7 @@ final class TestRenderedChartWithKeycloak
     private TestingPostgresServer postgres;
     private TestingVaultServer vault;
     private TlsTerminatingNginx nginx;
+    private ThroughTheProxy proxy;
     private TestingKeycloakServer keycloak;
     private RenderedCluster cluster;
     private ChromeDriver browser;
@@ -110,6 +107,7 @@ final class TestRenderedChartWithKeycloak
 
         TrinoServer.Builder coordinatorBuilder = TrinoServer.builder();
         nginx = TlsTerminatingNginx.start(workDir.resolve("nginx-" + UUID.randomUUID()), coordinatorBuilder.httpPort());
+        proxy = new ThroughTheProxy(nginx);
         keycloak = TestingKeycloakServer.start(Map.of("realm-trino.json", realmForThisLaptop()));
         keycloak.setPassword(REALM, "alice", ALICE_PASSWORD);
         batchSecret = keycloak.clientSecret(REALM, BATCH_CLIENT);
@@ -249,7 +247,7 @@ final class TestRenderedChartWithKeycloak
         assertThat(record.at("/query/state").asText()).isEqualTo("FINISHED");
         assertThatThrownBy(() -> connectWithPassword(Map.of("password", "wrong-" + ADMIN_PASSWORD)).createStatement().executeQuery("SELECT 1"))
                 .hasMessageContaining("Invalid credentials");
-        assertThat(Files.readString(nginxAccessLog())).contains("POST /v1/statement");
+        assertThat(Files.readString(proxy.accessLog())).contains("POST /v1/statement");
     }
 
     @Test
@@ -312,10 +310,7 @@ final class TestRenderedChartWithKeycloak
         TestingRedirectHandlerInjector.setRedirectHandler(uri -> browser.get(uri.toString()));
         String allowed = "ui-" + UUID.randomUUID();
         String denied = "ui-denied-" + UUID.randomUUID();
-        Properties properties = proxyProperties();
-        properties.setProperty("user", "alice");
-        properties.setProperty("externalAuthentication", "true");
-        try (Connection connection = DriverManager.getConnection("jdbc:trino://localhost:" + nginx.port(), properties);
+        try (Connection connection = proxy.connect(Map.of("user", "alice", "externalAuthentication", "true"));
                 Statement statement = connection.createStatement()) {
             assertThat(column(statement, "SELECT '%s' || current_user".formatted(allowed))).containsExactly(allowed + "alice");
             assertThatThrownBy(() -> statement.executeQuery("SELECT '%s' FROM postgresql.information_schema.schemata".formatted(denied)))
@@ -352,89 +347,32 @@ final class TestRenderedChartWithKeycloak
     {
         // trinodb/trino#26564: the same rendered coordinator without web-ui.authentication.type=oauth2
         try (TrinoServer withoutLine = RenderedCluster.startCoordinatorWithout(Set.of("web-ui.authentication.type"), chart, services, mountedSecrets, environment, rulesWithTestRule())) {
-            assertThat(uiRedirect(withoutLine)).endsWith("/ui/login.html");
+            assertThat(proxy.uiRedirect(withoutLine)).endsWith("/ui/login.html");
         }
         // as rendered: Keycloak's authorization endpoint, for the trino client
-        URI keycloakLogin = URI.create(uiRedirect(cluster.coordinator()));
+        URI keycloakLogin = URI.create(proxy.uiRedirect(cluster.coordinator()));
         assertThat(keycloakLogin.toString()).startsWith(keycloak.issuer(REALM) + "/protocol/openid-connect/auth?");
         assertThat(keycloakLogin.getQuery()).contains("client_id=trino").contains("redirect_uri=https://localhost:%s/oauth2/callback".formatted(nginx.port()));
     }
 
-    /** Where {@code /ui/} sends a browser that came through the proxy (its forwarded headers, straight to the HTTP port). */
-    private String uiRedirect(TrinoServer server)
-            throws Exception
-    {
-        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-        HttpRequest request = HttpRequest.newBuilder(server.httpUri().resolve("/ui/"))
-                .header("X-Forwarded-Proto", "https")
-                .header("X-Forwarded-Host", "localhost:" + nginx.port())
-                .header("X-Forwarded-Port", String.valueOf(nginx.port()))
-                .build();
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isBetween(300, 399);
-        String location = response.headers().firstValue("Location").orElseThrow();
-        // the redirect goes to the external https:// side, as process-forwarded makes it
-        return URI.create("https://localhost:" + nginx.port() + "/ui/").resolve(location).toString();
-    }
-
     private JsonNode awaitAuditRecord(String marker)
     {
-        Path auditLog = Path.of(cluster.coordinator().dataDir().toString(), "audit/log");
-        List<JsonNode> found = new ArrayList<>();
-        assertEventually(new Duration(60, SECONDS), () -> {
-            found.clear();
-            AuditLogFiles.records(auditLog).stream()
-                    .filter(record -> record.path("kind").asText().equals("completed"))
-                    .filter(record -> record.at("/query/sql").asText().contains(marker))
-                    .forEach(found::add);
-            assertThat(found).as("completed audit record for %s in %s", marker, auditLog).hasSize(1);
-        });
-        return found.getFirst();
-    }
-
-    private Path nginxAccessLog()
-    {
-        return nginx.certificatePem().getParent().resolve("access.log");
+        return ThroughTheProxy.awaitCompletedRecord(cluster.coordinator().dataDir().resolve("audit/log"), marker);
     }
 
     private Connection connectWithPassword(Map<String, String> extra)
             throws SQLException
     {
-        Properties properties = proxyProperties();
-        properties.setProperty("user", "admin");
-        properties.setProperty("password", ADMIN_PASSWORD);
+        Map<String, String> properties = new LinkedHashMap<>(Map.of("user", "admin", "password", ADMIN_PASSWORD));
         properties.putAll(extra);
-        return DriverManager.getConnection("jdbc:trino://localhost:" + nginx.port(), properties);
+        return proxy.connect(properties);
     }
 
     private Connection connectWithToken(String token)
             throws SQLException
     {
-        Properties properties = proxyProperties();
         // the session user the token's principal runs as (without it the driver sends the OS user, an impersonation)
-        properties.setProperty("user", BATCH_PRINCIPAL);
-        properties.setProperty("accessToken", token);
-        return DriverManager.getConnection("jdbc:trino://localhost:" + nginx.port(), properties);
-    }
-
-    private Properties proxyProperties()
-    {
-        Properties properties = new Properties();
-        properties.setProperty("SSL", "true");
-        properties.setProperty("SSLTrustStorePath", nginx.certificatePem().toString());
-        return properties;
-    }
-
-    private static List<String> column(Statement statement, String sql)
-            throws SQLException
-    {
-        List<String> values = new ArrayList<>();
-        try (ResultSet rows = statement.executeQuery(sql)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
+        return proxy.connect(Map.of("user", BATCH_PRINCIPAL, "accessToken", token));
     }
 
     private static String database(String jdbcUrl)
