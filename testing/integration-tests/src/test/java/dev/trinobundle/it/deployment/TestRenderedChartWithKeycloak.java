@@ -77,6 +77,7 @@ final class TestRenderedChartWithKeycloak
     private RenderedCluster.Services services;
     private Map<String, String> mountedSecrets;
     private Map<String, String> environment;
+    private String auditDatabase;
 
     @BeforeAll
     void startDeployment()
@@ -93,7 +94,8 @@ final class TestRenderedChartWithKeycloak
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
                 Statement statement = connection.createStatement()) {
             statement.execute("CREATE ROLE %s LOGIN PASSWORD '%s'".formatted(listener.get("audit.postgresql.user"), auditPassword));
-            statement.execute("CREATE DATABASE %s OWNER %s".formatted(database(listener.get("audit.postgresql.url")), listener.get("audit.postgresql.user")));
+            auditDatabase = database(listener.get("audit.postgresql.url"));
+            statement.execute("CREATE DATABASE %s OWNER %s".formatted(auditDatabase, listener.get("audit.postgresql.user")));
             statement.execute("CREATE DATABASE " + database(chart.properties("trino-catalog", "postgresql.properties").get("connection-url")));
         }
 
@@ -245,6 +247,15 @@ final class TestRenderedChartWithKeycloak
         JsonNode record = awaitAuditRecord(marker);
         assertThat(record.at("/identity/principal").asText()).isEqualTo("admin");
         assertThat(record.at("/query/state").asText()).isEqualTo("FINISHED");
+        // and in the audit database, written as the values' role with the password file of the trino-audit-db mount
+        assertEventually(new Duration(60, SECONDS), () -> {
+            try (Connection audit = DriverManager.getConnection(postgres.jdbcUrl(auditDatabase), postgres.user(), postgres.password());
+                    Statement statement = audit.createStatement();
+                    ResultSet rows = statement.executeQuery("SELECT count(*) FROM audit.trino_queries WHERE sql_text LIKE '%%%s%%'".formatted(marker))) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getLong(1)).isPositive();
+            }
+        });
         assertThatThrownBy(() -> connectWithPassword(Map.of("password", "wrong-" + ADMIN_PASSWORD)).createStatement().executeQuery("SELECT 1"))
                 .hasMessageContaining("Invalid credentials");
         assertThat(Files.readString(proxy.accessLog())).contains("POST /v1/statement");
