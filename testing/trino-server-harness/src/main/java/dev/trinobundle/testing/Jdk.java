@@ -48,7 +48,37 @@ public final class Jdk
                 .formatted(REQUIRED_FEATURE_VERSION, Runtime.version(), System.getenv("JAVA_HOME")));
     }
 
-    private static Optional<Integer> featureVersion(Path home)
+    /**
+     * A JDK of one of these feature versions, for servers that do not run on Trino's (Keycloak 26 runs on 17 or 21):
+     * the {@code java} on the PATH if it fits, else the newest fitting one under {@code /usr/lib/jvm}.
+     */
+    public static Path findAny(String purpose, Integer... featureVersions)
+    {
+        List<Integer> accepted = List.of(featureVersions);
+        Stream<Path> onPath = Stream.of(Path.of("/usr/bin/java"), Path.of("/usr/local/bin/java"))
+                .filter(Files::isExecutable)
+                .map(java -> {
+                    try {
+                        return java.toRealPath().getParent().getParent();
+                    }
+                    catch (IOException e) {
+                        return java;
+                    }
+                });
+        List<Path> candidates = new java.util.ArrayList<>(onPath.toList());
+        try (Stream<Path> installed = Files.list(Path.of("/usr/lib/jvm"))) {
+            installed.sorted(Comparator.comparingInt((Path home) -> featureVersion(home).orElse(0)).reversed()).forEach(candidates::add);
+        }
+        catch (IOException _) {
+            // no /usr/lib/jvm: only the PATH's java
+        }
+        return candidates.stream()
+                .filter(home -> featureVersion(home).filter(accepted::contains).isPresent())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("%s needs a JDK %s; none found on the PATH or under /usr/lib/jvm (apt-get install openjdk-17-jre-headless)".formatted(purpose, accepted)));
+    }
+
+    static Optional<Integer> featureVersion(Path home)
     {
         Path release = home.resolve("release");
         if (!Files.isExecutable(home.resolve("bin/java")) || !Files.isRegularFile(release)) {

@@ -451,6 +451,18 @@ public final class TrinoServer
             return serverDir;
         }
 
+        /** The HTTP port the server will listen on, known before {@link #start()} (e.g. for a proxy in front of it). */
+        public int httpPort()
+        {
+            return httpPort;
+        }
+
+        /** The unpacked Trino installation ({@code bin/}, {@code lib/}, bundled plugins) the server runs from. */
+        public Path installDir()
+        {
+            return distribution.installDir();
+        }
+
         /** Keeps these plugins of the Trino tarball (e.g. {@code tpch}, {@code password-authenticators}); others are left out. */
         public Builder withBundledPlugins(String... names)
         {

@@ -32,11 +32,21 @@ record RenderedChart(List<JsonNode> objects)
     static RenderedChart render(String... valuesFiles)
             throws IOException
     {
+        return render(Map.of(), valuesFiles);
+    }
+
+    /** With {@code --set key=value} overrides on top of the values files, as an operator's command line adds them. */
+    static RenderedChart render(Map<String, String> overrides, String... valuesFiles)
+            throws IOException
+    {
         Path chart = Path.of(System.getProperty("trino.chart", "../../../shared/vendor/trino-1.41.0.tgz"));
         checkState(Files.isRegularFile(chart), "Trino chart %s not found: pass -Dtrino.chart=<helm pull trino/trino --version 1.41.0>", chart.toAbsolutePath());
         TemplateCommand template = Helm.template(chart.toAbsolutePath().toString()).withName(RELEASE).withNamespace(NAMESPACE);
         for (String valuesFile : valuesFiles) {
             template = template.withValuesFile(DeploymentFiles.deploymentDir().resolve("helm").resolve(valuesFile));
+        }
+        for (Map.Entry<String, String> override : overrides.entrySet()) {
+            template = template.set(override.getKey(), override.getValue());
         }
         String yaml = template.call();
         ObjectMapper mapper = new YAMLMapper();
@@ -73,17 +83,44 @@ record RenderedChart(List<JsonNode> objects)
         return named("Deployment", RELEASE + "-worker");
     }
 
+    /** A file a ConfigMap of the chart carries, by ConfigMap name and key: what the pod sees under the mount path. */
+    String file(String configMap, String key)
+    {
+        JsonNode data = named("ConfigMap", configMap).path("data").path(key);
+        checkState(data.isTextual(), "ConfigMap %s has no key %s", configMap, key);
+        return data.asText();
+    }
+
     /** A properties file a ConfigMap of the chart carries, by ConfigMap name and key. */
     Map<String, String> properties(String configMap, String key)
             throws IOException
     {
-        JsonNode data = named("ConfigMap", configMap).path("data").path(key);
-        checkState(data.isTextual(), "ConfigMap %s has no key %s", configMap, key);
+        return parseProperties(file(configMap, key));
+    }
+
+    static Map<String, String> parseProperties(String text)
+            throws IOException
+    {
         Properties properties = new Properties();
-        properties.load(new StringReader(data.asText()));
+        properties.load(new StringReader(text));
         Map<String, String> result = new TreeMap<>();
         properties.stringPropertyNames().forEach(name -> result.put(name, properties.getProperty(name).trim()));
         return result;
+    }
+
+    /** Parses a YAML file of {@code deployment/} (values, manifests) into its documents. */
+    static List<JsonNode> yamlDocuments(Path file)
+            throws IOException
+    {
+        List<JsonNode> documents = new ArrayList<>();
+        try (var parser = new YAMLFactory().createParser(file.toFile())) {
+            new YAMLMapper().readValues(parser, JsonNode.class).forEachRemaining(node -> {
+                if (node != null && !node.isNull() && !node.isMissingNode()) {
+                    documents.add(node);
+                }
+            });
+        }
+        return List.copyOf(documents);
     }
 
     /** Names of the Secrets a pod template can read: volumes, env and envFrom. */

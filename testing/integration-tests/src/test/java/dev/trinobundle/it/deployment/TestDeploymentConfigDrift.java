@@ -30,6 +30,7 @@ import java.util.Properties;
 import java.util.stream.Stream;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static dev.trinobundle.it.deployment.DeploymentFiles.textBlocks;
 import static dev.trinobundle.testing.TestingPluginContext.TRINO_476;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,7 +79,7 @@ final class TestDeploymentConfigDrift
         List<String> started = new ArrayList<>();
         try (Stream<Path> files = Files.list(deploymentDir().resolve("helm"))) {
             for (Path file : files.filter(path -> path.toString().endsWith(".yaml")).sorted().toList()) {
-                for (Map.Entry<String, String> block : blockScalars(Files.readString(file)).entrySet()) {
+                for (Map.Entry<String, String> block : textBlocks(file).entrySet()) {
                     Map<String, String> properties = load(block.getValue());
                     if (nameKey(properties) != null) {
                         startPlugin(file.getFileName() + " (" + block.getKey() + ")", properties);
@@ -109,12 +110,12 @@ final class TestDeploymentConfigDrift
             throws Exception
     {
         String values = Files.readString(deploymentDir().resolve("helm/values.yaml"));
-        Map<String, String> blocks = blockScalars(values);
+        Map<String, String> blocks = textBlocks(deploymentDir().resolve("helm/values.yaml"));
         // the rules ConfigMap is mounted as a directory at /etc/trino/rules and holds rules.json
         assertThat(load(blocks.get("accessControl.properties"))).containsEntry("security.config-file", "/etc/trino/rules/rules.json");
         assertThat(values).contains("path: /etc/trino/rules").doesNotContainPattern("(?m)^\\s*subPath:");
         // the ConfigMap ships the same rules the other tests start the access control with
-        String configMapRules = blockScalars(Files.readString(deploymentDir().resolve("helm/manifests.yaml"))).get("data.rules.json");
+        String configMapRules = textBlocks(deploymentDir().resolve("helm/manifests.yaml")).get("data.rules.json");
         assertThat(configMapRules).isNotNull();
         assertThat(new ObjectMapper().readTree(configMapRules)).isEqualTo(new ObjectMapper().readTree(deploymentDir().resolve("etc/rules.json").toFile()));
         // the listener's file is a coordinator additionalConfigFiles entry, which the chart writes into /etc/trino
@@ -259,61 +260,5 @@ final class TestDeploymentConfigDrift
         Map<String, String> result = new LinkedHashMap<>();
         properties.stringPropertyNames().forEach(key -> result.put(key, properties.getProperty(key).trim()));
         return result;
-    }
-
-    /**
-     * The literal block scalars ({@code key: |}) of a YAML file, by their dotted key path: where chart values and
-     * manifests embed properties files. Enough YAML for our own files, which use block mappings only.
-     */
-    static Map<String, String> blockScalars(String yaml)
-    {
-        Map<String, String> blocks = new LinkedHashMap<>();
-        List<String> lines = yaml.lines().toList();
-        List<String> path = new ArrayList<>();
-        List<Integer> indents = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            String trimmed = line.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.equals("---")) {
-                continue;
-            }
-            int indent = line.length() - line.stripLeading().length();
-            while (!indents.isEmpty() && indents.getLast() >= indent) {
-                indents.removeLast();
-                path.removeLast();
-            }
-            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("^(?:- )?([^:#\\s][^:#]*?)\\s*:(?:\\s+(.*))?$").matcher(trimmed);
-            if (!matcher.matches()) {
-                continue;
-            }
-            String key = matcher.group(1);
-            String rest = matcher.group(2) == null ? "" : matcher.group(2).strip();
-            if (rest.startsWith("|")) {
-                StringBuilder content = new StringBuilder();
-                int blockIndent = -1;
-                while (i + 1 < lines.size() && (lines.get(i + 1).isBlank() || indentOf(lines.get(i + 1)) > indent)) {
-                    String blockLine = lines.get(++i);
-                    if (blockLine.isBlank()) {
-                        content.append('\n');
-                        continue;
-                    }
-                    if (blockIndent < 0) {
-                        blockIndent = indentOf(blockLine);
-                    }
-                    content.append(blockLine.substring(blockIndent)).append('\n');
-                }
-                blocks.put(String.join(".", path) + (path.isEmpty() ? "" : ".") + key, content.toString());
-            }
-            else if (rest.isEmpty()) {
-                path.add(key);
-                indents.add(indent);
-            }
-        }
-        return blocks;
-    }
-
-    private static int indentOf(String line)
-    {
-        return line.length() - line.stripLeading().length();
     }
 }

@@ -73,7 +73,7 @@ final class TestDeploymentEndToEnd
     {
         postgres = TestingPostgresServer.start();
         // the two databases values.yaml names: the one the postgresql catalog serves, and the audit listener's own
-        Map<String, String> values = TestDeploymentConfigDrift.blockScalars(Files.readString(deploymentDir().resolve("helm/values.yaml")));
+        Map<String, String> values = DeploymentFiles.textBlocks(deploymentDir().resolve("helm/values.yaml"));
         catalogDatabase = database(properties(values.get("catalogs.postgresql")).get("connection-url"));
         auditDatabase = database(properties(values.get("coordinator.additionalConfigFiles.audit-event-listener.properties")).get("audit.postgresql.url"));
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());

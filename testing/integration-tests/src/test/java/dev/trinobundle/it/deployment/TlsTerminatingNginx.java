@@ -1,5 +1,6 @@
 package dev.trinobundle.it.deployment;
 
+import com.google.common.collect.ImmutableMap;
 import io.airlift.units.Duration;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.trino.testing.assertions.Assert.assertEventually;
@@ -25,6 +27,16 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 final class TlsTerminatingNginx
         implements AutoCloseable
 {
+    /**
+     * What Traefik sends with the Middleware of {@code manifests.yaml} (Proto, Port) and by itself (Host, For); the
+     * port is the proxy's own here, 443 in production.
+     */
+    static final Map<String, String> FORWARDED_HEADERS = ImmutableMap.of(
+            "X-Forwarded-Proto", "https",
+            "X-Forwarded-Host", "$host",
+            "X-Forwarded-Port", "$server_port",
+            "X-Forwarded-For", "$proxy_add_x_forwarded_for");
+
     private final Process process;
     private final int port;
     private final Path certificatePem;
@@ -76,14 +88,10 @@ final class TlsTerminatingNginx
                             proxy_pass http://127.0.0.1:%6$d;
                             proxy_http_version 1.1;
                             proxy_set_header Host $http_host;
-                            proxy_set_header X-Forwarded-Proto https;
-                            proxy_set_header X-Forwarded-Host $host;
-                            proxy_set_header X-Forwarded-Port $server_port;
-                            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                        }
+%7$s                        }
                     }
                 }
-                """.formatted(System.getProperty("user.name"), directory, port, certificate, key, upstreamHttpPort));
+                """.formatted(System.getProperty("user.name"), directory, port, certificate, key, upstreamHttpPort, forwardedHeaders()));
         Process process = new ProcessBuilder(nginx.toString(), "-p", directory.toString(), "-c", directory.resolve("nginx.conf").toString(),
                 "-e", directory.resolve("error.log").toString())
                 .redirectErrorStream(true)
@@ -108,6 +116,13 @@ final class TlsTerminatingNginx
             proxy.close();
             throw e;
         }
+    }
+
+    private static String forwardedHeaders()
+    {
+        StringBuilder lines = new StringBuilder();
+        FORWARDED_HEADERS.forEach((name, value) -> lines.append("                proxy_set_header %s %s;%n".formatted(name, value)));
+        return lines.toString();
     }
 
     int port()
