@@ -124,7 +124,9 @@ final class TestRenderedChartWithKeycloak
         mountedSecrets = Map.of(
                 authenticator.get("vault.ca-cert-file"), Files.readString(vault.caCertFile().orElseThrow()),
                 authenticator.get("vault.approle.secret-id-file"), secretId,
-                listener.get("audit.postgresql.password-file"), auditPassword);
+                listener.get("audit.postgresql.password-file"), auditPassword,
+                // the trino-audit-key Secret: the chain's HMAC key
+                listener.get("audit.mac.key-file"), UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", ""));
         services = new RenderedCluster.Services(
                 vault.address().toString(),
                 URI.create(postgres.jdbcUrl().substring("jdbc:".length())).getAuthority(),
@@ -217,6 +219,7 @@ final class TestRenderedChartWithKeycloak
                 "coordinator config.properties: event-listener.config-files", "coordinator config.properties: http-server.authentication.oauth2.issuer",
                 "coordinator config.properties: oauth2-jwk.http-client.trust-store-path", "coordinator access-control.properties: security.config-file",
                 "coordinator audit-event-listener.properties: audit.file.directory", "coordinator audit-event-listener.properties: audit.journal.directory",
+                "coordinator audit-event-listener.properties: audit.mac.key-file", "coordinator audit-event-listener.properties: audit.checkpoint.directory",
                 "coordinator audit-event-listener.properties: audit.postgresql.password-file", "coordinator audit-event-listener.properties: audit.postgresql.url",
                 "coordinator password-authenticator.properties: vault.address", "coordinator password-authenticator.properties: vault.approle.secret-id-file",
                 "coordinator password-authenticator.properties: vault.ca-cert-file"));
