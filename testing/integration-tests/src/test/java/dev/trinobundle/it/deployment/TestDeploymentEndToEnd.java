@@ -253,6 +253,24 @@ final class TestDeploymentEndToEnd
     }
 
     @Test
+    void testUsersSeeOnlyTheirOwnQueries()
+            throws Exception
+    {
+        // the example rules' queries section: query texts are other users' data; only admin sees every query
+        String marker = "own-" + UUID.randomUUID();
+        String listing = "SELECT query FROM system.runtime.queries WHERE query LIKE '%%%s%%' AND query NOT LIKE '%%system.runtime%%'".formatted(marker);
+        try (Connection admin = connectThroughProxy(Map.of());
+                Connection alice = connectThroughProxy(Map.of("sessionUser", "alice"));
+                Statement asAdmin = admin.createStatement();
+                Statement asAlice = alice.createStatement()) {
+            asAdmin.executeQuery("SELECT 'admin-%s'".formatted(marker)).close();
+            asAlice.executeQuery("SELECT 'alice-%s'".formatted(marker)).close();
+            assertThat(column(asAlice, listing)).containsExactly("SELECT 'alice-%s'".formatted(marker));
+            assertThat(column(asAdmin, listing)).containsExactlyInAnyOrder("SELECT 'admin-%s'".formatted(marker), "SELECT 'alice-%s'".formatted(marker));
+        }
+    }
+
+    @Test
     void testSharedSecretPlaceholderRefusesToStart()
             throws Exception
     {
