@@ -31,11 +31,11 @@ public final class SinkShipper
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final int RECORD_ERROR_ATTEMPTS = 3;
+    private static final int BATCH_SIZE = 500;
 
     private final AuditJournal journal;
     private final AuditSink sink;
     private final Checkpoints checkpoints;
-    private final int batchSize;
     private final long retryDelayMillis;
     private final long maxRetryDelayMillis;
     private final Path offsetFile;
@@ -51,12 +51,11 @@ public final class SinkShipper
     private volatile long stopDeadlineNanos;
     private volatile String lastError;
 
-    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, long retryDelayMillis, long maxRetryDelayMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
-        this.batchSize = batchSize;
         this.retryDelayMillis = retryDelayMillis;
         this.maxRetryDelayMillis = maxRetryDelayMillis;
         this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
@@ -121,7 +120,7 @@ public final class SinkShipper
                     }
                     storeCheckpoint();
                     if (batch.isEmpty()) {
-                        batch = reader.read(batchSize);
+                        batch = reader.read(BATCH_SIZE);
                     }
                     if (batch.isEmpty()) {
                         if (stopping) {

@@ -90,7 +90,7 @@ final class TestAuditEventListener
             throws Exception
     {
         // A server killed before the shipper ran: records are in the journal only.
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 0; i < 10; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("before-" + i)));

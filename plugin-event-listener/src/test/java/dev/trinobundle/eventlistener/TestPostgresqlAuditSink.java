@@ -67,7 +67,7 @@ final class TestPostgresqlAuditSink
             throws Exception
     {
         Path journalDirectory = directory.resolve("journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal);
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         delivery.start();
@@ -99,7 +99,7 @@ final class TestPostgresqlAuditSink
         // A crash between insert and offset commit: the whole journal (one segment, always kept) is shipped again,
         // and nothing is duplicated.
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
-        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery redelivery = delivery(reopened);
         redelivery.start();
         waitFor(() -> redelivery.shippers().getFirst().getPendingRecords() == 0);
@@ -115,7 +115,7 @@ final class TestPostgresqlAuditSink
     {
         // PostgreSQL refuses U+0000 in text and jsonb; the batch holding such a record used to be retried forever
         String sql = "SELECT 1 -- \u0000 nul";
-        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("nul_queries")));
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
@@ -150,7 +150,7 @@ final class TestPostgresqlAuditSink
             statement.execute("ALTER TABLE audit.refusing_queries ADD CONSTRAINT no_secret CHECK (sql_text NOT LIKE '%top-secret%')");
         }
         Path journalDirectory = directory.resolve("refusing-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("refusing_queries")));
         SinkShipper shipper = delivery.shippers().getFirst();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
@@ -192,7 +192,7 @@ final class TestPostgresqlAuditSink
             statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
         }
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
-        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
         delivery.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
@@ -219,9 +219,9 @@ final class TestPostgresqlAuditSink
         Path keyFile = Files.writeString(directory.resolve("checkpoint.key"), "c".repeat(64));
         AuditKey key = AuditKey.fromFile(keyFile);
         Path journalDirectory = directory.resolve("checkpoint-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, key);
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 7, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
@@ -307,7 +307,7 @@ final class TestPostgresqlAuditSink
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
         assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
@@ -341,7 +341,7 @@ final class TestPostgresqlAuditSink
                 .hasMessageContaining("audit.postgresql.password-file")
                 .hasMessageContaining("mount the Secret holding the password there");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
@@ -453,7 +453,7 @@ final class TestPostgresqlAuditSink
 
     private static AuditDelivery delivery(AuditJournal journal, AuditSink sink)
     {
-        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 7, 20, 200);
+        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 20, 200);
     }
 
     private AuditDelivery delivery(AuditJournal journal)
