@@ -85,19 +85,9 @@ public final class AuditDelivery
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(journal.head());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        // Stop them in parallel so that a sink that is down does not eat the time of the others.
-        List<Thread> stoppers = shippers.stream()
-                .map(shipper -> Thread.ofPlatform().daemon().name("audit-stop-" + shipper.name()).start(() -> shipper.stop(deadline)))
-                .toList();
-        for (Thread stopper : stoppers) {
-            try {
-                stopper.join();
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        // all are told first, so that a sink that is down does not eat the time of the others
+        shippers.forEach(shipper -> shipper.stop(deadline));
+        shippers.forEach(shipper -> shipper.awaitStop(deadline));
         journal.deleteDeliveredSegments(committedByAllSinks());
         for (SinkShipper shipper : shippers) {
             if (shipper.getPendingRecords() > 0) {

@@ -2,9 +2,12 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.QueryEvents;
+import dev.trinobundle.testing.TestingPluginContext;
 import dev.trinobundle.testing.TestingPostgresServer;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
+import io.airlift.units.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -22,15 +25,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
 import static com.google.common.collect.Iterables.getOnlyElement;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static dev.trinobundle.testing.QueryEvents.completed;
+import static dev.trinobundle.testing.QueryEvents.created;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
@@ -119,7 +123,7 @@ final class TestPostgresqlAuditSink
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("nul_queries")));
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", TestingAuditEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", QueryEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
         waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
         delivery.stop(5_000);
@@ -155,7 +159,7 @@ final class TestPostgresqlAuditSink
         SinkShipper shipper = delivery.shippers().getFirst();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", TestingAuditEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", QueryEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
         delivery.start();
         waitFor(() -> shipper.getFailedDeliveries() > 0);
@@ -270,7 +274,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.table", "factory_queries",
-                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("factory-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.factory_queries WHERE query_id = 'factory-q1' AND event_kind = 'completed'") == 1);
         listener.shutdown();
@@ -292,7 +296,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password-file", passwordFile.toString(),
                 "audit.postgresql.table", "password_file_queries",
-                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("password-file-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.password_file_queries WHERE query_id = 'password-file-q1' AND event_kind = 'completed'") == 1);
         listener.shutdown();
@@ -405,7 +409,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.enabled", "true",
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password-file", missing.toString(),
-                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("audit.postgresql.password-file");
 
@@ -416,7 +420,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.password-file", missing.toString(),
-                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive")
                 .hasMessageNotContaining(postgres.password());
     }
@@ -518,10 +522,6 @@ final class TestPostgresqlAuditSink
             throws InterruptedException
     {
         // Waiting for background delivery, not measuring it: the deadline only keeps a broken build from hanging.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition not reached within 60 s").isNegative();
-            Thread.sleep(50);
-        }
+        assertEventually(new Duration(60, SECONDS), () -> assertThat(condition.getAsBoolean()).isTrue());
     }
 }
