@@ -118,6 +118,10 @@ public final class AuditJournal
         return write(sequence, line) ? sequence : -1;
     }
 
+    /**
+     * Whether the record was written; if not, it was dropped, and it took no sequence number unless its segment had
+     * to be given up.
+     */
     private boolean write(long sequence, byte[] line)
     {
         long before = activeSize;
@@ -144,13 +148,18 @@ public final class AuditJournal
                     active.truncate(before);
                     active.position(before);
                 }
+                return false;
             }
             catch (IOException | RuntimeException cutFailure) {
-                // give the segment up: its torn tail is cut at the next start, and readers stop at its last newline
+                // Give the segment up: a torn tail is cut at the next start, and readers stop at its last newline. The
+                // record may be in it whole (a write that completed, then reported an interrupt): it keeps its number
+                // and hash, so that no other record takes them; verify shows the gap if it is not there.
                 retired.add(active);
                 active = null;
+                lastHash = AuditRecordFormat.hashOf(line);
+                written = new Written(activeStart, before + line.length, sequence, lastHash);
+                return false;
             }
-            return false;
         }
         activeSize += line.length;
         recordsWritten.incrementAndGet();

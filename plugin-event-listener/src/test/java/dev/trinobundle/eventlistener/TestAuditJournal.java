@@ -189,6 +189,34 @@ final class TestAuditJournal
     }
 
     @Test
+    void testWriteThatCannotBeCutBackKeepsItsNumber()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            TestingAuditEvents.append(journal, body("a"));
+            // an interrupted thread: the channel is closed under the write, so the failed write cannot be cut back
+            Thread.currentThread().interrupt();
+            long interrupted;
+            try {
+                interrupted = TestingAuditEvents.append(journal, body("interrupted"));
+            }
+            finally {
+                Thread.interrupted();
+            }
+            assertThat(interrupted).isEqualTo(-1);
+            assertThat(journal.getWriteFailures()).isEqualTo(1);
+            // the record might be on disk whole: its number is not given to another record ...
+            assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(3);
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 3L);
+            }
+        }
+        // ... and the gap it left is reported, not hidden
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        assertThat(result.finding()).as(result.message()).isEqualTo(AuditLogVerifier.Finding.DELETED);
+    }
+
+    @Test
     void testKilledAfterSeveralSegmentsRecoversEveryRecord()
             throws IOException
     {
