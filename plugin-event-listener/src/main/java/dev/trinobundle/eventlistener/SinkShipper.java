@@ -16,7 +16,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
- * in {@code <journal>/sink-<name>.offset} so that a restart resumes where delivery stopped. A failing sink is retried
+ * in {@code <journal>/sink-<name>.offset} (at most once a second, and when idle) so that a restart resumes where
+ * delivery stopped. A failing sink is retried
  * with exponential backoff; its records wait in the journal meanwhile. A record the sink refuses for its data
  * ({@link AuditSink#isRecordError}) {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-<name>.jsonl}
  * with an ERROR, and delivery goes on. Logs and JMX never show a record's content.
@@ -28,6 +29,9 @@ public final class SinkShipper
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
+    // the offset file is rewritten at most this often while records flow (and whenever the sink is idle): a crash
+    // redelivers at most that much, which every sink skips
+    private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
 
     private final AuditJournal journal;
@@ -43,6 +47,9 @@ public final class SinkShipper
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
     private volatile long committedSequence;
+    // delivered, not necessarily in the offset file yet (shipper thread only)
+    private long acknowledgedSequence;
+    private long committedNanos;
     private volatile long stopDeadlineNanos;
     private volatile boolean stopping;
     private volatile String lastError;
@@ -63,6 +70,7 @@ public final class SinkShipper
             // An unreadable offset only means records are delivered again; every sink is idempotent.
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
         }
+        acknowledgedSequence = committedSequence;
         thread.setName("audit-sink-" + sink.name());
     }
 
@@ -98,6 +106,7 @@ public final class SinkShipper
                     }
                     batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                     if (batch.isEmpty()) {
+                        commit();
                         if (stopping) {
                             return;
                         }
@@ -109,7 +118,7 @@ public final class SinkShipper
                     }
                     else {
                         sink.deliver(batch);
-                        commit(batch.getLast().sequence());
+                        acknowledge(batch.getLast().sequence());
                     }
                     deliveredRecords.addAndGet(batch.size());
                     batch = List.of();
@@ -143,11 +152,11 @@ public final class SinkShipper
             log.error("Audit sink %s stopped unexpectedly (%s); its records stay in the journal until the next start", sink.name(), sink.describe(t));
         }
         finally {
-            try (JournalReader ignored = reader) {
-                sink.close();
+            try (JournalReader closingReader = reader; AuditSink closingSink = sink) {
+                commit();
             }
-            catch (IOException ignored) {
-                // reading only
+            catch (IOException e) {
+                log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
             }
         }
     }
@@ -160,7 +169,7 @@ public final class SinkShipper
             throws Exception
     {
         for (JournalRecord record : batch) {
-            if (record.sequence() <= committedSequence) {
+            if (record.sequence() <= acknowledgedSequence) {
                 continue;
             }
             try {
@@ -175,15 +184,27 @@ public final class SinkShipper
                 log.error("Audit sink %s refused record %s for its data (%s) %s times; it is in the dead-letter file %s, and delivery goes on",
                         sink.name(), record.sequence(), sink.describe(e), RECORD_ERROR_ATTEMPTS, deadLetterFile);
             }
-            commit(record.sequence());
+            acknowledge(record.sequence());
         }
     }
 
-    private void commit(long sequence)
+    private void acknowledge(long sequence)
             throws IOException
     {
-        AuditFiles.replace(offsetFile, Long.toString(sequence).getBytes(US_ASCII));
-        committedSequence = sequence;
+        acknowledgedSequence = sequence;
+        if (System.nanoTime() - committedNanos >= COMMIT_INTERVAL_NANOS) {
+            commit();
+        }
+    }
+
+    private void commit()
+            throws IOException
+    {
+        if (acknowledgedSequence > committedSequence) {
+            AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
+            committedSequence = acknowledgedSequence;
+        }
+        committedNanos = System.nanoTime();
     }
 
     /**
