@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that retries journal
- * writes that failed, fsyncs the journal ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes segments
+ * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that fsyncs the journal ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes segments
  * every sink has.
  */
 public final class AuditDelivery
@@ -29,7 +28,7 @@ public final class AuditDelivery
     private final ScheduledExecutorService maintenance;
 
     public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy,
-            long maintenanceIntervalMillis, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+            long maintenanceIntervalMillis, long retryDelayMillis, long maxRetryDelayMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
@@ -37,7 +36,7 @@ public final class AuditDelivery
         this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
         this.maintenanceIntervalMillis = maintenanceIntervalMillis;
         this.shippers = sinks.stream()
-                .map(sink -> new SinkShipper(journal, sink, checkpoints, batchSize, retryDelayMillis, maxRetryDelayMillis))
+                .map(sink -> new SinkShipper(journal, sink, checkpoints, retryDelayMillis, maxRetryDelayMillis))
                 .collect(ImmutableList.toImmutableList());
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-journal-maintenance").factory());
     }
@@ -53,7 +52,6 @@ public final class AuditDelivery
     private void maintain()
     {
         try {
-            journal.writeUnwritten();
             journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
             long now = System.nanoTime();
             if (now - lastCheckpointNanos >= checkpointIntervalNanos) {
@@ -84,23 +82,12 @@ public final class AuditDelivery
     public void stop(long timeoutMillis)
     {
         maintenance.shutdownNow();
-        journal.writeUnwritten();
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(journal.head());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        // Stop them in parallel so that a sink that is down does not eat the time of the others.
-        List<Thread> stoppers = shippers.stream()
-                .map(shipper -> Thread.ofPlatform().daemon().name("audit-stop-" + shipper.name()).start(() -> shipper.stop(deadline)))
-                .toList();
-        for (Thread stopper : stoppers) {
-            try {
-                stopper.join();
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        // all are told first, so that a sink that is down does not eat the time of the others
+        shippers.forEach(shipper -> shipper.stop(deadline));
+        shippers.forEach(shipper -> shipper.awaitStop(deadline));
         journal.deleteDeliveredSegments(committedByAllSinks());
         for (SinkShipper shipper : shippers) {
             if (shipper.getPendingRecords() > 0) {

@@ -13,6 +13,7 @@ import javax.management.ObjectName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -29,21 +30,19 @@ public final class AuditEventListener
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
     private final AuditDelivery delivery;
-    private final Checkpoints checkpoints;
     private final MBeanExporter exporter;
-    private final long shutdownTimeoutMillis;
+    // how long shutdown waits for the sinks; what is left stays in the journal for the next start
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 10_000;
     private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
 
     @Inject
-    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, Checkpoints checkpoints, MBeanExporter exporter, AuditEventListenerConfig config)
+    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, Checkpoints checkpoints, MBeanExporter exporter)
     {
-        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.serializer = requireNonNull(serializer, "serializer is null");
         this.journal = requireNonNull(journal, "journal is null");
         this.delivery = requireNonNull(delivery, "delivery is null");
         this.exporter = requireNonNull(exporter, "exporter is null");
-        this.shutdownTimeoutMillis = config.getShutdownTimeout().toMillis();
         export("AuditEventListener", this);
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
@@ -69,31 +68,26 @@ public final class AuditEventListener
     @Override
     public void queryCreated(QueryCreatedEvent event)
     {
-        try {
-            append(serializer.write(event));
-        }
-        catch (Throwable t) {
-            eventFailures.incrementAndGet();
-            log.error(t, "Cannot record audit event 'created' of query %s", event.getMetadata().getQueryId());
-        }
+        append("created", event.getMetadata().getQueryId(), () -> serializer.write(event));
     }
 
     @Override
     public void queryCompleted(QueryCompletedEvent event)
     {
+        append("completed", event.getMetadata().getQueryId(), () -> serializer.write(event));
+    }
+
+    private void append(String kind, String queryId, Supplier<AuditRecordSerializer.Body> record)
+    {
         try {
-            append(serializer.write(event));
+            // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
+            AuditRecordSerializer.Body body = record.get();
+            journal.append(body.bytes(), body.size());
         }
         catch (Throwable t) {
             eventFailures.incrementAndGet();
-            log.error(t, "Cannot record audit event 'completed' of query %s", event.getMetadata().getQueryId());
+            log.error(t, "Cannot record audit event '%s' of query %s", kind, queryId);
         }
-    }
-
-    private void append(AuditRecordSerializer.Body body)
-    {
-        // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
-        journal.append(body.bytes(), body.size());
     }
 
     @Managed(description = "Events that could not be turned into a record (see the server log)")
@@ -105,7 +99,7 @@ public final class AuditEventListener
     @Override
     public void shutdown()
     {
-        delivery.stop(shutdownTimeoutMillis);
+        delivery.stop(SHUTDOWN_TIMEOUT_MILLIS);
         journal.close();
         for (ObjectName name : exportedNames) {
             try {

@@ -2,17 +2,12 @@ package dev.trinobundle.eventlistener;
 
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
-import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
-import io.airlift.units.MaxDataSize;
-import io.airlift.units.MinDataSize;
 import io.airlift.units.MinDuration;
 import jakarta.validation.constraints.AssertTrue;
-import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
-import static io.airlift.units.DataSize.Unit.MEGABYTE;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 public class AuditEventListenerConfig
@@ -20,13 +15,9 @@ public class AuditEventListenerConfig
     private String journalDirectory;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
     private Duration fsyncInterval = new Duration(1, SECONDS);
-    private DataSize journalSegmentSize = DataSize.of(64, MEGABYTE);
-    private int maxUnwrittenRecords = 10_000;
     private int maxQueryTextLength = 65_536;
-    private int deliveryBatchSize = 500;
     private Duration retryDelay = new Duration(1, SECONDS);
     private Duration maxRetryDelay = new Duration(30, SECONDS);
-    private Duration shutdownTimeout = new Duration(10, SECONDS);
     private boolean fileSinkEnabled = true;
     private boolean postgresqlSinkEnabled;
     private String macKeyFile;
@@ -69,40 +60,10 @@ public class AuditEventListenerConfig
     }
 
     @Config("audit.journal.fsync-interval")
-    @ConfigDescription("How often the journal is forced to disk with audit.journal.fsync=INTERVAL; also the retry period of unwritten records")
+    @ConfigDescription("How often the journal is forced to disk with audit.journal.fsync=INTERVAL; and the period of the journal maintenance (closing rolled segments, checkpoints, deleting delivered segments)")
     public AuditEventListenerConfig setFsyncInterval(Duration fsyncInterval)
     {
         this.fsyncInterval = fsyncInterval;
-        return this;
-    }
-
-    @NotNull
-    @MinDataSize("1kB")
-    @MaxDataSize("1GB")
-    public DataSize getJournalSegmentSize()
-    {
-        return journalSegmentSize;
-    }
-
-    @Config("audit.journal.segment-size")
-    @ConfigDescription("Size after which the journal starts a new segment file; segments delivered to every sink are deleted")
-    public AuditEventListenerConfig setJournalSegmentSize(DataSize journalSegmentSize)
-    {
-        this.journalSegmentSize = journalSegmentSize;
-        return this;
-    }
-
-    @Min(1)
-    public int getMaxUnwrittenRecords()
-    {
-        return maxUnwrittenRecords;
-    }
-
-    @Config("audit.journal.max-unwritten-records")
-    @ConfigDescription("Records kept in memory while the journal cannot be written (full disk); beyond this records are dropped, logged and counted")
-    public AuditEventListenerConfig setMaxUnwrittenRecords(int maxUnwrittenRecords)
-    {
-        this.maxUnwrittenRecords = maxUnwrittenRecords;
         return this;
     }
 
@@ -117,21 +78,6 @@ public class AuditEventListenerConfig
     public AuditEventListenerConfig setMaxQueryTextLength(int maxQueryTextLength)
     {
         this.maxQueryTextLength = maxQueryTextLength;
-        return this;
-    }
-
-    @Min(1)
-    @Max(100_000)
-    public int getDeliveryBatchSize()
-    {
-        return deliveryBatchSize;
-    }
-
-    @Config("audit.delivery.batch-size")
-    @ConfigDescription("Maximum number of records shipped to a sink in one batch")
-    public AuditEventListenerConfig setDeliveryBatchSize(int deliveryBatchSize)
-    {
-        this.deliveryBatchSize = deliveryBatchSize;
         return this;
     }
 
@@ -162,20 +108,6 @@ public class AuditEventListenerConfig
     public AuditEventListenerConfig setMaxRetryDelay(Duration maxRetryDelay)
     {
         this.maxRetryDelay = maxRetryDelay;
-        return this;
-    }
-
-    @NotNull
-    public Duration getShutdownTimeout()
-    {
-        return shutdownTimeout;
-    }
-
-    @Config("audit.shutdown-timeout")
-    @ConfigDescription("How long shutdown waits for the sinks to catch up; what is left stays in the journal for the next start")
-    public AuditEventListenerConfig setShutdownTimeout(Duration shutdownTimeout)
-    {
-        this.shutdownTimeout = shutdownTimeout;
         return this;
     }
 

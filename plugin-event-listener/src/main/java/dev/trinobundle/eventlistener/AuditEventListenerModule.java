@@ -22,6 +22,8 @@ public class AuditEventListenerModule
         extends AbstractConfigurationAwareModule
 {
     private static final Logger log = Logger.get(AuditEventListenerModule.class);
+    // big enough that rolls are rare, small enough that a delivered segment is deleted soon
+    private static final long SEGMENT_SIZE = 64L << 20;
 
     @Override
     protected void setup(Binder binder)
@@ -68,12 +70,7 @@ public class AuditEventListenerModule
     @Singleton
     public static AuditJournal createJournal(AuditEventListenerConfig config, AuditKey key)
     {
-        return new AuditJournal(
-                Paths.get(config.getJournalDirectory()),
-                config.getJournalSegmentSize().toBytes(),
-                config.getFsyncPolicy(),
-                config.getMaxUnwrittenRecords(),
-                key);
+        return new AuditJournal(Paths.get(config.getJournalDirectory()), SEGMENT_SIZE, config.getFsyncPolicy(), key);
     }
 
     @Provides
@@ -102,7 +99,6 @@ public class AuditEventListenerModule
                 config.getCheckpointInterval().toMillis(),
                 config.getFsyncPolicy(),
                 config.getFsyncInterval().toMillis(),
-                config.getDeliveryBatchSize(),
                 config.getRetryDelay().toMillis(),
                 config.getMaxRetryDelay().toMillis());
     }

@@ -11,14 +11,19 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import static java.lang.String.format;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
  * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for an existing directory that
@@ -29,7 +34,6 @@ final class AuditFiles
     private static final Logger log = Logger.get(AuditFiles.class);
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-    private static final int CHUNK = 64 * 1024;
 
     private AuditFiles() {}
 
@@ -95,7 +99,7 @@ final class AuditFiles
     static FileChannel open(Path file, OpenOption... options)
             throws IOException
     {
-        Set<OpenOption> all = new java.util.HashSet<>(Arrays.asList(options));
+        Set<OpenOption> all = new HashSet<>(Arrays.asList(options));
         all.add(StandardOpenOption.CREATE);
         all.add(StandardOpenOption.WRITE);
         return FileChannel.open(file, all, FILE_MODE);
@@ -109,9 +113,18 @@ final class AuditFiles
     {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = open(temporary, StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(content));
+            writeFully(channel, content);
         }
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static void writeFully(FileChannel channel, byte[] bytes)
+            throws IOException
+    {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
     }
 
     /**
@@ -121,85 +134,35 @@ final class AuditFiles
             throws IOException
     {
         try (FileChannel channel = open(file, StandardOpenOption.APPEND)) {
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
+            writeFully(channel, line);
             channel.force(false);
         }
     }
 
     /**
-     * Cuts what follows the last newline (a torn write: the process died during it) and returns the last complete
-     * line including its newline, or null if none is left. Lines that {@code isComplete} refuses are cut too.
+     * Cuts what follows the last line {@code isRecord} accepts (a write the process died during, never acknowledged,
+     * or damage such as zeros from a machine crash) and returns that line, or null if there is none.
      */
-    static byte[] cutToLastCompleteLine(FileChannel channel, Path file, LinePredicate isComplete)
+    static byte[] cutAfterLastRecord(Path file, Predicate<byte[]> isRecord)
             throws IOException
     {
-        while (true) {
-            long size = channel.size();
-            long end = lastNewlineBefore(channel, size);
-            if (end < 0) {
-                cut(channel, file, 0, size);
-                return null;
-            }
-            long start = lastNewlineBefore(channel, end) + 1;
-            byte[] line = new byte[Math.toIntExact(end + 1 - start)];
-            readFully(channel, ByteBuffer.wrap(line), start);
-            if (isComplete.test(line, line.length)) {
-                cut(channel, file, end + 1, size);
-                return line;
-            }
-            // a damaged last line (e.g. zeros from a crash before the fsync)
-            cut(channel, file, start, size);
-        }
-    }
-
-    private static void cut(FileChannel channel, Path file, long position, long size)
-            throws IOException
-    {
-        if (position < size) {
-            log.warn("Audit file %s: cutting %s bytes of an incomplete last line (the process stopped during a write); it was never acknowledged", file, size - position);
-            channel.truncate(position);
-        }
-    }
-
-    /**
-     * Position of the last newline before {@code end}, or -1.
-     */
-    private static long lastNewlineBefore(FileChannel channel, long end)
-            throws IOException
-    {
-        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
-        long position = end;
-        while (position > 0) {
-            int length = (int) Math.min(CHUNK, position);
-            position -= length;
-            chunk.clear().limit(length);
-            readFully(channel, chunk, position);
-            for (int i = length - 1; i >= 0; i--) {
-                if (chunk.get(i) == '\n') {
-                    return position + i;
+        try (AuditRecordFormat.LineReader lines = new AuditRecordFormat.LineReader(FileChannel.open(file, READ))) {
+            byte[] last = null;
+            long end = 0;
+            for (byte[] line = lines.next(); line != null; line = lines.next()) {
+                if (isRecord.test(line)) {
+                    last = line;
+                    end = lines.offset();
                 }
             }
-        }
-        return -1;
-    }
-
-    static void readFully(FileChannel channel, ByteBuffer buffer, long position)
-            throws IOException
-    {
-        while (buffer.hasRemaining()) {
-            int read = channel.read(buffer, position);
-            if (read < 0) {
-                throw new IOException("unexpected end of file");
+            long size = Files.size(file);
+            if (end < size) {
+                log.warn("Audit file %s: cutting %s bytes after its last complete record (the process stopped during a write); they were never acknowledged", file, size - end);
+                try (FileChannel channel = FileChannel.open(file, WRITE)) {
+                    channel.truncate(end);
+                }
             }
-            position += read;
+            return last;
         }
-    }
-
-    interface LinePredicate
-    {
-        boolean test(byte[] line, int length);
     }
 }

@@ -7,17 +7,15 @@ import javax.crypto.Mac;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static dev.trinobundle.eventlistener.AuditRecordFormat.HASH_FIELD;
-import static java.lang.String.format;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -25,9 +23,9 @@ import static java.util.Objects.requireNonNull;
  * written with one {@code write(2)} to the current segment, before the callback returns: a killed process loses
  * nothing (the page cache belongs to the kernel), on any file system. Sinks read it back in the background.
  * <p>
- * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} of {@link AuditRecordFormat} lines. When a
- * write fails (full disk, directory removed) the numbered record stays in memory and is retried in order; nothing
- * after it is written before it. One process per journal directory (a file lock).
+ * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} of {@link AuditRecordFormat} lines. A record
+ * that cannot be written (full disk, directory removed) is dropped, counted and logged, and takes no sequence number,
+ * so the chain on disk stays whole. One process per journal directory (a file lock).
  */
 public final class AuditJournal
         implements Closeable
@@ -38,7 +36,6 @@ public final class AuditJournal
     private final Path directory;
     private final long segmentSize;
     private final FsyncPolicy fsyncPolicy;
-    private final int maxUnwrittenRecords;
     private final AuditKey key;
     private final JournalSegments segments;
     private final FileLock lock;
@@ -50,32 +47,42 @@ public final class AuditJournal
 
     // guarded by this
     private final Mac mac;
-    private final ArrayDeque<JournalRecord> unwritten = new ArrayDeque<>();
     // rolled segments, fsynced and closed by the maintenance task, off Trino's threads
     private final List<FileChannel> retired = new ArrayList<>();
-    private long nextSequence = 1;
     private String lastHash = AuditRecordFormat.GENESIS_HASH;
     private FileChannel active;
+    private long activeStart;
     private long activeSize;
     private long lastErrorLogNanos;
     private boolean closed;
 
-    private volatile long lastWrittenSequence;
-    private volatile String lastWrittenHash = AuditRecordFormat.GENESIS_HASH;
+    // what readers may read: complete, acknowledged records only
+    private volatile Written written = new Written(0, 0, 0, AuditRecordFormat.GENESIS_HASH);
 
-    public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, int maxUnwrittenRecords, AuditKey key)
+    /**
+     * The last record written: its sequence number and hash (null when no record of the journal has that number),
+     * and where the segment it is in ends. Readers never read past {@code end} of segment {@code segment}: a failed
+     * write may leave bytes there until it is cut back.
+     */
+    record Written(long segment, long end, long sequence, String hash) {}
+
+    public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, AuditKey key)
     {
         this.directory = AuditFiles.createDirectory(requireNonNull(directory, "directory is null").toAbsolutePath(), "audit.journal.directory");
         this.segmentSize = segmentSize;
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
-        this.maxUnwrittenRecords = maxUnwrittenRecords;
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
         this.segments = new JournalSegments(this.directory);
         // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
         this.lock = AuditFiles.lock(this.directory);
         try {
-            recover();
+            byte[] last = segments.recover();
+            if (last != null) {
+                lastHash = AuditRecordFormat.hashOf(last);
+                written = new Written(0, 0, AuditRecordFormat.sequence(last), lastHash);
+                log.info("Audit journal %s: %s segments, last sequence %s", this.directory, segments.count(), written.sequence());
+            }
         }
         catch (RuntimeException | Error e) {
             releaseLock();
@@ -83,126 +90,92 @@ public final class AuditJournal
         }
     }
 
-    private synchronized void recover()
-    {
-        byte[] last = segments.recover();
-        if (last != null) {
-            nextSequence = AuditRecordFormat.parseSequence(last, 0, last.length) + 1;
-            lastHash = AuditRecordFormat.hashOf(last, last.length);
-            log.info("Audit journal %s: %s segments, last sequence %s", directory, segments.count(), nextSequence - 1);
-        }
-        lastWrittenSequence = nextSequence - 1;
-        lastWrittenHash = lastHash;
-    }
-
     /**
-     * Numbers, chains and writes one record. Never throws: a failed write is logged with the path, counted and
-     * retried later; a record that cannot even be kept in memory is dropped, logged and counted.
+     * Numbers, chains and writes one record. Never throws for the disk: a record that cannot be written is dropped,
+     * logged with the path and counted.
      *
      * @param body a serialized JSON object with at least one member, in {@code body[0, length)}
      * @return the record's sequence number, or -1 if it was dropped
      */
     public synchronized long append(byte[] body, int length)
     {
+        checkArgument(length >= 3 && body[0] == '{' && body[length - 1] == '}', "record body is not a non-empty JSON object");
         if (closed) {
             recordsDropped.incrementAndGet();
             logError("Audit journal %s is closed; record dropped", directory);
             return -1;
         }
-        if (unwritten.size() >= maxUnwrittenRecords) {
-            // the disk may be back since the last retry: try once before dropping
-            writeUnwritten();
-            if (unwritten.size() >= maxUnwrittenRecords) {
-                recordsDropped.incrementAndGet();
-                logError("Audit journal %s cannot be written and %s records are waiting in memory (audit.journal.max-unwritten-records); record DROPPED. Free disk space or fix the directory",
-                        directory, unwritten.size());
-                return -1;
-            }
-        }
-        if (length < 3 || body[0] != '{' || body[length - 1] != '}') {
-            throw new IllegalArgumentException("record body is not a non-empty JSON object");
-        }
-        long sequence = nextSequence++;
+        long sequence = written.sequence() + 1;
         byte[] header = AuditRecordFormat.header(sequence, key.keyId(), lastHash);
         mac.update(header);
         mac.update(body, 1, length - 2);
         mac.update((byte) '}');
         byte[] suffix = AuditRecordFormat.suffix(HASH_FIELD, mac.doFinal());
-        lastHash = AuditRecordFormat.hashOf(suffix, suffix.length);
         byte[] line = new byte[header.length + length - 2 + suffix.length];
         System.arraycopy(header, 0, line, 0, header.length);
         System.arraycopy(body, 1, line, header.length, length - 2);
         System.arraycopy(suffix, 0, line, header.length + length - 2, suffix.length);
-        // a record that cannot be written now waits in memory; records that failed before go first
-        unwritten.addLast(new JournalRecord(sequence, line));
-        writeUnwritten();
-        return sequence;
+        return write(sequence, line) ? sequence : -1;
     }
 
     /**
-     * Writes the records waiting in memory, in order. Called on every append and by the maintenance task.
+     * Whether the record was written; if not, it was dropped, and it took no sequence number unless its segment had
+     * to be given up.
      */
-    public synchronized void writeUnwritten()
-    {
-        while (!unwritten.isEmpty()) {
-            JournalRecord record = unwritten.peekFirst();
-            if (!write(record.sequence(), record.line())) {
-                return;
-            }
-            unwritten.removeFirst();
-        }
-    }
-
     private boolean write(long sequence, byte[] line)
     {
         long before = activeSize;
         try {
             if (active == null || activeSize + line.length > segmentSize && activeSize > 0) {
-                roll(sequence);
+                if (active != null) {
+                    retired.add(active);
+                    active = null;
+                }
                 before = 0;
+                active = segments.create(sequence);
+                activeStart = sequence;
+                activeSize = 0;
             }
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            while (buffer.hasRemaining()) {
-                active.write(buffer);
-            }
-            activeSize += line.length;
-            if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-                active.force(false);
-            }
+            AuditFiles.writeFully(active, line);
         }
         catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
-            logError("Cannot write audit journal %s: %s. %s records are waiting in memory and will be retried; free disk space or fix the directory",
-                    directory, e, unwritten.size());
+            recordsDropped.incrementAndGet();
+            logError("Cannot write audit journal %s: %s. Audit record DROPPED (see RecordsDropped); free disk space or fix the directory", directory, e);
             try {
-                // never leave part of a record behind: the retry appends it whole
+                // never leave part of a record behind
                 if (active != null) {
                     active.truncate(before);
                     active.position(before);
                 }
+                return false;
             }
             catch (IOException | RuntimeException cutFailure) {
-                // give the segment up: its torn tail is cut at the next start, and readers skip it
+                // Give the segment up: a torn tail is cut at the next start, and readers stop at its last newline. The
+                // record may be in it whole (a write that completed, then reported an interrupt): it keeps its number
+                // and hash, so that no other record takes them; verify shows the gap if it is not there.
                 retired.add(active);
                 active = null;
+                lastHash = AuditRecordFormat.hashOf(line);
+                written = new Written(activeStart, before + line.length, sequence, lastHash);
+                return false;
             }
-            return false;
         }
+        activeSize += line.length;
         recordsWritten.incrementAndGet();
-        lastWrittenHash = AuditRecordFormat.hashOf(line, line.length);
-        lastWrittenSequence = sequence;
-        return true;
-    }
-
-    private void roll(long sequence)
-            throws IOException
-    {
-        if (active != null) {
-            retired.add(active);
-            active = null;
+        if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
+            try {
+                active.force(false);
+            }
+            catch (IOException | RuntimeException e) {
+                // written (a killed process keeps it), only not known to be on the disk
+                fsyncFailures.incrementAndGet();
+                logError("Cannot fsync audit journal %s: %s", directory, e);
+            }
         }
-        active = segments.create(sequence);
-        activeSize = 0;
+        lastHash = AuditRecordFormat.hashOf(line);
+        written = new Written(activeStart, activeSize, sequence, lastHash);
+        return true;
     }
 
     /**
@@ -216,7 +189,7 @@ public final class AuditJournal
         synchronized (this) {
             toClose = List.copyOf(retired);
             retired.clear();
-            current = active;
+            current = fsync ? active : null;
         }
         for (FileChannel channel : toClose) {
             try (channel) {
@@ -229,15 +202,15 @@ public final class AuditJournal
                 log.error("Cannot fsync a finished audit journal segment in %s: %s", directory, e);
             }
         }
-        if (fsync && current != null) {
-            try {
+        try {
+            if (current != null) {
                 current.force(false);
             }
-            catch (IOException | RuntimeException e) {
-                fsyncFailures.incrementAndGet();
-                synchronized (this) {
-                    logError("Cannot fsync audit journal %s: %s", directory, e);
-                }
+        }
+        catch (IOException | RuntimeException e) {
+            fsyncFailures.incrementAndGet();
+            synchronized (this) {
+                logError("Cannot fsync audit journal %s: %s", directory, e);
             }
         }
     }
@@ -247,7 +220,7 @@ public final class AuditJournal
      */
     public void deleteDeliveredSegments(long deliveredUpToSequence)
     {
-        segments.deleteDelivered(deliveredUpToSequence, lastWrittenSequence);
+        segments.deleteDelivered(deliveredUpToSequence, written.sequence());
     }
 
     /**
@@ -257,23 +230,27 @@ public final class AuditJournal
      */
     public synchronized void continueAfter(long sequence)
     {
-        if (sequence <= lastWrittenSequence) {
+        if (sequence <= written.sequence()) {
             return;
         }
         log.error("Audit journal %s ends at record %s, but a sink already holds records up to %s: the journal lost its newest records in a crash before they reached the disk. " +
-                "New records are numbered from %s on; verify reports the break there", directory, lastWrittenSequence, sequence, sequence + 1);
-        nextSequence = Math.max(nextSequence, sequence + 1);
-        lastWrittenSequence = sequence;
-        // no checkpoint may name a record this journal does not have
-        lastWrittenHash = null;
+                "New records are numbered from %s on; verify reports the break there", directory, written.sequence(), sequence, sequence + 1);
+        // the chain goes on from the journal's last record; no checkpoint may name a record this journal does not have
+        written = new Written(written.segment(), written.end(), sequence, null);
     }
 
     /**
      * The last written record's sequence number and hash, for a checkpoint.
      */
-    public synchronized Checkpoints.Head head()
+    public Checkpoints.Head head()
     {
-        return new Checkpoints.Head(lastWrittenSequence, lastWrittenHash);
+        Written last = written;
+        return new Checkpoints.Head(last.sequence(), last.hash());
+    }
+
+    Written written()
+    {
+        return written;
     }
 
     JournalSegments segments()
@@ -289,7 +266,7 @@ public final class AuditJournal
     @Managed(description = "Sequence number of the last record written to the journal")
     public long getLastWrittenSequence()
     {
-        return lastWrittenSequence;
+        return written.sequence();
     }
 
     @Managed(description = "Records written to the journal")
@@ -298,7 +275,7 @@ public final class AuditJournal
         return recordsWritten.get();
     }
 
-    @Managed(description = "Records dropped because the journal could not be written and the in-memory backlog was full")
+    @Managed(description = "Records dropped because the journal could not be written (full disk, unwritable directory) or was closed")
     public long getRecordsDropped()
     {
         return recordsDropped.get();
@@ -316,12 +293,6 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    @Managed(description = "Records waiting in memory because the journal cannot be written")
-    public synchronized long getUnwrittenRecords()
-    {
-        return unwritten.size();
-    }
-
     @Managed(description = "Total size of the journal segment files in bytes")
     public long getJournalSizeBytes()
     {
@@ -334,12 +305,6 @@ public final class AuditJournal
         synchronized (this) {
             if (closed) {
                 return;
-            }
-            writeUnwritten();
-            if (!unwritten.isEmpty()) {
-                log.error("Audit journal %s closed with %s records that could not be written; they are LOST", directory, unwritten.size());
-                recordsDropped.addAndGet(unwritten.size());
-                unwritten.clear();
             }
             if (active != null) {
                 retired.add(active);

@@ -1,11 +1,11 @@
 package dev.trinobundle.eventlistener;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import dev.trinobundle.eventlistener.AuditRecordFormat.Line;
+import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.StandardOpenOption.READ;
 
 /**
  * Checks audit files (the file sink's {@code audit-*.jsonl} or the journal's {@code journal-*.jsonl}) with the MAC key
@@ -32,8 +33,6 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 public final class AuditLogVerifier
 {
     private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
-    // jackson-core only: jackson-databind needs jackson-annotations, which Trino provides and the plugin directory lacks
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private AuditLogVerifier() {}
 
@@ -125,21 +124,18 @@ public final class AuditLogVerifier
     {
         Map<String, AuditKey> keys = new HashMap<>();
         options.keys().forEach(key -> keys.put(key.keyId(), key));
-        TreeMap<Long, Header> checkpoints = new TreeMap<>();
+        TreeMap<Long, Line> checkpoints = new TreeMap<>();
         for (Path file : options.checkpoints()) {
             Optional<Result> forged = readCheckpoints(file, keys, checkpoints);
             if (forged.isPresent()) {
                 return forged.get();
             }
         }
-        List<Path> files;
+        List<Path> files = List.of(path);
         if (Files.isDirectory(path)) {
             try (Stream<Path> list = Files.list(path)) {
                 files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
             }
-        }
-        else {
-            files = List.of(path);
         }
 
         String previousHash = null;
@@ -148,73 +144,57 @@ public final class AuditLogVerifier
         long records = 0;
         String partial = "";
         for (int f = 0; f < files.size(); f++) {
-            byte[] content = Files.readAllBytes(files.get(f));
-            int lineStart = 0;
             long lineNumber = 0;
-            while (lineStart < content.length) {
-                lineNumber++;
-                int end = lineStart;
-                while (end < content.length && content[end] != '\n') {
-                    end++;
+            try (LineReader lines = new LineReader(FileChannel.open(files.get(f), READ))) {
+                for (byte[] bytes = lines.next(); bytes != null; bytes = lines.next()) {
+                    String location = files.get(f) + ":" + ++lineNumber;
+                    Line line = AuditRecordFormat.parseRecord(bytes);
+                    if (line == null) {
+                        return Result.broken(Finding.MALFORMED, location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
+                    }
+                    long sequence = line.sequence();
+                    Optional<Result> forged = checkMac(keys, line, location, "record " + sequence);
+                    if (forged.isPresent()) {
+                        return forged.get();
+                    }
+                    if (previousHash == null) {
+                        firstSequence = sequence;
+                        if (sequence > Math.max(1, options.from())) {
+                            return Result.broken(Finding.DELETED_HEAD, location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from %s)"
+                                    .formatted(sequence, Math.max(1, options.from()), sequence - 1, sequence));
+                        }
+                        if (sequence == 1 && !line.hash().equals(AuditRecordFormat.GENESIS_HASH)) {
+                            return Result.broken(Finding.REWRITTEN, location, "record 1 does not start the chain");
+                        }
+                    }
+                    else if (sequence > previousSequence + 1) {
+                        return Result.broken(Finding.DELETED, location, "records %s..%s are missing (deleted)".formatted(previousSequence + 1, sequence - 1));
+                    }
+                    else if (sequence <= previousSequence) {
+                        return Result.broken(Finding.REORDERED, location, "record %s after record %s (reordered or duplicated)".formatted(sequence, previousSequence));
+                    }
+                    else if (!line.hash().equals(previousHash)) {
+                        return Result.broken(Finding.REWRITTEN, location, "record %s does not chain to record %s (a record was replaced)".formatted(sequence, previousSequence));
+                    }
+                    Line checkpoint = checkpoints.get(sequence);
+                    if (checkpoint != null && !checkpoint.hash().equals(line.mac())) {
+                        return Result.broken(Finding.REWRITTEN, location, "record %s differs from the checkpoint of %s".formatted(sequence, checkpoint.time()));
+                    }
+                    previousHash = line.mac();
+                    previousSequence = sequence;
+                    records++;
                 }
-                String location = files.get(f) + ":" + lineNumber;
-                if (end == content.length) {
+                if (lines.offset() < Files.size(files.get(f))) {
                     if (f < files.size() - 1) {
-                        return Result.broken(Finding.MALFORMED, location, "line without newline before the end of the log");
+                        return Result.broken(Finding.MALFORMED, files.get(f) + ":" + (lineNumber + 1), "line without newline before the end of the log");
                     }
                     // being written, or torn by a crash: a truncation shows against the checkpoints
                     partial = "; an incomplete last line is ignored";
-                    break;
                 }
-                byte[] line = java.util.Arrays.copyOfRange(content, lineStart, end);
-                lineStart = end + 1;
-                Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, line.length, AuditRecordFormat.HASH_FIELD);
-                Header header = split.isEmpty() ? null : readHeader(split.get().canonical());
-                if (header == null || header.sequence() < 1 || header.previousHash() == null || header.previousHash().length() != 64) {
-                    return Result.broken(Finding.MALFORMED, location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
-                }
-                long sequence = header.sequence();
-                if (header.keyId() != null && !keys.isEmpty() && !keys.containsKey(header.keyId())) {
-                    return Result.broken(Finding.REWRITTEN, location, "record %s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)"
-                            .formatted(sequence, header.keyId()));
-                }
-                String expected = mac(keys, header.keyId(), split.get().canonical(), location, "record " + sequence);
-                if (expected == null) {
-                    return Result.broken(Finding.REWRITTEN, location, "record %s carries no key id although a key was given: written without the key".formatted(sequence));
-                }
-                if (!MessageDigest.isEqual(expected.getBytes(US_ASCII), split.get().mac().getBytes(US_ASCII))) {
-                    return Result.broken(Finding.REWRITTEN, location, "record %s: its hash does not match its content (rewritten)".formatted(sequence));
-                }
-                if (previousHash == null) {
-                    firstSequence = sequence;
-                    if (sequence > Math.max(1, options.from())) {
-                        return Result.broken(Finding.DELETED_HEAD, location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from %s)"
-                                .formatted(sequence, Math.max(1, options.from()), sequence - 1, sequence));
-                    }
-                    if (sequence == 1 && !header.previousHash().equals(AuditRecordFormat.GENESIS_HASH)) {
-                        return Result.broken(Finding.REWRITTEN, location, "record 1 does not start the chain");
-                    }
-                }
-                else if (sequence > previousSequence + 1) {
-                    return Result.broken(Finding.DELETED, location, "records %s..%s are missing (deleted)".formatted(previousSequence + 1, sequence - 1));
-                }
-                else if (sequence <= previousSequence) {
-                    return Result.broken(Finding.REORDERED, location, "record %s after record %s (reordered or duplicated)".formatted(sequence, previousSequence));
-                }
-                else if (!header.previousHash().equals(previousHash)) {
-                    return Result.broken(Finding.REWRITTEN, location, "record %s does not chain to record %s (a record was replaced)".formatted(sequence, previousSequence));
-                }
-                Header checkpoint = checkpoints.get(sequence);
-                if (checkpoint != null && !checkpoint.previousHash().equals(split.get().mac())) {
-                    return Result.broken(Finding.REWRITTEN, location, "record %s differs from the checkpoint of %s".formatted(sequence, checkpoint.time()));
-                }
-                previousHash = split.get().mac();
-                previousSequence = sequence;
-                records++;
             }
         }
         if (!checkpoints.isEmpty() && checkpoints.lastKey() > previousSequence) {
-            Header last = checkpoints.lastEntry().getValue();
+            Line last = checkpoints.lastEntry().getValue();
             return Result.broken(Finding.TRUNCATED_TAIL, path.toString(), "the log ends at record %s, but the checkpoint of %s names record %s: the tail was truncated"
                     .formatted(Math.max(0, previousSequence), last.time(), last.sequence()));
         }
@@ -228,79 +208,53 @@ public final class AuditLogVerifier
     }
 
     /**
-     * The expected MAC of a record or checkpoint, or null when a key was given and the line names none.
+     * A finding if the MAC of a record or checkpoint does not match: it names another key, or none although a key
+     * was given, or its bytes changed.
      */
-    private static String mac(Map<String, AuditKey> keys, String keyId, byte[] canonical, String location, String what)
+    private static Optional<Result> checkMac(Map<String, AuditKey> keys, Line line, String location, String what)
             throws IOException
     {
-        if (keyId == null) {
-            return keys.isEmpty() ? AuditKey.unkeyed().macHex(canonical) : null;
+        AuditKey key;
+        if (line.keyId() == null) {
+            if (!keys.isEmpty()) {
+                return Optional.of(Result.broken(Finding.REWRITTEN, location, "%s carries no key id although a key was given: written without the key".formatted(what)));
+            }
+            key = AuditKey.unkeyed();
         }
-        AuditKey key = keys.get(keyId);
-        if (key == null) {
-            throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, keyId));
+        else if (keys.isEmpty()) {
+            throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, line.keyId()));
         }
-        return key.macHex(canonical);
+        else {
+            key = keys.get(line.keyId());
+            if (key == null) {
+                return Optional.of(Result.broken(Finding.REWRITTEN, location, "%s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)"
+                        .formatted(what, line.keyId())));
+            }
+        }
+        if (!MessageDigest.isEqual(key.macHex(line.canonical()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII))) {
+            return Optional.of(Result.broken(Finding.REWRITTEN, location, line.time() == null
+                    ? "%s: its hash does not match its content (rewritten)".formatted(what)
+                    : "checkpoint signature does not match (forged or edited)"));
+        }
+        return Optional.empty();
     }
 
-    private static Optional<Result> readCheckpoints(Path file, Map<String, AuditKey> keys, TreeMap<Long, Header> checkpoints)
+    private static Optional<Result> readCheckpoints(Path file, Map<String, AuditKey> keys, TreeMap<Long, Line> checkpoints)
             throws IOException
     {
         List<String> lines = Files.readAllLines(file, US_ASCII);
         for (int i = 0; i < lines.size(); i++) {
             String location = file + ":" + (i + 1);
-            byte[] line = lines.get(i).getBytes(US_ASCII);
-            Optional<AuditRecordFormat.SplitLine> split = AuditRecordFormat.split(line, line.length, AuditRecordFormat.MAC_FIELD);
-            Header header = split.isEmpty() ? null : readHeader(split.get().canonical());
-            if (header == null || header.keyId() == null || header.previousHash() == null) {
+            Line checkpoint = AuditRecordFormat.parseCheckpoint(lines.get(i).getBytes(US_ASCII));
+            if (checkpoint == null) {
                 return Optional.of(Result.broken(Finding.MALFORMED, location, "not a signed checkpoint"));
             }
-            if (keys.isEmpty()) {
-                throw new IOException("%s: checkpoints are signed with key %s: pass its key file with --key".formatted(location, header.keyId()));
+            Optional<Result> forged = checkMac(keys, checkpoint, location, "checkpoint");
+            if (forged.isPresent()) {
+                return forged;
             }
-            String expected = mac(keys, header.keyId(), split.get().canonical(), location, "the checkpoint");
-            if (!MessageDigest.isEqual(expected.getBytes(US_ASCII), split.get().mac().getBytes(US_ASCII))) {
-                return Optional.of(Result.broken(Finding.REWRITTEN, location, "checkpoint signature does not match (forged or edited)"));
-            }
-            checkpoints.put(header.sequence(), header);
+            checkpoints.put(checkpoint.sequence(), checkpoint);
         }
         return Optional.empty();
     }
-
-    /**
-     * seq, keyId, prevHash (a checkpoint's hash) and time, or null unless the bytes are one well-formed JSON object.
-     */
-    private static Header readHeader(byte[] canonical)
-    {
-        long sequence = -1;
-        String keyId = null;
-        String hash = null;
-        String time = null;
-        try (JsonParser parser = JSON_FACTORY.createParser(canonical)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                switch (field) {
-                    case "seq" -> sequence = value == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : -1;
-                    case "keyId" -> keyId = parser.getText();
-                    case "prevHash", "hash" -> hash = parser.getText();
-                    case "time" -> time = parser.getText();
-                    default -> parser.skipChildren();
-                }
-            }
-            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
-                return null;
-            }
-        }
-        catch (IOException e) {
-            return null;
-        }
-        return new Header(sequence, keyId, hash, time);
-    }
-
-    // for a checkpoint, previousHash is the hash of the record it names
-    private record Header(long sequence, String keyId, String previousHash, String time) {}
 }

@@ -1,21 +1,26 @@
 package dev.trinobundle.eventlistener;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
- * The line format shared by the journal, the file sink, the checkpoints and the verifier. It uses no Trino SPI class,
- * so that {@link AuditLogVerifier} runs with only the plugin directory on the class path.
+ * The line format shared by the journal, the file sink, the checkpoints and the verifier, and the one reader and
+ * parser of such lines. It uses no Trino SPI class, so that {@link AuditLogVerifier} runs with only the plugin
+ * directory on the class path.
  * <p>
  * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}}
  * and a newline. Its canonical bytes are the line without the {@code ,"hash":"H"} suffix (and newline), closed with
  * {@code }}; {@code H = HMAC-SHA256(key, canonical)} (without a configured key, with a fixed public one). The
  * canonical bytes hold {@code seq} and {@code prevHash} (the previous record's H), which chains the records.
- * A checkpoint line is the same with a {@code ,"mac":"M"} suffix.
+ * A checkpoint line is {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}.
  */
 public final class AuditRecordFormat
 {
@@ -24,10 +29,19 @@ public final class AuditRecordFormat
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
 
+    // the start of any version's record: the file sink counts every version's numbers
     private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,18})[,}]");
+    private static final Pattern RECORD = Pattern.compile("\\{\"schemaVersion\":2,\"seq\":(\\d{1,18})(?:,\"keyId\":\"([0-9a-f]{1,64})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
+    private static final Pattern CHECKPOINT = Pattern.compile("\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{1,64})\",\"seq\":(\\d{1,18}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.-]{1,40})\"}");
     private static final HexFormat HEX = HexFormat.of();
 
     private AuditRecordFormat() {}
+
+    /**
+     * A parsed record or checkpoint line. For a record, {@code hash} is its {@code prevHash}; for a checkpoint, the
+     * hash of the record it names, and {@code time} its time (null for a record).
+     */
+    record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
 
     static byte[] header(long sequence, String keyId, String previousHash)
     {
@@ -43,73 +57,159 @@ public final class AuditRecordFormat
         return (",\"" + field + "\":\"" + HEX.formatHex(mac) + "\"}\n").getBytes(US_ASCII);
     }
 
-    static int suffixLength(String field)
-    {
-        // ,"field":"<64 hex>"}
-        return field.length() + 6 + 64 + 1;
-    }
-
     /**
-     * Splits a line (without its newline) into its canonical bytes and the hex MAC of its {@code field} suffix, or
-     * returns empty if it does not end with a well-formed suffix.
+     * The schema version and sequence number from the start of a line, without parsing the JSON; null if the line
+     * does not start like a record of any version.
      */
-    public static Optional<SplitLine> split(byte[] line, int length, String field)
+    static long[] versionAndSequence(byte[] line)
     {
-        int suffixLength = suffixLength(field);
-        int suffixStart = length - suffixLength;
-        if (suffixStart < 2 || line[length - 1] != '}' || line[length - 2] != '"') {
-            return Optional.empty();
-        }
-        byte[] prefix = (",\"" + field + "\":\"").getBytes(US_ASCII);
-        for (int i = 0; i < prefix.length; i++) {
-            if (line[suffixStart + i] != prefix[i]) {
-                return Optional.empty();
-            }
-        }
-        String mac = new String(line, suffixStart + prefix.length, 64, US_ASCII);
-        if (!mac.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            return Optional.empty();
-        }
-        byte[] canonical = new byte[suffixStart + 1];
-        System.arraycopy(line, 0, canonical, 0, suffixStart);
-        canonical[suffixStart] = '}';
-        return Optional.of(new SplitLine(canonical, mac));
-    }
-
-    /**
-     * The schema version and sequence number from the fixed start of a line, without parsing the JSON; null if the
-     * line does not start like a record.
-     */
-    static long[] versionAndSequence(byte[] line, int offset, int length)
-    {
-        Matcher matcher = START.matcher(new String(line, offset, Math.min(length, 64), US_ASCII));
+        Matcher matcher = START.matcher(new String(line, 0, Math.min(line.length, 64), US_ASCII));
         return matcher.lookingAt() ? new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))} : null;
     }
 
-    public static long parseSequence(byte[] line, int offset, int length)
+    public static long sequence(byte[] line)
     {
-        long[] start = versionAndSequence(line, offset, length);
+        long[] start = versionAndSequence(line);
         return start == null ? -1 : start[1];
     }
 
     /**
      * The hex hash of a complete record line (with its newline), read from its fixed position at the end.
      */
-    static String hashOf(byte[] line, int length)
+    static String hashOf(byte[] line)
     {
-        return new String(line, length - 1 - 2 - 64, 64, US_ASCII);
+        return new String(line, line.length - 1 - 2 - 64, 64, US_ASCII);
     }
 
     /**
-     * Whether a line (with its newline) ends like a record this version writes: the newest line of a file that does
-     * not is a torn write, or damage.
+     * A record line of this schema version (with or without its newline), or null.
      */
-    static boolean isComplete(byte[] line, int length)
+    static Line parseRecord(byte[] line)
     {
-        return length > 0 && line[length - 1] == '\n'
-                && parseSequence(line, 0, length) > 0
-                && split(line, length - 1, HASH_FIELD).isPresent();
+        byte[] canonical = canonical(line, HASH_FIELD);
+        Matcher matcher = canonical == null ? null : RECORD.matcher(new String(canonical, 0, Math.min(canonical.length, 256), US_ASCII));
+        if (matcher == null || !matcher.lookingAt()) {
+            return null;
+        }
+        return new Line(Long.parseLong(matcher.group(1)), matcher.group(2), matcher.group(3), null, canonical, macOf(line, HASH_FIELD));
     }
 
-    public record SplitLine(byte[] canonical, String mac) {}
+    /**
+     * A checkpoint line (with or without its newline), or null.
+     */
+    static Line parseCheckpoint(byte[] line)
+    {
+        byte[] canonical = canonical(line, MAC_FIELD);
+        Matcher matcher = canonical == null ? null : CHECKPOINT.matcher(new String(canonical, US_ASCII));
+        if (matcher == null || !matcher.matches()) {
+            return null;
+        }
+        return new Line(Long.parseLong(matcher.group(2)), matcher.group(1), matcher.group(3), matcher.group(4), canonical, macOf(line, MAC_FIELD));
+    }
+
+    private static int contentLength(byte[] line)
+    {
+        return line.length > 0 && line[line.length - 1] == '\n' ? line.length - 1 : line.length;
+    }
+
+    /**
+     * The line without its {@code ,"<field>":"<64 hex>"} suffix, closed with {@code }}; null without such a suffix.
+     */
+    private static byte[] canonical(byte[] line, String field)
+    {
+        int length = contentLength(line);
+        byte[] prefix = (",\"" + field + "\":\"").getBytes(US_ASCII);
+        int suffixStart = length - prefix.length - 64 - 2;
+        if (suffixStart < 2 || !Arrays.equals(line, suffixStart, suffixStart + prefix.length, prefix, 0, prefix.length)
+                || line[length - 2] != '"' || line[length - 1] != '}') {
+            return null;
+        }
+        for (int i = length - 66; i < length - 2; i++) {
+            if (Character.digit(line[i], 16) < 0 || line[i] >= 'A' && line[i] <= 'F') {
+                return null;
+            }
+        }
+        byte[] canonical = Arrays.copyOf(line, suffixStart + 1);
+        canonical[suffixStart] = '}';
+        return canonical;
+    }
+
+    private static String macOf(byte[] line, String field)
+    {
+        return new String(line, contentLength(line) - 66, 64, US_ASCII);
+    }
+
+    /**
+     * Reads the newline-terminated lines of a file, front to back; a line whose newline is not (yet) there is not
+     * returned.
+     */
+    static final class LineReader
+            implements Closeable
+    {
+        private final FileChannel channel;
+        private byte[] buffer = new byte[64 * 1024];
+        // unreturned bytes: buffer[start, end), of which [start, scanned) hold no newline
+        private int start;
+        private int scanned;
+        private int end;
+        private long position;
+
+        LineReader(FileChannel channel)
+        {
+            this.channel = channel;
+        }
+
+        /**
+         * The next line with its newline, or null if the file has no complete line before {@code limit} (yet).
+         */
+        byte[] next(long limit)
+                throws IOException
+        {
+            while (true) {
+                for (; scanned < end; scanned++) {
+                    if (buffer[scanned] == '\n') {
+                        byte[] line = Arrays.copyOfRange(buffer, start, scanned + 1);
+                        start = ++scanned;
+                        return line;
+                    }
+                }
+                System.arraycopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                scanned -= start;
+                start = 0;
+                if (end == buffer.length) {
+                    // a line longer than the buffer
+                    buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                }
+                int length = (int) Math.min(buffer.length - end, limit - position);
+                int read = length <= 0 ? -1 : channel.read(ByteBuffer.wrap(buffer, end, length), position);
+                if (read <= 0) {
+                    return null;
+                }
+                position += read;
+                end += read;
+            }
+        }
+
+        byte[] next()
+                throws IOException
+        {
+            return next(Long.MAX_VALUE);
+        }
+
+        /**
+         * The file offset after the last line returned.
+         */
+        long offset()
+        {
+            return position - (end - start);
+        }
+
+        @Override
+        public void close()
+                throws IOException
+        {
+            channel.close();
+        }
+    }
 }

@@ -3,7 +3,6 @@ package dev.trinobundle.eventlistener;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerationException;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.google.inject.Inject;
 import io.trino.spi.ErrorCode;
 import io.trino.spi.eventlistener.ColumnInfo;
@@ -59,15 +58,15 @@ public final class AuditRecordSerializer
      */
     Body write(QueryCreatedEvent event)
     {
-        return write(json -> {
-            start(json, "created", event.getCreateTime(), event.getContext());
-            writeQuery(json, event.getMetadata(), event.getContext(), Optional.empty(), null, event.getCreateTime(), null, null);
-            json.g().writeObjectFieldStart("objects");
-            json.g().writeArrayFieldStart("read");
-            json.g().writeEndArray();
-            json.g().writeArrayFieldStart("written");
-            json.g().writeEndArray();
-            end(json, event.getMetadata(), event.getContext());
+        return write(g -> {
+            start(g, "created", event.getCreateTime(), event.getContext());
+            writeQuery(g, event.getMetadata(), event.getContext(), Optional.empty(), null, event.getCreateTime(), null, null);
+            g.writeObjectFieldStart("objects");
+            g.writeArrayFieldStart("read");
+            g.writeEndArray();
+            g.writeArrayFieldStart("written");
+            g.writeEndArray();
+            end(g, event.getMetadata(), event.getContext());
         });
     }
 
@@ -76,26 +75,26 @@ public final class AuditRecordSerializer
      */
     Body write(QueryCompletedEvent event)
     {
-        return write(json -> {
-            start(json, "completed", event.getEndTime(), event.getContext());
-            writeQuery(json, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
+        return write(g -> {
+            start(g, "completed", event.getEndTime(), event.getContext());
+            writeQuery(g, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
                     event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime());
-            json.g().writeObjectFieldStart("objects");
-            json.g().writeArrayFieldStart("read");
+            g.writeObjectFieldStart("objects");
+            g.writeArrayFieldStart("read");
             for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
-                writeTable(json, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
-                json.g().writeEndObject();
+                writeTable(g, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
+                g.writeEndObject();
             }
-            json.g().writeEndArray();
-            json.g().writeArrayFieldStart("written");
+            g.writeEndArray();
+            g.writeArrayFieldStart("written");
             Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
             if (output.isPresent()) {
-                writeTable(json, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
+                writeTable(g, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
                         output.get().getColumns().orElse(List.of()), OutputColumnMetadata::getColumnName);
-                json.g().writeEndObject();
+                g.writeEndObject();
             }
-            json.g().writeEndArray();
-            end(json, event.getMetadata(), event.getContext());
+            g.writeEndArray();
+            end(g, event.getMetadata(), event.getContext());
         });
     }
 
@@ -112,7 +111,7 @@ public final class AuditRecordSerializer
                 write(writer, body, false);
             }
             catch (JsonGenerationException e) {
-                // Jackson refuses a lone UTF-16 surrogate: write the record again with such strings escaped by hand
+                // Jackson refuses a lone UTF-16 surrogate in UTF-8 output; escaped as \\uXXXX (with all non-ASCII) it is kept
                 write(writer, body, true);
             }
         }
@@ -122,132 +121,173 @@ public final class AuditRecordSerializer
         return body;
     }
 
-    private static void write(Writer writer, Body body, boolean escapeSurrogates)
+    private static void write(Writer writer, Body body, boolean escapeNonAscii)
             throws IOException
     {
         body.reset();
         try (JsonGenerator generator = JSON.createGenerator(body)) {
+            if (escapeNonAscii) {
+                generator.enable(JsonGenerator.Feature.ESCAPE_NON_ASCII);
+            }
             generator.writeStartObject();
-            writer.write(new Json(generator, escapeSurrogates));
+            writer.write(generator);
             generator.writeEndObject();
         }
     }
 
-    private static void start(Json json, String kind, Instant eventTime, QueryContext context)
+    private static void start(JsonGenerator g, String kind, Instant eventTime, QueryContext context)
             throws IOException
     {
-        json.string("kind", kind);
-        json.string("eventTime", eventTime);
-        json.g().writeObjectFieldStart("identity");
-        json.string("principal", context.getPrincipal().orElse(null));
-        json.string("user", context.getUser());
-        json.string("originalUser", context.getOriginalUser());
+        string(g, "kind", kind);
+        string(g, "eventTime", eventTime);
+        g.writeObjectFieldStart("identity");
+        string(g, "principal", context.getPrincipal().orElse(null));
+        string(g, "user", context.getUser());
+        string(g, "originalUser", context.getOriginalUser());
         // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
-        json.g().writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
-        json.sorted("groups", context.getGroups());
-        json.sorted("roles", context.getEnabledRoles());
-        json.sorted("originalRoles", context.getOriginalRoles());
-        json.g().writeEndObject();
-        json.g().writeObjectFieldStart("client");
-        json.string("source", context.getSource().orElse(null));
-        json.string("clientInfo", context.getClientInfo().orElse(null));
-        json.sorted("tags", context.getClientTags());
-        json.string("userAgent", context.getUserAgent().orElse(null));
-        json.string("remoteAddress", context.getRemoteClientAddress().orElse(null));
-        json.string("traceToken", context.getTraceToken().orElse(null));
-        json.g().writeEndObject();
+        g.writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
+        sorted(g, "groups", context.getGroups());
+        sorted(g, "roles", context.getEnabledRoles());
+        sorted(g, "originalRoles", context.getOriginalRoles());
+        g.writeEndObject();
+        g.writeObjectFieldStart("client");
+        string(g, "source", context.getSource().orElse(null));
+        string(g, "clientInfo", context.getClientInfo().orElse(null));
+        sorted(g, "tags", context.getClientTags());
+        string(g, "userAgent", context.getUserAgent().orElse(null));
+        string(g, "remoteAddress", context.getRemoteClientAddress().orElse(null));
+        string(g, "traceToken", context.getTraceToken().orElse(null));
+        g.writeEndObject();
     }
 
-    private void writeQuery(Json json, QueryMetadata metadata, QueryContext context, Optional<QueryFailureInfo> failure, QueryStatistics statistics,
+    private void writeQuery(JsonGenerator g, QueryMetadata metadata, QueryContext context, Optional<QueryFailureInfo> failure, QueryStatistics statistics,
             Instant createTime, Instant executionStartTime, Instant endTime)
             throws IOException
     {
-        JsonGenerator g = json.g();
         g.writeObjectFieldStart("query");
-        json.string("id", metadata.getQueryId());
+        string(g, "id", metadata.getQueryId());
         String sql = metadata.getQuery();
         boolean truncated = sql.length() > maxQueryTextLength;
         // never cut a surrogate pair in half: the kept text stays valid Unicode
         int end = maxQueryTextLength > 0 && truncated && Character.isHighSurrogate(sql.charAt(maxQueryTextLength - 1)) ? maxQueryTextLength - 1 : maxQueryTextLength;
-        json.string("sql", truncated ? sql.substring(0, end) : sql);
+        string(g, "sql", truncated ? sql.substring(0, end) : sql);
         g.writeBooleanField("sqlTruncated", truncated);
         g.writeNumberField("sqlLength", sql.length());
-        json.string("type", context.getQueryType().map(Enum::name).orElse(null));
-        json.string("updateType", metadata.getUpdateType().orElse(null));
-        json.string("catalog", context.getCatalog().orElse(null));
-        json.string("schema", context.getSchema().orElse(null));
-        json.string("resourceGroup", context.getResourceGroupId().map(Object::toString).orElse(null));
-        json.string("state", metadata.getQueryState());
+        string(g, "type", context.getQueryType().map(Enum::name).orElse(null));
+        string(g, "updateType", metadata.getUpdateType().orElse(null));
+        string(g, "catalog", context.getCatalog().orElse(null));
+        string(g, "schema", context.getSchema().orElse(null));
+        string(g, "resourceGroup", context.getResourceGroupId().map(Object::toString).orElse(null));
+        string(g, "state", metadata.getQueryState());
         if (failure.isPresent()) {
             ErrorCode errorCode = failure.get().getErrorCode();
             g.writeObjectFieldStart("error");
-            json.string("code", errorCode.getName());
+            string(g, "code", errorCode.getName());
             g.writeNumberField("codeNumber", errorCode.getCode());
-            json.string("type", errorCode.getType().name());
-            json.string("failureType", failure.get().getFailureType().orElse(null));
-            json.string("message", failure.get().getFailureMessage().orElse(null));
+            string(g, "type", errorCode.getType().name());
+            string(g, "failureType", failure.get().getFailureType().orElse(null));
+            string(g, "message", failure.get().getFailureMessage().orElse(null));
             g.writeEndObject();
         }
         else {
             g.writeNullField("error");
         }
-        json.string("createTime", createTime);
-        json.string("executionStartTime", executionStartTime);
-        json.string("endTime", endTime);
-        json.number("wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
-        json.number("cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
-        json.number("queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
-        json.number("rowsRead", statistics == null ? null : statistics.getPhysicalInputRows());
-        json.number("bytesRead", statistics == null ? null : statistics.getPhysicalInputBytes());
-        json.number("rowsWritten", statistics == null ? null : statistics.getWrittenRows());
-        json.number("bytesWritten", statistics == null ? null : statistics.getWrittenBytes());
-        json.number("rowsReturned", statistics == null ? null : statistics.getOutputRows());
+        string(g, "createTime", createTime);
+        string(g, "executionStartTime", executionStartTime);
+        string(g, "endTime", endTime);
+        number(g, "wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
+        number(g, "cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
+        number(g, "queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
+        number(g, "rowsRead", statistics == null ? null : statistics.getPhysicalInputRows());
+        number(g, "bytesRead", statistics == null ? null : statistics.getPhysicalInputBytes());
+        number(g, "rowsWritten", statistics == null ? null : statistics.getWrittenRows());
+        number(g, "bytesWritten", statistics == null ? null : statistics.getWrittenBytes());
+        number(g, "rowsReturned", statistics == null ? null : statistics.getOutputRows());
         g.writeEndObject();
     }
 
-    private static void end(Json json, QueryMetadata metadata, QueryContext context)
+    private static void end(JsonGenerator g, QueryMetadata metadata, QueryContext context)
             throws IOException
     {
         // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
         // reading anything, such as an access denied on a column.
-        json.g().writeArrayFieldStart("referenced");
+        g.writeArrayFieldStart("referenced");
         for (TableInfo table : metadata.getTables()) {
-            writeTable(json, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
-            json.g().writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
-            json.string("authorization", table.getAuthorization());
-            json.g().writeEndObject();
+            writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
+            g.writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
+            string(g, "authorization", table.getAuthorization());
+            g.writeEndObject();
         }
-        json.g().writeEndArray();
+        g.writeEndArray();
         // closes "objects"
-        json.g().writeEndObject();
-        json.g().writeObjectFieldStart("server");
-        json.string("environment", context.getEnvironment());
-        json.string("version", context.getServerVersion());
-        json.string("address", context.getServerAddress());
-        json.g().writeEndObject();
+        g.writeEndObject();
+        g.writeObjectFieldStart("server");
+        string(g, "environment", context.getEnvironment());
+        string(g, "version", context.getServerVersion());
+        string(g, "address", context.getServerAddress());
+        g.writeEndObject();
     }
 
     /**
      * Starts a table object; the caller ends it.
      */
-    private static <C> void writeTable(Json json, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
+    private static <C> void writeTable(JsonGenerator g, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
             throws IOException
     {
-        json.g().writeStartObject();
-        json.string("catalog", catalog);
-        json.string("schema", schema);
-        json.string("table", table);
-        json.g().writeArrayFieldStart("columns");
+        g.writeStartObject();
+        string(g, "catalog", catalog);
+        string(g, "schema", schema);
+        string(g, "table", table);
+        g.writeArrayFieldStart("columns");
         for (C column : columns) {
-            json.string(null, columnName.apply(column));
+            string(g, null, columnName.apply(column));
         }
-        json.g().writeEndArray();
+        g.writeEndArray();
     }
 
     private interface Writer
     {
-        void write(Json json)
+        void write(JsonGenerator generator)
                 throws IOException;
+    }
+
+    /**
+     * A member (an array element if {@code name} is null) holding a string or null.
+     */
+    private static void string(JsonGenerator g, String name, Object value)
+            throws IOException
+    {
+        if (name != null) {
+            g.writeFieldName(name);
+        }
+        if (value == null) {
+            g.writeNull();
+        }
+        else {
+            g.writeString(value.toString());
+        }
+    }
+
+    private static void number(JsonGenerator g, String name, Long value)
+            throws IOException
+    {
+        if (value == null) {
+            g.writeNullField(name);
+        }
+        else {
+            g.writeNumberField(name, value);
+        }
+    }
+
+    private static void sorted(JsonGenerator g, String name, Collection<String> values)
+            throws IOException
+    {
+        // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
+        g.writeArrayFieldStart(name);
+        for (String value : values.size() == 1 ? values : values.stream().sorted().toList()) {
+            string(g, null, value);
+        }
+        g.writeEndArray();
     }
 
     /**
@@ -269,70 +309,6 @@ public final class AuditRecordSerializer
         int capacity()
         {
             return buf.length;
-        }
-    }
-
-    private record Json(JsonGenerator g, boolean escapeSurrogates)
-    {
-        /**
-         * A member (an array element if {@code name} is null) holding a string or null.
-         */
-        void string(String name, Object value)
-                throws IOException
-        {
-            if (name != null) {
-                g.writeFieldName(name);
-            }
-            if (value == null) {
-                g.writeNull();
-            }
-            else if (escapeSurrogates) {
-                g.writeRawValue(quoteEscapingLoneSurrogates(value.toString()));
-            }
-            else {
-                g.writeString(value.toString());
-            }
-        }
-
-        void number(String name, Long value)
-                throws IOException
-        {
-            if (value == null) {
-                g.writeNullField(name);
-            }
-            else {
-                g.writeNumberField(name, value);
-            }
-        }
-
-        void sorted(String name, Collection<String> values)
-                throws IOException
-        {
-            // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
-            g.writeArrayFieldStart(name);
-            for (String value : values.size() == 1 ? values : values.stream().sorted().toList()) {
-                string(null, value);
-            }
-            g.writeEndArray();
-        }
-
-        private static String quoteEscapingLoneSurrogates(String value)
-        {
-            char[] quoted = JsonStringEncoder.getInstance().quoteAsString(value);
-            StringBuilder out = new StringBuilder(quoted.length + 8).append('"');
-            for (int i = 0; i < quoted.length; i++) {
-                char c = quoted[i];
-                if (Character.isHighSurrogate(c) && i + 1 < quoted.length && Character.isLowSurrogate(quoted[i + 1])) {
-                    out.append(c).append(quoted[++i]);
-                }
-                else if (Character.isSurrogate(c)) {
-                    out.append("\\u").append(String.format("%04x", (int) c));
-                }
-                else {
-                    out.append(c);
-                }
-            }
-            return out.append('"').toString();
         }
     }
 }

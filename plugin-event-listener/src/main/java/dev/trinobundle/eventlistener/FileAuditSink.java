@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.lang.String.format;
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.WRITE;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -90,10 +88,10 @@ public final class FileAuditSink
     {
         // records of every schema version count: numbers are never reused
         for (Path file : listFiles().reversed()) {
-            try (FileChannel existing = FileChannel.open(file, READ, WRITE)) {
-                byte[] last = AuditFiles.cutToLastCompleteLine(existing, file, (line, length) -> AuditRecordFormat.parseSequence(line, 0, length) > 0);
+            try {
+                byte[] last = AuditFiles.cutAfterLastRecord(file, line -> AuditRecordFormat.sequence(line) > 0);
                 if (last != null) {
-                    return AuditRecordFormat.parseSequence(last, 0, last.length);
+                    return AuditRecordFormat.sequence(last);
                 }
             }
             catch (IOException e) {
@@ -148,7 +146,6 @@ public final class FileAuditSink
             throws IOException
     {
         ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
-        long before = channelSize;
         try {
             long written = 0;
             while (written < bytes) {
@@ -156,17 +153,16 @@ public final class FileAuditSink
             }
         }
         catch (IOException e) {
-            // never leave half a line behind: the retry appends the whole batch again
+            // part of a line may be in the file: start over with a fresh channel; the next delivery cuts it first, as
+            // at a start, and appends the batch again
             try {
-                channel.truncate(before);
-                channel.position(before);
+                channel.close();
             }
-            catch (IOException truncateFailure) {
-                // (e.g. the channel was closed by an interrupt) start over with a fresh channel; reopening the file
-                // cuts a partial last line (recoverLastStoredSequence) before anything else is appended
-                e.addSuppressed(truncateFailure);
-                abandonChannel();
+            catch (IOException closeFailure) {
+                e.addSuppressed(closeFailure);
             }
+            channel = null;
+            repairBeforeNextWrite = true;
             throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
         }
         channelSize += bytes;
@@ -209,18 +205,6 @@ public final class FileAuditSink
         catch (IOException e) {
             throw new UncheckedIOException("Cannot list audit file directory " + directory, e);
         }
-    }
-
-    private void abandonChannel()
-    {
-        try {
-            channel.close();
-        }
-        catch (IOException ignored) {
-            // already failing; the file is repaired before the next write
-        }
-        channel = null;
-        repairBeforeNextWrite = true;
     }
 
     private void closeChannel()

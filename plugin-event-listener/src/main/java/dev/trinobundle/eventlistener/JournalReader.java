@@ -4,11 +4,10 @@ import io.airlift.log.Logger;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +15,8 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A sink's cursor over the journal: the records from a sequence number on, across segments, never past the last
- * record written (whose write has returned, so its line is complete).
+ * A sink's cursor over the journal: the records from a sequence number on, across segments, never past the end of
+ * the last record written (whose write has returned, so its line is complete).
  */
 final class JournalReader
         implements Closeable
@@ -27,12 +26,7 @@ final class JournalReader
     private final AuditJournal journal;
     private long nextSequence;
     private long segmentStart = -1;
-    private FileChannel channel;
-    private long filePosition;
-    // bytes read from the segment and not returned yet: buffer[start, end)
-    private byte[] buffer = new byte[256 * 1024];
-    private int start;
-    private int end;
+    private AuditRecordFormat.LineReader lines;
 
     JournalReader(AuditJournal journal, long firstSequence)
     {
@@ -57,17 +51,19 @@ final class JournalReader
     JournalRecord next()
             throws IOException
     {
-        while (nextSequence <= journal.getLastWrittenSequence()) {
-            if (channel == null && !openSegmentContaining(nextSequence)) {
+        while (true) {
+            AuditJournal.Written written = journal.written();
+            if (nextSequence > written.sequence() || lines == null && !openSegmentContaining(nextSequence)) {
                 return null;
             }
-            int newline = indexOfNewline();
-            if (newline < 0) {
-                if (fill()) {
-                    continue;
+            boolean active = segmentStart == written.segment();
+            byte[] line = lines.next(active ? written.end() : Long.MAX_VALUE);
+            if (line == null) {
+                if (active) {
+                    return null;
                 }
-                // end of this segment (a torn tail of a segment given up after a failed write is skipped)
-                Map.Entry<Long, java.nio.file.Path> newer = journal.segments().after(segmentStart);
+                // end of a finished segment (whose torn tail, after a failed write, has no newline)
+                Map.Entry<Long, Path> newer = journal.segments().after(segmentStart);
                 if (newer == null) {
                     return null;
                 }
@@ -77,64 +73,21 @@ final class JournalReader
                             journal.getDirectory(), nextSequence, newer.getKey() - 1, newer.getKey());
                     nextSequence = newer.getKey();
                 }
-                closeSegment();
+                close();
                 continue;
             }
-            int lineStart = start;
-            start = newline + 1;
-            long sequence = AuditRecordFormat.parseSequence(buffer, lineStart, start - lineStart);
-            if (sequence < nextSequence) {
-                continue;
-            }
-            if (sequence > journal.getLastWrittenSequence()) {
-                // being written: not yet acknowledged
-                start = lineStart;
-                return null;
-            }
-            nextSequence = sequence + 1;
-            return new JournalRecord(sequence, Arrays.copyOfRange(buffer, lineStart, start));
-        }
-        return null;
-    }
-
-    private int indexOfNewline()
-    {
-        for (int i = start; i < end; i++) {
-            if (buffer[i] == '\n') {
-                return i;
+            long sequence = AuditRecordFormat.sequence(line);
+            if (sequence >= nextSequence) {
+                nextSequence = sequence + 1;
+                return new JournalRecord(sequence, line);
             }
         }
-        return -1;
-    }
-
-    /**
-     * Reads more of the segment; false at its end.
-     */
-    private boolean fill()
-            throws IOException
-    {
-        if (start > 0) {
-            System.arraycopy(buffer, start, buffer, 0, end - start);
-            end -= start;
-            start = 0;
-        }
-        if (end == buffer.length) {
-            // a record larger than the buffer
-            buffer = Arrays.copyOf(buffer, buffer.length * 2);
-        }
-        int read = channel.read(ByteBuffer.wrap(buffer, end, buffer.length - end), filePosition);
-        if (read <= 0) {
-            return false;
-        }
-        filePosition += read;
-        end += read;
-        return true;
     }
 
     private boolean openSegmentContaining(long sequence)
             throws IOException
     {
-        Map.Entry<Long, java.nio.file.Path> segment = journal.segments().floor(sequence);
+        Map.Entry<Long, Path> segment = journal.segments().floor(sequence);
         if (segment == null) {
             segment = journal.segments().ceiling(sequence);
             if (segment == null) {
@@ -145,33 +98,22 @@ final class JournalReader
             nextSequence = segment.getKey();
         }
         try {
-            channel = FileChannel.open(segment.getValue(), READ);
+            lines = new AuditRecordFormat.LineReader(FileChannel.open(segment.getValue(), READ));
         }
         catch (NoSuchFileException e) {
             return false;
         }
         segmentStart = segment.getKey();
-        filePosition = 0;
-        start = 0;
-        end = 0;
         return true;
-    }
-
-    private void closeSegment()
-            throws IOException
-    {
-        if (channel != null) {
-            channel.close();
-            channel = null;
-        }
-        start = 0;
-        end = 0;
     }
 
     @Override
     public void close()
             throws IOException
     {
-        closeSegment();
+        if (lines != null) {
+            lines.close();
+            lines = null;
+        }
     }
 }

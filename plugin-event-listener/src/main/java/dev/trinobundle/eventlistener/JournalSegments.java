@@ -16,9 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.lang.String.format;
-import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
-import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
  * The journal's segment files {@code journal-<first sequence, 20 digits>.jsonl}, by first sequence number.
@@ -38,7 +36,7 @@ final class JournalSegments
 
     /**
      * Finds the segments and returns the last complete record line, or null. A torn last line (the process died
-     * during a write; never acknowledged to Trino) is cut off, in every segment; an empty segment is deleted.
+     * during a write; never acknowledged to Trino) is cut off, in every segment; a segment without records is deleted.
      */
     byte[] recover()
     {
@@ -55,10 +53,9 @@ final class JournalSegments
         }
         byte[] last = null;
         for (Map.Entry<Long, Path> segment : List.copyOf(segments.entrySet())) {
-            try (FileChannel channel = FileChannel.open(segment.getValue(), READ, WRITE)) {
-                byte[] line = AuditFiles.cutToLastCompleteLine(channel, segment.getValue(), this::isRecordLine);
+            try {
+                byte[] line = AuditFiles.cutAfterLastRecord(segment.getValue(), this::isRecord);
                 if (line == null) {
-                    channel.close();
                     Files.delete(segment.getValue());
                     segments.remove(segment.getKey());
                 }
@@ -73,14 +70,14 @@ final class JournalSegments
         return last;
     }
 
-    private boolean isRecordLine(byte[] line, int length)
+    private boolean isRecord(byte[] line)
     {
-        long[] start = AuditRecordFormat.versionAndSequence(line, 0, length);
+        long[] start = AuditRecordFormat.versionAndSequence(line);
         if (start != null && start[0] != AuditRecordFormat.SCHEMA_VERSION) {
             throw new IllegalStateException(format("Audit journal %s (audit.journal.directory) holds records of schema version %s, written by another version of the listener. " +
                     "Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start[0]));
         }
-        return AuditRecordFormat.isComplete(line, length);
+        return AuditRecordFormat.parseRecord(line) != null;
     }
 
     /**

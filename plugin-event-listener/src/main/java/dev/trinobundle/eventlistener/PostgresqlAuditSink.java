@@ -80,9 +80,9 @@ public final class PostgresqlAuditSink
                 throw new IllegalStateException(e.getMessage(), e);
             }
         }
-        String timeoutSeconds = Long.toString(Math.max(1, config.getConnectTimeout().roundTo(java.util.concurrent.TimeUnit.SECONDS)));
-        properties.setProperty("connectTimeout", timeoutSeconds);
-        properties.setProperty("socketTimeout", Long.toString(Math.max(30, Long.parseLong(timeoutSeconds) * 3)));
+        // a stuck server must not hold the shipper forever; the batch is then retried like any failure
+        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("socketTimeout", "30");
         properties.setProperty("ApplicationName", "trino-audit-event-listener");
         // the server's error details and the driver's batch errors would show the bound record, query text included
         properties.setProperty("logServerErrorDetail", "false");

@@ -3,13 +3,9 @@ package dev.trinobundle.eventlistener;
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
 import io.airlift.configuration.ConfigSecuritySensitive;
-import io.airlift.units.Duration;
-import io.airlift.units.MinDuration;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-
-import static java.util.concurrent.TimeUnit.SECONDS;
 
 public class PostgresqlSinkConfig
 {
@@ -21,7 +17,6 @@ public class PostgresqlSinkConfig
     private String passwordFile;
     private String schema = "audit";
     private String table = "trino_queries";
-    private Duration connectTimeout = new Duration(10, SECONDS);
 
     @NotNull
     @Pattern(regexp = "jdbc:postgresql:.*", message = "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)")
@@ -104,21 +99,6 @@ public class PostgresqlSinkConfig
     public PostgresqlSinkConfig setTable(String table)
     {
         this.table = table;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1s")
-    public Duration getConnectTimeout()
-    {
-        return connectTimeout;
-    }
-
-    @Config("audit.postgresql.connect-timeout")
-    @ConfigDescription("Connect and socket timeout of the JDBC connection")
-    public PostgresqlSinkConfig setConnectTimeout(Duration connectTimeout)
-    {
-        this.connectTimeout = connectTimeout;
         return this;
     }
 

@@ -4,12 +4,9 @@ import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -19,7 +16,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
- * in {@code <journal>/sink-<name>.offset} so that a restart resumes where delivery stopped. A failing sink is retried
+ * in {@code <journal>/sink-<name>.offset} (at most once a second, and when idle) so that a restart resumes where
+ * delivery stopped. A failing sink is retried
  * with exponential backoff; its records wait in the journal meanwhile. A record the sink refuses for its data
  * ({@link AuditSink#isRecordError}) {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-<name>.jsonl}
  * with an ERROR, and delivery goes on. Logs and JMX never show a record's content.
@@ -30,39 +28,50 @@ public final class SinkShipper
     // how long an idle shipper waits before looking at the journal again: the delivery latency of a quiet server
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int BATCH_SIZE = 500;
+    // the offset file is rewritten at most this often while records flow (and whenever the sink is idle): a crash
+    // redelivers at most that much, which every sink skips
+    private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
 
     private final AuditJournal journal;
     private final AuditSink sink;
     private final Checkpoints checkpoints;
-    private final int batchSize;
     private final long retryDelayMillis;
     private final long maxRetryDelayMillis;
     private final Path offsetFile;
     private final Path deadLetterFile;
-    private final Thread thread;
+    private final Thread thread = Thread.ofPlatform().daemon().unstarted(this::run);
 
     private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
-    private long storedCheckpointSequence = -1;
     private volatile long committedSequence;
-    private volatile boolean stopping;
+    // delivered, not necessarily in the offset file yet (shipper thread only)
+    private long acknowledgedSequence;
+    private long committedNanos;
     private volatile long stopDeadlineNanos;
+    private volatile boolean stopping;
     private volatile String lastError;
 
-    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, int batchSize, long retryDelayMillis, long maxRetryDelayMillis)
+    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, long retryDelayMillis, long maxRetryDelayMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
-        this.batchSize = batchSize;
         this.retryDelayMillis = retryDelayMillis;
         this.maxRetryDelayMillis = maxRetryDelayMillis;
         this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
         this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
-        this.committedSequence = readOffset();
-        this.thread = Thread.ofPlatform().daemon().name("audit-sink-" + sink.name()).unstarted(this::run);
+        try {
+            committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
+        }
+        catch (IOException | NumberFormatException e) {
+            // An unreadable offset only means records are delivered again; every sink is idempotent.
+            log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
+        }
+        acknowledgedSequence = committedSequence;
+        thread.setName("audit-sink-" + sink.name());
     }
 
     void start()
@@ -75,55 +84,29 @@ public final class SinkShipper
         return sink.name();
     }
 
-    private long readOffset()
-    {
-        try {
-            if (!Files.exists(offsetFile)) {
-                return 0;
-            }
-            return Long.parseLong(Files.readString(offsetFile, US_ASCII).trim());
-        }
-        catch (IOException | NumberFormatException e) {
-            // An unreadable offset only means records are delivered again; every sink is idempotent.
-            log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
-            return 0;
-        }
-    }
-
-    private void writeOffset(long sequence)
-    {
-        try {
-            AuditFiles.replace(offsetFile, Long.toString(sequence).getBytes(US_ASCII));
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot write audit sink offset " + offsetFile, e);
-        }
-        committedSequence = sequence;
-    }
-
     private void run()
     {
         long failureLoggedNanos = 0;
         long delay = retryDelayMillis;
         int recordErrors = 0;
+        long storedCheckpoint = -1;
         JournalReader reader = null;
         List<JournalRecord> batch = List.of();
         try {
-            while (true) {
+            while (!stopping || System.nanoTime() - stopDeadlineNanos < 0) {
                 try {
                     if (reader == null) {
-                        long start = committedSequence;
-                        OptionalLong stored = sink.lastStoredSequence();
-                        if (stored.isPresent() && stored.getAsLong() > start) {
-                            start = stored.getAsLong();
-                        }
-                        reader = new JournalReader(journal, start + 1);
+                        // the destination may hold more than the offset says (killed between delivery and commit)
+                        reader = new JournalReader(journal, Math.max(committedSequence, sink.lastStoredSequence().orElse(0)) + 1);
                     }
-                    storeCheckpoint();
-                    if (batch.isEmpty()) {
-                        batch = reader.read(batchSize);
+                    Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
+                    if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
+                        sink.storeCheckpoint(checkpoint);
+                        storedCheckpoint = checkpoint.sequence();
                     }
+                    batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                     if (batch.isEmpty()) {
+                        commit();
                         if (stopping) {
                             return;
                         }
@@ -135,16 +118,16 @@ public final class SinkShipper
                     }
                     else {
                         sink.deliver(batch);
-                        writeOffset(batch.getLast().sequence());
+                        acknowledge(batch.getLast().sequence());
                     }
                     deliveredRecords.addAndGet(batch.size());
                     batch = List.of();
                     recordErrors = 0;
+                    delay = retryDelayMillis;
                     if (lastError != null) {
                         log.info("Audit sink %s recovered; delivering again", sink.name());
                         lastError = null;
                     }
-                    delay = retryDelayMillis;
                 }
                 catch (VirtualMachineError e) {
                     throw e;
@@ -152,24 +135,16 @@ public final class SinkShipper
                 catch (Throwable e) {
                     // Not only exceptions: the PostgreSQL driver throws AssertionError on a connection that breaks mid-batch.
                     failedDeliveries.incrementAndGet();
-                    if (sink.isRecordError(e)) {
-                        recordErrors++;
-                    }
+                    recordErrors += sink.isRecordError(e) ? 1 : 0;
                     lastError = sink.describe(e);
-                    long now = System.nanoTime();
-                    if (failureLoggedNanos == 0 || now - failureLoggedNanos > FAILURE_LOG_INTERVAL_NANOS) {
-                        failureLoggedNanos = now;
+                    if (failureLoggedNanos == 0 || System.nanoTime() - failureLoggedNanos > FAILURE_LOG_INTERVAL_NANOS) {
+                        failureLoggedNanos = System.nanoTime();
                         log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
-                                sink.name(), lastError, journal.getLastWrittenSequence() - committedSequence, journal.getDirectory());
+                                sink.name(), lastError, getPendingRecords(), journal.getDirectory());
                     }
-                    if (stopping && System.nanoTime() - stopDeadlineNanos > 0) {
-                        return;
-                    }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+                    long backoffNanos = TimeUnit.MILLISECONDS.toNanos(delay);
+                    LockSupport.parkNanos(stopping ? Math.min(backoffNanos, stopDeadlineNanos - System.nanoTime()) : backoffNanos);
                     delay = Math.min(maxRetryDelayMillis, delay * 2);
-                }
-                if (stopping && System.nanoTime() - stopDeadlineNanos > 0) {
-                    return;
                 }
             }
         }
@@ -177,15 +152,12 @@ public final class SinkShipper
             log.error("Audit sink %s stopped unexpectedly (%s); its records stay in the journal until the next start", sink.name(), sink.describe(t));
         }
         finally {
-            if (reader != null) {
-                try {
-                    reader.close();
-                }
-                catch (IOException ignored) {
-                    // reading only
-                }
+            try (JournalReader closingReader = reader; AuditSink closingSink = sink) {
+                commit();
             }
-            sink.close();
+            catch (IOException e) {
+                log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
+            }
         }
     }
 
@@ -197,7 +169,7 @@ public final class SinkShipper
             throws Exception
     {
         for (JournalRecord record : batch) {
-            if (record.sequence() <= committedSequence) {
+            if (record.sequence() <= acknowledgedSequence) {
                 continue;
             }
             try {
@@ -212,18 +184,27 @@ public final class SinkShipper
                 log.error("Audit sink %s refused record %s for its data (%s) %s times; it is in the dead-letter file %s, and delivery goes on",
                         sink.name(), record.sequence(), sink.describe(e), RECORD_ERROR_ATTEMPTS, deadLetterFile);
             }
-            writeOffset(record.sequence());
+            acknowledge(record.sequence());
         }
     }
 
-    private void storeCheckpoint()
-            throws Exception
+    private void acknowledge(long sequence)
+            throws IOException
     {
-        Optional<Checkpoints.Checkpoint> checkpoint = checkpoints.latest();
-        if (checkpoint.isPresent() && checkpoint.get().sequence() != storedCheckpointSequence) {
-            sink.storeCheckpoint(checkpoint.get());
-            storedCheckpointSequence = checkpoint.get().sequence();
+        acknowledgedSequence = sequence;
+        if (System.nanoTime() - committedNanos >= COMMIT_INTERVAL_NANOS) {
+            commit();
         }
+    }
+
+    private void commit()
+            throws IOException
+    {
+        if (acknowledgedSequence > committedSequence) {
+            AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
+            committedSequence = acknowledgedSequence;
+        }
+        committedNanos = System.nanoTime();
     }
 
     /**
@@ -234,22 +215,17 @@ public final class SinkShipper
         stopDeadlineNanos = deadlineNanos;
         stopping = true;
         LockSupport.unpark(thread);
+    }
+
+    void awaitStop(long deadlineNanos)
+    {
         try {
-            long remaining = deadlineNanos - System.nanoTime();
-            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)) + 1000);
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())) + 1000);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {
-            thread.interrupt();
-        }
-    }
-
-    @Managed(description = "Sequence number of the last record the sink has acknowledged")
-    public long getCommittedSequence()
-    {
-        return committedSequence;
+        thread.interrupt();
     }
 
     /**
@@ -265,6 +241,12 @@ public final class SinkShipper
             log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), sink.describe(e));
             return committedSequence;
         }
+    }
+
+    @Managed(description = "Sequence number of the last record the sink has acknowledged")
+    public long getCommittedSequence()
+    {
+        return committedSequence;
     }
 
     @Managed(description = "Records in the journal not yet delivered to this sink")

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.LogCapture;
+import dev.trinobundle.testing.TestingPluginContext;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -20,10 +22,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 
 import static com.google.common.collect.Iterables.getOnlyElement;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static dev.trinobundle.testing.QueryEvents.completed;
+import static dev.trinobundle.testing.QueryEvents.created;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -90,7 +93,7 @@ final class TestAuditEventListener
             throws Exception
     {
         // A server killed before the shipper ran: records are in the journal only.
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 0; i < 10; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("before-" + i)));
@@ -181,28 +184,10 @@ final class TestAuditEventListener
     {
         Files.createDirectories(fileDirectory);
         Files.setPosixFilePermissions(fileDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(AuditFiles.class.getName());
-        java.util.logging.Handler handler = new java.util.logging.Handler()
-        {
-            @Override
-            public void publish(java.util.logging.LogRecord record)
-            {
-                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(record));
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        logger.addHandler(handler);
-        try {
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(AuditFiles.class.getName())) {
             create(Map.of()).shutdown();
-        }
-        finally {
-            logger.removeHandler(handler);
+            warnings = log.messages(Level.WARNING);
         }
         assertThat(warnings).anyMatch(warning -> warning.contains(fileDirectory.toString()) && warning.contains("rwxr-xr-x") && warning.contains("chmod 700"));
     }
@@ -233,7 +218,7 @@ final class TestAuditEventListener
                 .put("bootstrap.quiet", "true")
                 .putAll(extra)
                 .buildOrThrow();
-        return factory.create(config, new TestingEventListenerContext());
+        return factory.create(config, TestingPluginContext.TRINO_476);
     }
 
     private List<JsonNode> fileRecords()

@@ -1,6 +1,5 @@
 package dev.trinobundle.eventlistener;
 
-import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
 import io.airlift.configuration.ConfigurationFactory;
 import org.junit.jupiter.api.Test;
@@ -10,8 +9,6 @@ import java.util.Map;
 import static io.airlift.configuration.testing.ConfigAssertions.assertFullMapping;
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
-import static io.airlift.units.DataSize.Unit.KILOBYTE;
-import static io.airlift.units.DataSize.Unit.MEGABYTE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,13 +22,9 @@ final class TestAuditEventListenerConfig
                 .setJournalDirectory(null)
                 .setFsyncPolicy(FsyncPolicy.INTERVAL)
                 .setFsyncInterval(new Duration(1, SECONDS))
-                .setJournalSegmentSize(DataSize.of(64, MEGABYTE))
-                .setMaxUnwrittenRecords(10_000)
                 .setMaxQueryTextLength(65_536)
-                .setDeliveryBatchSize(500)
                 .setRetryDelay(new Duration(1, SECONDS))
                 .setMaxRetryDelay(new Duration(30, SECONDS))
-                .setShutdownTimeout(new Duration(10, SECONDS))
                 .setFileSinkEnabled(true)
                 .setPostgresqlSinkEnabled(false)
                 .setMacKeyFile(null)
@@ -56,13 +49,9 @@ final class TestAuditEventListenerConfig
                 Map.entry("audit.journal.directory", "/var/trino/audit-journal"),
                 Map.entry("audit.journal.fsync", "EVERY_RECORD"),
                 Map.entry("audit.journal.fsync-interval", "250ms"),
-                Map.entry("audit.journal.segment-size", "512kB"),
-                Map.entry("audit.journal.max-unwritten-records", "50"),
                 Map.entry("audit.query-text.max-length", "100"),
-                Map.entry("audit.delivery.batch-size", "20"),
                 Map.entry("audit.delivery.retry-delay", "5ms"),
                 Map.entry("audit.delivery.max-retry-delay", "2s"),
-                Map.entry("audit.shutdown-timeout", "3s"),
                 Map.entry("audit.file.enabled", "false"),
                 Map.entry("audit.postgresql.enabled", "true"),
                 Map.entry("audit.mac.key-file", "/etc/trino/audit-key/key"),
@@ -73,13 +62,9 @@ final class TestAuditEventListenerConfig
                 .setJournalDirectory("/var/trino/audit-journal")
                 .setFsyncPolicy(FsyncPolicy.EVERY_RECORD)
                 .setFsyncInterval(new Duration(250, MILLISECONDS))
-                .setJournalSegmentSize(DataSize.of(512, KILOBYTE))
-                .setMaxUnwrittenRecords(50)
                 .setMaxQueryTextLength(100)
-                .setDeliveryBatchSize(20)
                 .setRetryDelay(new Duration(5, MILLISECONDS))
                 .setMaxRetryDelay(new Duration(2, SECONDS))
-                .setShutdownTimeout(new Duration(3, SECONDS))
                 .setFileSinkEnabled(false)
                 .setPostgresqlSinkEnabled(true)
                 .setMacKeyFile("/etc/trino/audit-key/key")

@@ -37,7 +37,7 @@ final class TestAuditJournal
     void testAppendAndReadBack()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(TestingAuditEvents.append(journal, body("a"))).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
@@ -61,13 +61,13 @@ final class TestAuditJournal
     {
         String headHash;
         // Not closed: simulates a process killed after its writes returned (the data is in the page cache).
-        AuditJournal killed = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         TestingAuditEvents.append(killed, body("a"));
         TestingAuditEvents.append(killed, body("b"));
         headHash = killed.head().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
             assertThat(journal.head().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("c"))).isEqualTo(3);
@@ -82,13 +82,13 @@ final class TestAuditJournal
     void testTornLastLineIsDiscardedOnRecovery()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("a"));
         }
         Path segment = onlySegment();
         Files.write(segment, "{\"schemaVersion\":1,\"seq\":2,\"prev".getBytes(UTF_8), StandardOpenOption.APPEND);
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
         }
@@ -99,7 +99,7 @@ final class TestAuditJournal
     void testSegmentsRollAndDeliveredOnesAreDeleted()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
             for (int i = 0; i < 30; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }
@@ -121,7 +121,7 @@ final class TestAuditJournal
             // the newest segment always stays: the chain continues from it across restarts
             assertThat(journal.segments().count()).isEqualTo(1);
         }
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(31);
         }
     }
@@ -129,15 +129,15 @@ final class TestAuditJournal
     @Test
     void testSecondWriterOnTheSameDirectoryIsRefused()
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
-            assertThatThrownBy(() -> new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100, AuditKey.unkeyed()))
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            assertThatThrownBy(() -> new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(directory.toString())
                     .hasMessageContaining("in use by another audit event listener");
             assertThat(TestingAuditEvents.append(journal, body("still works"))).isEqualTo(1);
         }
         // released on close
-        new AuditJournal(directory, 1024, FsyncPolicy.NONE, 100, AuditKey.unkeyed()).close();
+        new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()).close();
     }
 
     @Test
@@ -148,7 +148,7 @@ final class TestAuditJournal
         Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
         Path journalDirectory = file.resolve("journal");
 
-        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, 100, AuditKey.unkeyed()))
+        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(journalDirectory.toString())
                 .hasMessageContaining("audit.journal.directory")
@@ -156,11 +156,11 @@ final class TestAuditJournal
     }
 
     @Test
-    void testWriteFailureKeepsRecordsInMemoryAndWritesThemLater()
+    void testRecordsThatCannotBeWrittenAreDroppedCountedAndTakeNoNumber()
             throws IOException
     {
         Path journalDirectory = directory.resolve("journal");
-        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, 3, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("before"));
             // The directory disappears under us and a file takes its place: the next segment cannot be created.
             Path moved = directory.resolve("moved");
@@ -171,23 +171,49 @@ final class TestAuditJournal
             for (int i = 0; i < 40; i++) {
                 sequences.add(TestingAuditEvents.append(journal, body("during-" + i)));
             }
-            // small segments: a roll happens quickly, then every write fails; 3 records wait in memory, the rest are dropped
-            assertThat(journal.getWriteFailures()).isGreaterThan(0);
-            assertThat(journal.getUnwrittenRecords()).isEqualTo(3);
-            assertThat(journal.getRecordsDropped()).isGreaterThan(0);
+            // small segments: a roll happens quickly, then every write fails and its record is dropped
+            assertThat(journal.getWriteFailures()).isPositive();
+            assertThat(journal.getRecordsDropped()).isEqualTo(journal.getWriteFailures());
+            assertThat(journal.getRecordsWritten() + journal.getRecordsDropped()).isEqualTo(41);
             assertThat(sequences).contains(-1L);
             long lastWrittenWhileBroken = journal.getLastWrittenSequence();
+            assertThat(sequences.stream().filter(sequence -> sequence > 0)).allMatch(sequence -> sequence <= lastWrittenWhileBroken);
 
             Files.delete(journalDirectory);
             Files.move(moved, journalDirectory);
-            journal.writeUnwritten();
 
-            assertThat(journal.getUnwrittenRecords()).isZero();
-            assertThat(journal.getLastWrittenSequence()).isEqualTo(lastWrittenWhileBroken + 3);
             // dropped records never got a sequence number: the chain has no gap
-            assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(lastWrittenWhileBroken + 4);
+            assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(lastWrittenWhileBroken + 1);
         }
         assertThat(TestingAuditEvents.verify(journalDirectory).intact()).isTrue();
+    }
+
+    @Test
+    void testWriteThatCannotBeCutBackKeepsItsNumber()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            TestingAuditEvents.append(journal, body("a"));
+            // an interrupted thread: the channel is closed under the write, so the failed write cannot be cut back
+            Thread.currentThread().interrupt();
+            long interrupted;
+            try {
+                interrupted = TestingAuditEvents.append(journal, body("interrupted"));
+            }
+            finally {
+                Thread.interrupted();
+            }
+            assertThat(interrupted).isEqualTo(-1);
+            assertThat(journal.getWriteFailures()).isEqualTo(1);
+            // the record might be on disk whole: its number is not given to another record ...
+            assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(3);
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 3L);
+            }
+        }
+        // ... and the gap it left is reported, not hidden
+        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        assertThat(result.finding()).as(result.message()).isEqualTo(AuditLogVerifier.Finding.DELETED);
     }
 
     @Test
@@ -195,14 +221,14 @@ final class TestAuditJournal
             throws IOException
     {
         // several rolls, then a kill
-        AuditJournal killed = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 4096, FsyncPolicy.NONE, AuditKey.unkeyed());
         for (int i = 1; i <= 60; i++) {
             TestingAuditEvents.append(killed, body("record-" + i));
         }
         String headHash = killed.head().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.NONE, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(60);
             assertThat(journal.head().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(61);
@@ -227,7 +253,7 @@ final class TestAuditJournal
     void testRecordLargerThanASegmentGetsASegmentOfItsOwn()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("small"));
             TestingAuditEvents.append(journal, body("x".repeat(5000)));
             TestingAuditEvents.append(journal, body("small again"));
@@ -246,7 +272,7 @@ final class TestAuditJournal
     void testEveryRecordFsyncPolicy()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.EVERY_RECORD, 100, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
             for (int i = 0; i < 20; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }

@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.TestingPluginContext;
 import io.trino.spi.eventlistener.EventListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static com.google.common.collect.Iterables.getOnlyElement;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
+import static dev.trinobundle.testing.QueryEvents.completed;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +47,7 @@ final class TestAuditLogVerifier
                 "audit.file.directory", fileDirectory.toString(),
                 "audit.mac.key-file", keyFile.toString(),
                 "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
-                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         for (int i = 1; i <= 10; i++) {
             listener.queryCompleted(completed("q" + i));
         }

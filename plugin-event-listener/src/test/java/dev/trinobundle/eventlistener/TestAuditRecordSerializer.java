@@ -8,10 +8,10 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.Optional;
 
-import static dev.trinobundle.eventlistener.TestingAuditEvents.accessDenied;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.context;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static dev.trinobundle.testing.QueryEvents.accessDenied;
+import static dev.trinobundle.testing.QueryEvents.completed;
+import static dev.trinobundle.testing.QueryEvents.context;
+import static dev.trinobundle.testing.QueryEvents.created;
 import static org.assertj.core.api.Assertions.assertThat;
 
 final class TestAuditRecordSerializer

@@ -34,7 +34,7 @@ final class TestFileAuditSink
         directory = Files.createTempDirectory("audit-file-sink-test");
         // the records come from a real journal, as in the listener
         journalDirectory = Files.createTempDirectory("audit-file-sink-journal");
-        journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 100, AuditKey.unkeyed());
+        journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         reader = new JournalReader(journal, 1);
     }
 
@@ -100,7 +100,7 @@ final class TestFileAuditSink
         // without being told, the verifier cannot tell retention from a deleted head
         AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
         assertThat(result.finding()).isEqualTo(AuditLogVerifier.Finding.DELETED_HEAD);
-        long first = AuditRecordFormat.parseSequence(Files.readAllBytes(files.getFirst()), 0, 40);
+        long first = AuditRecordFormat.sequence(Files.readAllBytes(files.getFirst()));
         result = AuditLogVerifier.verify(directory, new AuditLogVerifier.Options(List.of(), List.of(), first));
         assertThat(result.intact()).as(result.message()).isTrue();
     }

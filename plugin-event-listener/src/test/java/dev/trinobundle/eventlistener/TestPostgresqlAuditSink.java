@@ -2,9 +2,12 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.QueryEvents;
+import dev.trinobundle.testing.TestingPluginContext;
 import dev.trinobundle.testing.TestingPostgresServer;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
+import io.airlift.units.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -22,15 +25,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
 import static com.google.common.collect.Iterables.getOnlyElement;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.completed;
-import static dev.trinobundle.eventlistener.TestingAuditEvents.created;
+import static dev.trinobundle.testing.QueryEvents.completed;
+import static dev.trinobundle.testing.QueryEvents.created;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
@@ -67,7 +71,7 @@ final class TestPostgresqlAuditSink
             throws Exception
     {
         Path journalDirectory = directory.resolve("journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal);
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         delivery.start();
@@ -99,7 +103,7 @@ final class TestPostgresqlAuditSink
         // A crash between insert and offset commit: the whole journal (one segment, always kept) is shipped again,
         // and nothing is duplicated.
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
-        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery redelivery = delivery(reopened);
         redelivery.start();
         waitFor(() -> redelivery.shippers().getFirst().getPendingRecords() == 0);
@@ -115,11 +119,11 @@ final class TestPostgresqlAuditSink
     {
         // PostgreSQL refuses U+0000 in text and jsonb; the batch holding such a record used to be retried forever
         String sql = "SELECT 1 -- \u0000 nul";
-        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("nul_queries")));
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", TestingAuditEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", QueryEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
         waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
         delivery.stop(5_000);
@@ -150,12 +154,12 @@ final class TestPostgresqlAuditSink
             statement.execute("ALTER TABLE audit.refusing_queries ADD CONSTRAINT no_secret CHECK (sql_text NOT LIKE '%top-secret%')");
         }
         Path journalDirectory = directory.resolve("refusing-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("refusing_queries")));
         SinkShipper shipper = delivery.shippers().getFirst();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", TestingAuditEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", QueryEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
         delivery.start();
         waitFor(() -> shipper.getFailedDeliveries() > 0);
@@ -192,7 +196,7 @@ final class TestPostgresqlAuditSink
             statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
         }
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
-        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
         delivery.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
@@ -219,9 +223,9 @@ final class TestPostgresqlAuditSink
         Path keyFile = Files.writeString(directory.resolve("checkpoint.key"), "c".repeat(64));
         AuditKey key = AuditKey.fromFile(keyFile);
         Path journalDirectory = directory.resolve("checkpoint-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, 1000, key);
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 7, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
@@ -270,7 +274,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.table", "factory_queries",
-                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("factory-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.factory_queries WHERE query_id = 'factory-q1' AND event_kind = 'completed'") == 1);
         listener.shutdown();
@@ -292,7 +296,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password-file", passwordFile.toString(),
                 "audit.postgresql.table", "password_file_queries",
-                "bootstrap.quiet", "true"), new TestingEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("password-file-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.password_file_queries WHERE query_id = 'password-file-q1' AND event_kind = 'completed'") == 1);
         listener.shutdown();
@@ -307,7 +311,7 @@ final class TestPostgresqlAuditSink
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
         assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
@@ -341,7 +345,7 @@ final class TestPostgresqlAuditSink
                 .hasMessageContaining("audit.postgresql.password-file")
                 .hasMessageContaining("mount the Secret holding the password there");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, 1000, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
         delivery.start();
         SinkShipper shipper = delivery.shippers().getFirst();
@@ -405,7 +409,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.enabled", "true",
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password-file", missing.toString(),
-                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("audit.postgresql.password-file");
 
@@ -416,7 +420,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.password-file", missing.toString(),
-                "bootstrap.quiet", "true"), new TestingEventListenerContext()))
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive")
                 .hasMessageNotContaining(postgres.password());
     }
@@ -453,7 +457,7 @@ final class TestPostgresqlAuditSink
 
     private static AuditDelivery delivery(AuditJournal journal, AuditSink sink)
     {
-        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 7, 20, 200);
+        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 20, 200);
     }
 
     private AuditDelivery delivery(AuditJournal journal)
@@ -518,10 +522,6 @@ final class TestPostgresqlAuditSink
             throws InterruptedException
     {
         // Waiting for background delivery, not measuring it: the deadline only keeps a broken build from hanging.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition not reached within 60 s").isNegative();
-            Thread.sleep(50);
-        }
+        assertEventually(new Duration(60, SECONDS), () -> assertThat(condition.getAsBoolean()).isTrue());
     }
 }

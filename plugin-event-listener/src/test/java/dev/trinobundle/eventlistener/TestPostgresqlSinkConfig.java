@@ -2,7 +2,6 @@ package dev.trinobundle.eventlistener;
 
 import com.google.inject.ConfigurationException;
 import io.airlift.configuration.ConfigurationFactory;
-import io.airlift.units.Duration;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -10,7 +9,6 @@ import java.util.Map;
 import static io.airlift.configuration.testing.ConfigAssertions.assertFullMapping;
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,8 +23,7 @@ final class TestPostgresqlSinkConfig
                 .setPassword(null)
                 .setPasswordFile(null)
                 .setSchema("audit")
-                .setTable("trino_queries")
-                .setConnectTimeout(new Duration(10, SECONDS)));
+                .setTable("trino_queries"));
     }
 
     /**
@@ -42,15 +39,13 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.user", "auditor",
                         "audit.postgresql.password", "s3cret",
                         "audit.postgresql.schema", "security",
-                        "audit.postgresql.table", "queries",
-                        "audit.postgresql.connect-timeout", "3s"),
+                        "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPassword("s3cret")
                         .setSchema("security")
-                        .setTable("queries")
-                        .setConnectTimeout(new Duration(3, SECONDS)));
+                        .setTable("queries"));
     }
 
     @Test
@@ -62,15 +57,13 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.user", "auditor",
                         "audit.postgresql.password-file", "/etc/trino/audit-db/password",
                         "audit.postgresql.schema", "security",
-                        "audit.postgresql.table", "queries",
-                        "audit.postgresql.connect-timeout", "3s"),
+                        "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPasswordFile("/etc/trino/audit-db/password")
                         .setSchema("security")
-                        .setTable("queries")
-                        .setConnectTimeout(new Duration(3, SECONDS)));
+                        .setTable("queries"));
     }
 
     @Test
@@ -86,16 +79,14 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.password", "s3cret",
                         "audit.postgresql.password-file", "/etc/trino/audit-db/password",
                         "audit.postgresql.schema", "security",
-                        "audit.postgresql.table", "queries",
-                        "audit.postgresql.connect-timeout", "3s"),
+                        "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPassword("s3cret")
                         .setPasswordFile("/etc/trino/audit-db/password")
                         .setSchema("security")
-                        .setTable("queries")
-                        .setConnectTimeout(new Duration(3, SECONDS))))
+                        .setTable("queries")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive");
     }

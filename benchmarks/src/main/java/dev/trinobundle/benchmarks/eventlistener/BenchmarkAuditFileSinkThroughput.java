@@ -3,6 +3,8 @@ package dev.trinobundle.benchmarks.eventlistener;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.trinobundle.eventlistener.AuditEventListenerFactory;
+import dev.trinobundle.testing.QueryEvents;
+import dev.trinobundle.testing.TestingPluginContext;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,7 +65,7 @@ public class BenchmarkAuditFileSinkThroughput
     public void setUp()
             throws IOException, JMException
     {
-        event = RealisticQueryEvents.completed("20260102_030405_00042_abcde");
+        event = QueryEvents.biQueryCompleted("20260102_030405_00042_abcde");
         directory = Files.createTempDirectory("audit-throughput");
         Path journalDirectory = directory.resolve("journal");
         eventListener = new AuditEventListenerFactory().create(Map.of(
@@ -74,7 +76,7 @@ public class BenchmarkAuditFileSinkThroughput
                 "audit.file.max-size", "64MB",
                 "audit.file.max-files", "4",
                 "audit.journal.fsync", fsync,
-                "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+                "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         mbeanServer = ManagementFactory.getPlatformMBeanServer();
         String key = ObjectName.quote(journalDirectory.toAbsolutePath().toString());
         journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + key);

@@ -5,6 +5,8 @@ import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.trinobundle.benchmarks.TrinoBuiltinPlugins;
 import dev.trinobundle.eventlistener.AuditEventListenerFactory;
+import dev.trinobundle.testing.QueryEvents;
+import dev.trinobundle.testing.TestingPluginContext;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -64,7 +66,7 @@ public class BenchmarkEventListenerCallingThread
     public void setUp()
             throws IOException
     {
-        event = RealisticQueryEvents.completed("20260102_030405_00042_abcde");
+        event = QueryEvents.biQueryCompleted("20260102_030405_00042_abcde");
         eventListener = switch (listener) {
             case "audit" -> {
                 directory = Files.createTempDirectory("audit-benchmark");
@@ -76,7 +78,7 @@ public class BenchmarkEventListenerCallingThread
                         // bounded disk use: the benchmark writes gigabytes
                         "audit.file.max-size", "64MB",
                         "audit.file.max-files", "4",
-                        "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+                        "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
             }
             case "audit-sink-down" -> {
                 directory = Files.createTempDirectory("audit-benchmark");
@@ -87,7 +89,7 @@ public class BenchmarkEventListenerCallingThread
                         "audit.postgresql.url", "jdbc:postgresql://127.0.0.1:1/audit",
                         "audit.delivery.retry-delay", "1h",
                         "audit.delivery.max-retry-delay", "1h",
-                        "bootstrap.quiet", "true"), new BenchmarkEventListenerContext());
+                        "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
             }
             case "http" -> {
                 ingest = new DummyIngestServer();
@@ -98,7 +100,7 @@ public class BenchmarkEventListenerCallingThread
                 yield TrinoBuiltinPlugins.create("http-event-listener", plugin -> Streams.stream(plugin.getEventListenerFactories())
                         .filter(factory -> factory.getName().equals("http"))
                         .findFirst()
-                        .map(factory -> factory.create(config, new BenchmarkEventListenerContext())));
+                        .map(factory -> factory.create(config, TestingPluginContext.TRINO_476)));
             }
             default -> throw new IllegalArgumentException(listener);
         };

@@ -1,8 +1,9 @@
 package dev.trinobundle.compat;
 
-import dev.trinobundle.testing.TestingPluginContext;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trinobundle.testing.AuditLogFiles;
+import dev.trinobundle.testing.TestingPluginContext;
+import io.airlift.units.Duration;
 import io.trino.plugin.tpch.TpchPlugin;
 import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.eventlistener.EventListener;
@@ -13,25 +14,20 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static com.google.common.collect.Iterables.getOnlyElement;
 import static io.trino.testing.TestingSession.testSessionBuilder;
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The audit listener, as built against 476, recording queries of an in-process Trino 478 (which has no splitCompleted). */
 @Tag("server")
 final class TestAuditEventListenerOnTrino478
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Test
     void testQueriesAreAudited(@TempDir Path directory)
             throws Exception
@@ -68,46 +64,13 @@ final class TestAuditEventListenerOnTrino478
     }
 
     private static JsonNode awaitCompletedRecord(Path auditLog, String table)
-            throws IOException, InterruptedException
     {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Optional<JsonNode> found = records(auditLog).stream()
-                    .filter(record -> record.path("kind").asText().equals("completed"))
-                    .filter(record -> record.at("/objects/read/0/table").asText().equals(table))
-                    .findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("No completed record for a query reading %s in %s within 60s: %s".formatted(table, auditLog, records(auditLog)));
-    }
-
-    private static List<JsonNode> records(Path auditLog)
-            throws IOException
-    {
-        List<JsonNode> records = new ArrayList<>();
-        if (!Files.isDirectory(auditLog)) {
-            return records;
-        }
-        try (Stream<Path> files = Files.list(auditLog)) {
-            for (Path file : files.filter(path -> path.toString().endsWith(".jsonl")).sorted().toList()) {
-                for (String line : completeLines(file)) {
-                    records.add(JSON.readTree(line));
-                }
-            }
-        }
-        return records;
-    }
-
-    /**
-     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
-     */
-    private static List<String> completeLines(Path file)
-            throws IOException
-    {
-        String content = Files.readString(file);
-        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
+        AtomicReference<JsonNode> completed = new AtomicReference<>();
+        assertEventually(new Duration(60, SECONDS), () -> completed.set(AuditLogFiles.records(auditLog).stream()
+                .filter(record -> record.path("kind").asText().equals("completed"))
+                .filter(record -> record.at("/objects/read/0/table").asText().equals(table))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("No completed record for a query reading %s in %s".formatted(table, auditLog)))));
+        return completed.get();
     }
 }

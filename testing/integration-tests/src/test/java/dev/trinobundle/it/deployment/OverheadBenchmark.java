@@ -1,26 +1,39 @@
 package dev.trinobundle.it.deployment;
 
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import com.sun.net.httpserver.HttpServer;
 import dev.trinobundle.testing.TrinoServer;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
 
 /**
- * What the bundle costs per query, against Trino's built-ins doing the same jobs: the real server twice, once with our
- * access control (the shipped rules), the Vault authenticator (against an in-process Vault fixture) and the audit
- * listener (journal + file sink), once with the {@code file} access control (same rules), the {@code file} authenticator
- * and no listener. Both serve the same small JDBC queries over HTTPS with password authentication, measured in
- * alternating blocks so that machine noise hits both alike. Run through {@code deployment/benchmark-overhead}.
+ * What the bundle costs per query, against Trino's built-ins doing the same jobs. Two real servers serve the same
+ * small JDBC queries over HTTPS with password authentication, measured in alternating blocks so that machine noise
+ * hits both alike. Run through {@code deployment/benchmark-overhead}:
+ * <ul>
+ * <li>{@code [queries]}: the bundle (rules access control, the Vault authenticator against an in-process Vault
+ * fixture, the audit listener with journal + file sink) against the {@code file} access control (same rules), the
+ * {@code file} authenticator and a no-op listener (Trino builds the query events for any listener; a listener cannot
+ * cost less than that);</li>
+ * <li>{@code decompose [queries]}: one plugin at a time against the same built-ins: rules vs {@code file}, vault vs
+ * {@code file}, a no-op listener vs none, audit vs no-op, Trino's {@code http} listener vs no-op.</li>
+ * </ul>
  */
 public final class OverheadBenchmark
 {
@@ -30,65 +43,124 @@ public final class OverheadBenchmark
 
     private OverheadBenchmark() {}
 
+    private record Setup(String accessControl, String authenticator, String listener)
+    {
+        @Override
+        public String toString()
+        {
+            return accessControl + "/" + authenticator + "/" + listener;
+        }
+    }
+
     public static void main(String[] args)
             throws Exception
     {
-        int queries = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
-        int warmup = Math.max(200, queries / 10);
+        boolean decompose = args.length > 0 && args[0].equals("decompose");
+        int queries = args.length > (decompose ? 1 : 0) ? Integer.parseInt(args[decompose ? 1 : 0]) : 3000;
+        Setup builtins = new Setup("file", "file", "noop");
+        List<Setup[]> pairs = decompose
+                ? List.of(
+                        new Setup[] {new Setup("rules", "file", "none"), new Setup("file", "file", "none")},
+                        new Setup[] {new Setup("file", "vault", "none"), new Setup("file", "file", "none")},
+                        new Setup[] {builtins, new Setup("file", "file", "none")},
+                        new Setup[] {new Setup("file", "file", "audit"), builtins},
+                        new Setup[] {new Setup("file", "file", "http"), builtins})
+                : List.<Setup[]>of(new Setup[] {new Setup("rules", "vault", "audit"), builtins});
         String rules = Files.readString(deploymentDir().resolve("etc/rules.json"));
-
-        try (TestingVaultServer vault = TestingVaultServer.start()) {
+        try (TestingVaultServer vault = TestingVaultServer.start();
+                IngestServer ingest = new IngestServer()) {
             vault.putSecret("secret", "trino/password", Map.of("admin", "plain:" + PASSWORD));
             String token = vault.createToken(Duration.ofHours(2), true, "secret/data/trino/");
+            for (Setup[] pair : pairs) {
+                try (TrinoServer first = server(pair[0], rules, vault, token, ingest);
+                        TrinoServer second = server(pair[1], rules, vault, token, ingest)) {
+                    compare(queries, pair[0].toString(), first, pair[1].toString(), second);
+                }
+            }
+        }
+    }
 
-            TrinoServer.Builder bundleBuilder = TrinoServer.builder()
-                    .withBundledPlugins("tpch")
-                    .withBundlePlugins("rules-access-control", "vault-authenticator", "audit-event-listener")
-                    .withCatalog("tpch", Map.of("connector.name", "tpch"))
-                    .withPasswordAuthentication();
-            bundleBuilder.withEtcFile("rules.json", rules)
+    private static TrinoServer server(Setup setup, String rules, TestingVaultServer vault, String token, IngestServer ingest)
+            throws IOException
+    {
+        TrinoServer.Builder builder = TrinoServer.builder()
+                .withBundledPlugins("tpch")
+                .withCatalog("tpch", Map.of("connector.name", "tpch"))
+                .withEtcFile("rules.json", rules);
+        switch (setup.accessControl()) {
+            case "rules" -> builder.withBundlePlugins("rules-access-control")
                     .withEtcProperties("access-control.properties", Map.of(
                             "access-control.name", "rules",
-                            "security.config-file", bundleBuilder.etcDir().resolve("rules.json").toString()))
+                            "security.config-file", builder.etcDir().resolve("rules.json").toString()));
+            case "file" -> builder.withEtcProperties("access-control.properties", Map.of(
+                    "access-control.name", "file",
+                    "security.config-file", builder.etcDir().resolve("rules.json").toString()));
+            default -> throw new IllegalArgumentException(setup.accessControl());
+        }
+        switch (setup.authenticator()) {
+            case "vault" -> builder.withBundlePlugins("vault-authenticator")
+                    .withPasswordAuthentication()
                     .withEtcProperties("password-authenticator.properties", Map.of(
                             "password-authenticator.name", "vault",
                             "vault.address", vault.address().toString(),
                             "vault.allow-insecure", "true",
-                            "vault.token", token))
+                            "vault.token", token));
+            case "file" -> builder.withFilePasswords(Map.of("admin", PASSWORD));
+            default -> throw new IllegalArgumentException(setup.authenticator());
+        }
+        switch (setup.listener()) {
+            case "none" -> {}
+            case "noop" -> {
+                NoopEventListenerPlugin.install(builder.serverDir().resolve("plugin"));
+                builder.withEtcProperties("event-listener.properties", Map.of("event-listener.name", "noop"));
+            }
+            case "audit" -> builder.withBundlePlugins("audit-event-listener")
                     .withEtcProperties("event-listener.properties", Map.of(
                             "event-listener.name", "audit",
-                            "audit.journal.directory", bundleBuilder.serverDir().resolve("audit/journal").toString(),
-                            "audit.file.directory", bundleBuilder.serverDir().resolve("audit/log").toString()));
-
-            TrinoServer.Builder builtinBuilder = TrinoServer.builder()
-                    .withBundledPlugins("tpch")
-                    .withCatalog("tpch", Map.of("connector.name", "tpch"))
-                    .withFilePasswords(Map.of("admin", PASSWORD));
-            builtinBuilder.withEtcFile("rules.json", rules)
-                    .withEtcProperties("access-control.properties", Map.of(
-                            "access-control.name", "file",
-                            "security.config-file", builtinBuilder.etcDir().resolve("rules.json").toString()));
-
-            try (TrinoServer bundle = bundleBuilder.start();
-                    TrinoServer builtin = builtinBuilder.start();
-                    Connection bundleConnection = bundle.connect("admin", PASSWORD);
-                    Connection builtinConnection = builtin.connect("admin", PASSWORD);
-                    PreparedStatement bundleStatement = bundleConnection.prepareStatement(SQL);
-                    PreparedStatement builtinStatement = builtinConnection.prepareStatement(SQL)) {
-                System.out.printf("warm-up: %d queries per server%n", warmup);
-                run(bundleStatement, new long[warmup], 0, warmup);
-                run(builtinStatement, new long[warmup], 0, warmup);
-
-                long[] bundleNanos = new long[queries];
-                long[] builtinNanos = new long[queries];
-                for (int offset = 0; offset < queries; offset += BLOCK) {
-                    int count = Math.min(BLOCK, queries - offset);
-                    run(bundleStatement, bundleNanos, offset, count);
-                    run(builtinStatement, builtinNanos, offset, count);
-                }
-                report(queries, bundleNanos, builtinNanos);
-            }
+                            "audit.journal.directory", builder.serverDir().resolve("audit/journal").toString(),
+                            "audit.file.directory", builder.serverDir().resolve("audit/log").toString()));
+            case "http" -> builder.withBundledPlugins("http-event-listener")
+                    .withEtcProperties("event-listener.properties", Map.of(
+                            "event-listener.name", "http",
+                            "http-event-listener.log-created", "true",
+                            "http-event-listener.log-completed", "true",
+                            "http-event-listener.connect-ingest-uri", ingest.uri().toString()));
+            default -> throw new IllegalArgumentException(setup.listener());
         }
+        return builder.start();
+    }
+
+    private static void compare(int queries, String firstName, TrinoServer first, String secondName, TrinoServer second)
+            throws Exception
+    {
+        int warmup = Math.max(200, queries / 10);
+        try (Connection firstConnection = first.connect("admin", PASSWORD);
+                Connection secondConnection = second.connect("admin", PASSWORD);
+                PreparedStatement firstStatement = firstConnection.prepareStatement(SQL);
+                PreparedStatement secondStatement = secondConnection.prepareStatement(SQL)) {
+            run(firstStatement, new long[warmup], 0, warmup);
+            run(secondStatement, new long[warmup], 0, warmup);
+            long[] firstNanos = new long[queries];
+            long[] secondNanos = new long[queries];
+            for (int offset = 0; offset < queries; offset += BLOCK) {
+                int count = Math.min(BLOCK, queries - offset);
+                run(firstStatement, firstNanos, offset, count);
+                run(secondStatement, secondNanos, offset, count);
+            }
+            Arrays.sort(firstNanos);
+            Arrays.sort(secondNanos);
+            System.out.printf("%d queries per server (%s), %d warm-up, load average %s%n", queries, SQL, warmup, loadAverage());
+            System.out.printf("%-20s median %8.2f ms   p99 %8.2f ms%n", firstName, percentile(firstNanos, 0.5), percentile(firstNanos, 0.99));
+            System.out.printf("%-20s median %8.2f ms   p99 %8.2f ms%n", secondName, percentile(secondNanos, 0.5), percentile(secondNanos, 0.99));
+            System.out.printf("ratio                median %8.3f      p99 %8.3f   (%s / %s)%n",
+                    percentile(firstNanos, 0.5) / percentile(secondNanos, 0.5), percentile(firstNanos, 0.99) / percentile(secondNanos, 0.99), firstName, secondName);
+        }
+    }
+
+    private static String loadAverage()
+            throws IOException
+    {
+        return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
     }
 
     private static void run(PreparedStatement statement, long[] nanos, int offset, int count)
@@ -111,23 +183,43 @@ public final class OverheadBenchmark
         }
     }
 
-    private static void report(int queries, long[] bundleNanos, long[] builtinNanos)
-    {
-        Arrays.sort(bundleNanos);
-        Arrays.sort(builtinNanos);
-        Map<String, double[]> figures = new HashMap<>();
-        figures.put("bundle", new double[] {percentile(bundleNanos, 0.5), percentile(bundleNanos, 0.99)});
-        figures.put("built-ins", new double[] {percentile(builtinNanos, 0.5), percentile(builtinNanos, 0.99)});
-        System.out.printf("%d queries per server (%s)%n", queries, SQL);
-        System.out.printf("%-10s median %8.2f ms   p99 %8.2f ms%n", "bundle", figures.get("bundle")[0], figures.get("bundle")[1]);
-        System.out.printf("%-10s median %8.2f ms   p99 %8.2f ms%n", "built-ins", figures.get("built-ins")[0], figures.get("built-ins")[1]);
-        System.out.printf("ratio      median %8.3f      p99 %8.3f   (bundle / built-ins)%n",
-                figures.get("bundle")[0] / figures.get("built-ins")[0], figures.get("bundle")[1] / figures.get("built-ins")[1]);
-    }
-
     private static double percentile(long[] sortedNanos, double fraction)
     {
         int index = Math.min(sortedNanos.length - 1, (int) Math.ceil(fraction * sortedNanos.length) - 1);
         return sortedNanos[Math.max(0, index)] / 1_000_000.0;
+    }
+
+    /**
+     * Accepts every POST with 200, as an ingest service would: the target of Trino's {@code http} listener.
+     */
+    private static final class IngestServer
+            implements AutoCloseable
+    {
+        private final HttpServer server;
+
+        IngestServer()
+                throws IOException
+        {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+            server.createContext("/", exchange -> {
+                try (InputStream body = exchange.getRequestBody()) {
+                    body.transferTo(OutputStream.nullOutputStream());
+                }
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        URI uri()
+        {
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/events");
+        }
+
+        @Override
+        public void close()
+        {
+            server.stop(0);
+        }
     }
 }

@@ -2,8 +2,10 @@ package dev.trinobundle.it.eventlistener;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.trinobundle.testing.AuditLogFiles;
 import dev.trinobundle.testing.TestingPostgresServer;
 import dev.trinobundle.testing.TrinoServer;
+import io.airlift.units.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -11,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,12 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
@@ -43,7 +43,6 @@ import static org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS;
 final class TestAuditEventListenerOnTrino
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
 
     private TestingPostgresServer postgres;
     private TrinoServer server;
@@ -355,48 +354,12 @@ final class TestAuditEventListenerOnTrino
 
     private static List<JsonNode> records(Path directory)
     {
-        List<JsonNode> records = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return records;
-        }
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path file : files.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList()) {
-                for (String line : completeLines(file)) {
-                    records.add(MAPPER.readTree(line));
-                }
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return records;
+        return AuditLogFiles.records(directory);
     }
 
     private static void await(Supplier<Boolean> condition, String what)
     {
         // Waiting for asynchronous delivery, not timing it: the deadline only keeps a broken build from hanging.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(100);
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted", e);
-            }
-        }
-    }
-
-    /**
-     * The newline-terminated lines of a file the audit file sink may be writing: its last line can be half written.
-     */
-    private static List<String> completeLines(Path file)
-            throws IOException
-    {
-        String content = Files.readString(file);
-        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
+        assertEventually(new Duration(60, SECONDS), () -> assertThat(condition.get()).as(what).isTrue());
     }
 }
