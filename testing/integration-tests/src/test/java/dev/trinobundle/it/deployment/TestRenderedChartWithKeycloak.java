@@ -120,6 +120,9 @@ final class TestRenderedChartWithKeycloak
         environment.put("PG_USER", postgres.user());
         environment.put("PG_PASSWORD", postgres.password());
         environment.put("ICEBERG_CLIENT_SECRET", UUID.randomUUID().toString());
+        // the env entries of Secret trino-iceberg-s3 (both pods run the iceberg catalog)
+        environment.put("ICEBERG_S3_ACCESS_KEY", "access-" + UUID.randomUUID());
+        environment.put("ICEBERG_S3_SECRET_KEY", "secret-" + UUID.randomUUID());
         environment.put("VAULT_APPROLE_ROLE_ID", roleId);
         mountedSecrets = Map.of(
                 authenticator.get("vault.ca-cert-file"), Files.readString(vault.caCertFile().orElseThrow()),
