@@ -44,6 +44,7 @@ public final class AuditJournal
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
+    private final AtomicLong unreadableLines = new AtomicLong();
 
     // guarded by this
     private final Mac mac;
@@ -291,6 +292,17 @@ public final class AuditJournal
     public long getFsyncFailures()
     {
         return fsyncFailures.get();
+    }
+
+    AtomicLong unreadableLines()
+    {
+        return unreadableLines;
+    }
+
+    @Managed(description = "Journal lines a sink reader skipped because they are not audit records (written by someone else)")
+    public long getUnreadableLines()
+    {
+        return unreadableLines.get();
     }
 
     @Managed(description = "Total size of the journal segment files in bytes")

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
@@ -33,6 +35,7 @@ public final class SinkShipper
     // redelivers at most that much, which every sink skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
+    static final long MAX_LEAD = 1_000_000;
 
     private final AuditJournal journal;
     private final AuditSink sink;
@@ -65,8 +68,10 @@ public final class SinkShipper
         this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
         try {
             committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
+            checkArgument(committedSequence >= 0, "negative");
         }
-        catch (IOException | NumberFormatException e) {
+        catch (IOException | IllegalArgumentException e) {
+            committedSequence = 0;
             // An unreadable offset only means records are delivered again; every sink is idempotent.
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
         }
@@ -230,16 +235,32 @@ public final class SinkShipper
 
     /**
      * The highest sequence number this sink is known to hold: its committed offset, or what the destination reports.
+     * A crash can lose the journal's newest records after a sink had them, but never millions: a sink far ahead of
+     * the journal was written to by someone else, and numbering after it would let one line suppress the log.
      */
-    long highestKnownSequence()
+    long highestKnownSequence(long journalEnd)
     {
+        checkLead(committedSequence, journalEnd, offsetFile.toString(), "delete that file; the journal is then delivered again and the sink skips what it holds");
         try {
-            return Math.max(committedSequence, sink.lastStoredSequence().orElse(0));
+            long stored = sink.lastStoredSequence().orElse(0);
+            checkLead(stored, journalEnd, sink.where(), "remove the records not written by this listener from it");
+            return Math.max(committedSequence, stored);
+        }
+        catch (IllegalStateException e) {
+            throw e;
         }
         catch (Exception e) {
             // a destination that cannot answer now (database down): its committed offset still counts
             log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), sink.describe(e));
             return committedSequence;
+        }
+    }
+
+    private void checkLead(long held, long journalEnd, String where, String fix)
+    {
+        if (held - journalEnd > MAX_LEAD) {
+            throw new IllegalStateException(format("Audit sink %s claims record %s (%s), but the audit journal %s ends at record %s: no crash loses that many records, " +
+                    "so %s was not written by this listener. Refusing to start: %s", sink.name(), held, where, journal.getDirectory(), journalEnd, where, fix));
         }
     }
 

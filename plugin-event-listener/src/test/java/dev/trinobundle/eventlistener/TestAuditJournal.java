@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +95,26 @@ final class TestAuditJournal
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
+    }
+
+    @Test
+    void testLineThatIsNotARecordIsReportedNotSkippedSilently()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            TestingAuditEvents.append(journal, body("a"));
+            TestingAuditEvents.append(journal, body("b"));
+        }
+        List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
+        Files.write(onlySegment(), List.of(lines.get(0), "{\"planted\":1}", lines.get(1)), UTF_8);
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+                LogCapture log = new LogCapture(JournalReader.class.getName())) {
+            try (JournalReader reader = new JournalReader(journal, 1)) {
+                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+            }
+            assertThat(journal.getUnreadableLines()).isEqualTo(1);
+            assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not an audit record");
+        }
     }
 
     @Test
