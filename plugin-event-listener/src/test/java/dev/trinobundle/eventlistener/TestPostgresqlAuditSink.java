@@ -181,6 +181,32 @@ final class TestPostgresqlAuditSink
     }
 
     @Test
+    void testRecordThatCannotBeBoundGoesToTheDeadLetterFileAndDeliveryGoesOn()
+            throws Exception
+    {
+        Path journalDirectory = directory.resolve("unbindable-journal");
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("unbindable_queries")));
+        SinkShipper shipper = delivery.shippers().getFirst();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q1")));
+        // valid JSON, but no timestamp: a record no retry can bind
+        String unbindable = new String(TestingAuditEvents.serialize(serializer, completed("unbindable-q2")), UTF_8)
+                .replaceFirst("\"eventTime\":\"[^\"]*\"", "\"eventTime\":\"yesterday\"");
+        assertThat(unbindable).contains("\"eventTime\":\"yesterday\"");
+        TestingAuditEvents.append(journal, unbindable.getBytes(UTF_8));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q3")));
+        delivery.start();
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+
+        assertThat(shipper.getDeadLetterRecords()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit.unbindable_queries WHERE query_id IN ('unbindable-q1', 'unbindable-q3')")).isEqualTo(2);
+        assertThat(Files.readAllLines(journalDirectory.resolve("dead-letter-postgresql.jsonl"), UTF_8)).singleElement().asString().contains("\"seq\":2,");
+    }
+
+    @Test
     void testInsertOnlyUserDeliversAndCannotRewrite()
             throws Exception
     {
