@@ -49,6 +49,7 @@ public final class SinkShipper
     private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
+    private final AtomicLong checkpointFailures = new AtomicLong();
     private volatile long committedSequence;
     // delivered, not necessarily in the offset file yet (shipper thread only)
     private long acknowledgedSequence;
@@ -95,6 +96,7 @@ public final class SinkShipper
         long delay = retryDelayMillis;
         int recordErrors = 0;
         long storedCheckpoint = -1;
+        long checkpointLoggedNanos = 0;
         JournalReader reader = null;
         List<JournalRecord> batch = List.of();
         try {
@@ -106,8 +108,8 @@ public final class SinkShipper
                     }
                     Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
                     if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
-                        sink.storeCheckpoint(checkpoint);
                         storedCheckpoint = checkpoint.sequence();
+                        checkpointLoggedNanos = storeCheckpoint(checkpoint, checkpointLoggedNanos);
                     }
                     batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                     if (batch.isEmpty()) {
@@ -163,6 +165,26 @@ public final class SinkShipper
             catch (IOException e) {
                 log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
             }
+        }
+    }
+
+    /**
+     * Best effort: the checkpoint is also in the checkpoint directory, and a checkpoint table that refuses it (no
+     * grant, no table) must not stop the records. A failed checkpoint is not retried; the next one is tried.
+     */
+    private long storeCheckpoint(Checkpoints.Checkpoint checkpoint, long loggedNanos)
+    {
+        try {
+            sink.storeCheckpoint(checkpoint);
+            return loggedNanos;
+        }
+        catch (Exception e) {
+            checkpointFailures.incrementAndGet();
+            if (loggedNanos != 0 && System.nanoTime() - loggedNanos < FAILURE_LOG_INTERVAL_NANOS) {
+                return loggedNanos;
+            }
+            log.error("Audit sink %s cannot store checkpoint %s: %s (see CheckpointFailures); records are still delivered", sink.name(), checkpoint.sequence(), sink.describe(e));
+            return System.nanoTime();
         }
     }
 
@@ -292,6 +314,12 @@ public final class SinkShipper
     public long getDeadLetterRecords()
     {
         return deadLetterRecords.get();
+    }
+
+    @Managed(description = "Checkpoints the sink could not store (records are delivered regardless)")
+    public long getCheckpointFailures()
+    {
+        return checkpointFailures.get();
     }
 
     @Managed(description = "Last delivery error (never record content), null while the sink is healthy")
