@@ -269,6 +269,9 @@ final class TestPostgresqlAuditSink
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q" + i)));
             }
             waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3 && shipper.getCheckpointFailures() > 0);
+            // records after a refused checkpoint still flow
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q4")));
+            waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 4);
             delivery.stop(5_000);
             journal.close();
             assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("cannot store checkpoint") && message.contains("42501"));
