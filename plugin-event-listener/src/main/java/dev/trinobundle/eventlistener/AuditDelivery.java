@@ -82,7 +82,14 @@ public final class AuditDelivery
      */
     public void stop(long timeoutMillis)
     {
-        maintenance.shutdownNow();
+        // no interrupt: it would close the journal's channel under a force
+        maintenance.shutdown();
+        try {
+            maintenance.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(journal.head());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

@@ -116,7 +116,16 @@ public final class AuditJournal
         System.arraycopy(header, 0, line, 0, header.length);
         System.arraycopy(body, 1, line, header.length, length - 2);
         System.arraycopy(suffix, 0, line, header.length + length - 2, suffix.length);
-        return write(sequence, line) ? sequence : -1;
+        // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return write(sequence, line) ? sequence : -1;
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
