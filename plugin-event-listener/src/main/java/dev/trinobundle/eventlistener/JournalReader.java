@@ -83,6 +83,10 @@ final class JournalReader
                 log.error("Audit journal %s: a line after record %s in segment %s is not an audit record; skipped (see UnreadableLines)",
                         journal.getDirectory(), nextSequence - 1, segmentStart);
             }
+            if (sequence > nextSequence && segmentStart < nextSequence) {
+                log.error("Audit journal %s: records %s..%s are missing inside segment %s; continuing with %s",
+                        journal.getDirectory(), nextSequence, sequence - 1, segmentStart, sequence);
+            }
             if (sequence >= nextSequence) {
                 nextSequence = sequence + 1;
                 return new JournalRecord(sequence, line);

@@ -137,6 +137,25 @@ final class TestAuditJournal
     }
 
     @Test
+    void testGapInsideASegmentIsLoggedWithTheMissingNumbers()
+            throws IOException
+    {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            for (String value : List.of("a", "b", "c", "d")) {
+                TestingAuditEvents.append(journal, body(value));
+            }
+        }
+        List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
+        Files.write(onlySegment(), List.of(lines.get(0), lines.get(3)), UTF_8);
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+                LogCapture log = new LogCapture(JournalReader.class.getName());
+                JournalReader reader = new JournalReader(journal, 1)) {
+            assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 4L);
+            assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("records 2..3 are missing");
+        }
+    }
+
+    @Test
     void testSegmentsRollAndDeliveredOnesAreDeleted()
             throws IOException
     {
