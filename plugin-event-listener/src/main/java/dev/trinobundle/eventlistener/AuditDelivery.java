@@ -44,7 +44,8 @@ public final class AuditDelivery
     public void start()
     {
         // numbers a sink already holds are never given to new records, even if the journal lost them in a crash
-        journal.continueAfter(shippers.stream().mapToLong(SinkShipper::highestKnownSequence).max().orElse(0));
+        long journalEnd = journal.getLastWrittenSequence();
+        journal.continueAfter(shippers.stream().mapToLong(shipper -> shipper.highestKnownSequence(journalEnd)).max().orElse(0));
         shippers.forEach(SinkShipper::start);
         maintenance.scheduleWithFixedDelay(this::maintain, maintenanceIntervalMillis, maintenanceIntervalMillis, TimeUnit.MILLISECONDS);
     }
@@ -81,7 +82,14 @@ public final class AuditDelivery
      */
     public void stop(long timeoutMillis)
     {
-        maintenance.shutdownNow();
+        // no interrupt: it would close the journal's channel under a force
+        maintenance.shutdown();
+        try {
+            maintenance.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(journal.head());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

@@ -49,7 +49,13 @@ public final class AuditEventListener
         for (SinkShipper shipper : delivery.shippers()) {
             export("AuditSink,sink=" + shipper.name(), shipper);
         }
-        delivery.start();
+        try {
+            delivery.start();
+        }
+        catch (RuntimeException e) {
+            shutdown();
+            throw e;
+        }
     }
 
     private void export(String type, Object object)

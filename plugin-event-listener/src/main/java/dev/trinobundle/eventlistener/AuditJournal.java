@@ -44,6 +44,7 @@ public final class AuditJournal
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
+    private final AtomicLong unreadableLines = new AtomicLong();
 
     // guarded by this
     private final Mac mac;
@@ -115,7 +116,16 @@ public final class AuditJournal
         System.arraycopy(header, 0, line, 0, header.length);
         System.arraycopy(body, 1, line, header.length, length - 2);
         System.arraycopy(suffix, 0, line, header.length + length - 2, suffix.length);
-        return write(sequence, line) ? sequence : -1;
+        // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return write(sequence, line) ? sequence : -1;
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -291,6 +301,17 @@ public final class AuditJournal
     public long getFsyncFailures()
     {
         return fsyncFailures.get();
+    }
+
+    AtomicLong unreadableLines()
+    {
+        return unreadableLines;
+    }
+
+    @Managed(description = "Journal lines a sink reader skipped because they are not audit records (written by someone else)")
+    public long getUnreadableLines()
+    {
+        return unreadableLines.get();
     }
 
     @Managed(description = "Total size of the journal segment files in bytes")

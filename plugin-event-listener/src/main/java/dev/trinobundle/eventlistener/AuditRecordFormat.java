@@ -30,9 +30,9 @@ public final class AuditRecordFormat
     static final String MAC_FIELD = "mac";
 
     // the start of any version's record: the file sink counts every version's numbers
-    private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,18})[,}]");
-    private static final Pattern RECORD = Pattern.compile("\\{\"schemaVersion\":2,\"seq\":(\\d{1,18})(?:,\"keyId\":\"([0-9a-f]{1,64})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
-    private static final Pattern CHECKPOINT = Pattern.compile("\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{1,64})\",\"seq\":(\\d{1,18}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.-]{1,40})\"}");
+    private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,19})[,}]");
+    private static final Pattern RECORD = Pattern.compile("\\{\"schemaVersion\":2,\"seq\":(\\d{1,19})(?:,\"keyId\":\"([0-9a-f]{1,64})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
+    private static final Pattern CHECKPOINT = Pattern.compile("\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{1,64})\",\"seq\":(\\d{1,19}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.-]{1,40})\"}");
     private static final HexFormat HEX = HexFormat.of();
 
     private AuditRecordFormat() {}
@@ -64,7 +64,19 @@ public final class AuditRecordFormat
     static long[] versionAndSequence(byte[] line)
     {
         Matcher matcher = START.matcher(new String(line, 0, Math.min(line.length, 64), US_ASCII));
-        return matcher.lookingAt() ? new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))} : null;
+        long sequence = matcher.lookingAt() ? positiveLong(matcher.group(2)) : -1;
+        return sequence > 0 ? new long[] {Long.parseLong(matcher.group(1)), sequence} : null;
+    }
+
+    // any positive long: a number the writer can give must be readable back
+    private static long positiveLong(String digits)
+    {
+        try {
+            return Long.parseLong(digits);
+        }
+        catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     public static long sequence(byte[] line)
@@ -88,7 +100,7 @@ public final class AuditRecordFormat
     {
         byte[] canonical = canonical(line, HASH_FIELD);
         Matcher matcher = canonical == null ? null : RECORD.matcher(new String(canonical, 0, Math.min(canonical.length, 256), US_ASCII));
-        if (matcher == null || !matcher.lookingAt()) {
+        if (matcher == null || !matcher.lookingAt() || positiveLong(matcher.group(1)) <= 0) {
             return null;
         }
         return new Line(Long.parseLong(matcher.group(1)), matcher.group(2), matcher.group(3), null, canonical, macOf(line, HASH_FIELD));
@@ -101,7 +113,7 @@ public final class AuditRecordFormat
     {
         byte[] canonical = canonical(line, MAC_FIELD);
         Matcher matcher = canonical == null ? null : CHECKPOINT.matcher(new String(canonical, US_ASCII));
-        if (matcher == null || !matcher.matches()) {
+        if (matcher == null || !matcher.matches() || positiveLong(matcher.group(2)) <= 0) {
             return null;
         }
         return new Line(Long.parseLong(matcher.group(2)), matcher.group(1), matcher.group(3), matcher.group(4), canonical, macOf(line, MAC_FIELD));

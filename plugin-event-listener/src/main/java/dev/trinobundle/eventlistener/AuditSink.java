@@ -26,6 +26,14 @@ public interface AuditSink
     }
 
     /**
+     * Where {@link #lastStoredSequence} was read, for an error message.
+     */
+    default String where()
+    {
+        return name();
+    }
+
+    /**
      * Stores the records, in order. Must be idempotent: after a failure or a crash the same records may be delivered
      * again. Throws if the records are not all stored; the batch is then retried.
      */

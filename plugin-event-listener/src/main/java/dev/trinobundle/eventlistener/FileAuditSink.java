@@ -44,6 +44,7 @@ public final class FileAuditSink
     private long channelSize;
     private long channelOpenedMillis;
     private long lastStoredSequence;
+    private Path lastStoredFile;
     private long lastForceMillis;
     private boolean repairBeforeNextWrite;
 
@@ -84,6 +85,12 @@ public final class FileAuditSink
         return lastStoredSequence > 0 ? OptionalLong.of(lastStoredSequence) : OptionalLong.empty();
     }
 
+    @Override
+    public String where()
+    {
+        return "the last line of " + lastStoredFile;
+    }
+
     private long recoverLastStoredSequence()
     {
         // records of every schema version count: numbers are never reused
@@ -91,6 +98,7 @@ public final class FileAuditSink
             try {
                 byte[] last = AuditFiles.cutAfterLastRecord(file, line -> AuditRecordFormat.sequence(line) > 0);
                 if (last != null) {
+                    lastStoredFile = file;
                     return AuditRecordFormat.sequence(last);
                 }
             }

@@ -77,6 +77,16 @@ final class JournalReader
                 continue;
             }
             long sequence = AuditRecordFormat.sequence(line);
+            if (sequence < 0) {
+                // written by someone else: no sink gets it, so say so
+                journal.unreadableLines().incrementAndGet();
+                log.error("Audit journal %s: a line after record %s in segment %s is not an audit record; skipped (see UnreadableLines)",
+                        journal.getDirectory(), nextSequence - 1, segmentStart);
+            }
+            if (sequence > nextSequence && segmentStart < nextSequence) {
+                log.error("Audit journal %s: records %s..%s are missing inside segment %s; continuing with %s",
+                        journal.getDirectory(), nextSequence, sequence - 1, segmentStart, sequence);
+            }
             if (sequence >= nextSequence) {
                 nextSequence = sequence + 1;
                 return new JournalRecord(sequence, line);

@@ -170,14 +170,25 @@ public final class PostgresqlAuditSink
     private static void bind(PreparedStatement insert, JournalRecord record)
             throws SQLException
     {
+        try {
+            bindColumns(insert, record);
+        }
+        catch (RuntimeException e) {
+            // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
+            throw new SQLException("Audit record %s in the journal cannot be bound (%s)".formatted(record.sequence(), e.getClass().getSimpleName()), "22000");
+        }
+    }
+
+    private static void bindColumns(PreparedStatement insert, JournalRecord record)
+            throws SQLException
+    {
         String json = new String(record.line(), 0, record.line().length - 1, UTF_8);
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
         }
         catch (Exception e) {
-            // no cause: the parser's message quotes the record
-            throw new IllegalStateException("Audit record " + record.sequence() + " in the journal is not valid JSON");
+            throw new IllegalArgumentException("not valid JSON");
         }
         for (int i = 0; i < COLUMNS.size(); i++) {
             Column column = COLUMNS.get(i);

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
@@ -33,6 +35,7 @@ public final class SinkShipper
     // redelivers at most that much, which every sink skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
+    static final long MAX_LEAD = 1_000_000;
 
     private final AuditJournal journal;
     private final AuditSink sink;
@@ -46,6 +49,7 @@ public final class SinkShipper
     private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
+    private final AtomicLong checkpointFailures = new AtomicLong();
     private volatile long committedSequence;
     // delivered, not necessarily in the offset file yet (shipper thread only)
     private long acknowledgedSequence;
@@ -65,8 +69,10 @@ public final class SinkShipper
         this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
         try {
             committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
+            checkArgument(committedSequence >= 0, "negative");
         }
-        catch (IOException | NumberFormatException e) {
+        catch (IOException | IllegalArgumentException e) {
+            committedSequence = 0;
             // An unreadable offset only means records are delivered again; every sink is idempotent.
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
         }
@@ -90,6 +96,7 @@ public final class SinkShipper
         long delay = retryDelayMillis;
         int recordErrors = 0;
         long storedCheckpoint = -1;
+        long checkpointLoggedNanos = 0;
         JournalReader reader = null;
         List<JournalRecord> batch = List.of();
         try {
@@ -101,8 +108,8 @@ public final class SinkShipper
                     }
                     Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
                     if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
-                        sink.storeCheckpoint(checkpoint);
                         storedCheckpoint = checkpoint.sequence();
+                        checkpointLoggedNanos = storeCheckpoint(checkpoint, checkpointLoggedNanos);
                     }
                     batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                     if (batch.isEmpty()) {
@@ -158,6 +165,26 @@ public final class SinkShipper
             catch (IOException e) {
                 log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
             }
+        }
+    }
+
+    /**
+     * Best effort: the checkpoint is also in the checkpoint directory, and a checkpoint table that refuses it (no
+     * grant, no table) must not stop the records. A failed checkpoint is not retried; the next one is tried.
+     */
+    private long storeCheckpoint(Checkpoints.Checkpoint checkpoint, long loggedNanos)
+    {
+        try {
+            sink.storeCheckpoint(checkpoint);
+            return loggedNanos;
+        }
+        catch (Exception e) {
+            checkpointFailures.incrementAndGet();
+            if (loggedNanos != 0 && System.nanoTime() - loggedNanos < FAILURE_LOG_INTERVAL_NANOS) {
+                return loggedNanos;
+            }
+            log.error("Audit sink %s cannot store checkpoint %s: %s (see CheckpointFailures); records are still delivered", sink.name(), checkpoint.sequence(), sink.describe(e));
+            return System.nanoTime();
         }
     }
 
@@ -230,16 +257,32 @@ public final class SinkShipper
 
     /**
      * The highest sequence number this sink is known to hold: its committed offset, or what the destination reports.
+     * A crash can lose the journal's newest records after a sink had them, but never millions: a sink far ahead of
+     * the journal was written to by someone else, and numbering after it would let one line suppress the log.
      */
-    long highestKnownSequence()
+    long highestKnownSequence(long journalEnd)
     {
+        checkLead(committedSequence, journalEnd, offsetFile.toString(), "delete that file; the journal is then delivered again and the sink skips what it holds");
         try {
-            return Math.max(committedSequence, sink.lastStoredSequence().orElse(0));
+            long stored = sink.lastStoredSequence().orElse(0);
+            checkLead(stored, journalEnd, sink.where(), "remove the records not written by this listener from it");
+            return Math.max(committedSequence, stored);
+        }
+        catch (IllegalStateException e) {
+            throw e;
         }
         catch (Exception e) {
             // a destination that cannot answer now (database down): its committed offset still counts
             log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), sink.describe(e));
             return committedSequence;
+        }
+    }
+
+    private void checkLead(long held, long journalEnd, String where, String fix)
+    {
+        if (held - journalEnd > MAX_LEAD) {
+            throw new IllegalStateException(format("Audit sink %s claims record %s (%s), but the audit journal %s ends at record %s: no crash loses that many records, " +
+                    "so %s was not written by this listener. Refusing to start: %s", sink.name(), held, where, journal.getDirectory(), journalEnd, where, fix));
         }
     }
 
@@ -271,6 +314,12 @@ public final class SinkShipper
     public long getDeadLetterRecords()
     {
         return deadLetterRecords.get();
+    }
+
+    @Managed(description = "Checkpoints the sink could not store (records are delivered regardless)")
+    public long getCheckpointFailures()
+    {
+        return checkpointFailures.get();
     }
 
     @Managed(description = "Last delivery error (never record content), null while the sink is healthy")

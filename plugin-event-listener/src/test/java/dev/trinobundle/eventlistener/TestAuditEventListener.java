@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,6 +153,51 @@ final class TestAuditEventListener
         AuditLogVerifier.Result result = TestingAuditEvents.verify(fileDirectory);
         assertThat(result.intact()).isFalse();
         assertThat(result.message()).contains("record 11 does not chain to record 10");
+    }
+
+    @Test
+    void testOffsetFileFarAheadOfTheJournalFailsStartup()
+            throws Exception
+    {
+        EventListener listener = create(Map.of());
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+        // one line written by someone else must not renumber the log beyond what readers parse
+        Path offset = journalDirectory.resolve("sink-file.offset");
+        Files.writeString(offset, "999999999999999999");
+        assertThatThrownBy(() -> create(Map.of()))
+                .hasMessageContaining(offset.toString())
+                .hasMessageContaining("Refusing to start: delete that file");
+        Files.delete(offset);
+        listener = create(Map.of());
+        listener.queryCompleted(completed("q2"));
+        listener.shutdown();
+        assertThat(fileRecords()).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void testAuditFileLineFarAheadOfTheJournalFailsStartup()
+            throws Exception
+    {
+        EventListener listener = create(Map.of());
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+        Path file;
+        try (var files = Files.list(fileDirectory)) {
+            file = files.sorted().toList().getLast();
+        }
+        Files.writeString(file, "{\"schemaVersion\":2,\"seq\":999999999999999999}\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> create(Map.of()))
+                .hasMessageContaining("the last line of " + file)
+                .hasMessageContaining("Refusing to start");
+    }
+
+    @Test
+    void testSequenceNumbersBeyondEighteenDigitsParse()
+    {
+        byte[] line = "{\"schemaVersion\":2,\"seq\":1000000000000000000,\"x\":1}".getBytes(UTF_8);
+        assertThat(AuditRecordFormat.sequence(line)).isEqualTo(1_000_000_000_000_000_000L);
+        assertThat(AuditRecordFormat.sequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isEqualTo(-1);
     }
 
     @Test

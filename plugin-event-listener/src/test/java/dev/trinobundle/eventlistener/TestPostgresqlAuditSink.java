@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.testing.LogCapture;
 import dev.trinobundle.testing.QueryEvents;
 import dev.trinobundle.testing.TestingPluginContext;
 import dev.trinobundle.testing.TestingPostgresServer;
@@ -181,6 +182,32 @@ final class TestPostgresqlAuditSink
     }
 
     @Test
+    void testRecordThatCannotBeBoundGoesToTheDeadLetterFileAndDeliveryGoesOn()
+            throws Exception
+    {
+        Path journalDirectory = directory.resolve("unbindable-journal");
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("unbindable_queries")));
+        SinkShipper shipper = delivery.shippers().getFirst();
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q1")));
+        // valid JSON, but no timestamp: a record no retry can bind
+        String unbindable = new String(TestingAuditEvents.serialize(serializer, completed("unbindable-q2")), UTF_8)
+                .replaceFirst("\"eventTime\":\"[^\"]*\"", "\"eventTime\":\"yesterday\"");
+        assertThat(unbindable).contains("\"eventTime\":\"yesterday\"");
+        TestingAuditEvents.append(journal, unbindable.getBytes(UTF_8));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q3")));
+        delivery.start();
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+
+        assertThat(shipper.getDeadLetterRecords()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit.unbindable_queries WHERE query_id IN ('unbindable-q1', 'unbindable-q3')")).isEqualTo(2);
+        assertThat(Files.readAllLines(journalDirectory.resolve("dead-letter-postgresql.jsonl"), UTF_8)).singleElement().asString().contains("\"seq\":2,");
+    }
+
+    @Test
     void testInsertOnlyUserDeliversAndCannotRewrite()
             throws Exception
     {
@@ -214,6 +241,42 @@ final class TestPostgresqlAuditSink
                 assertThatThrownBy(() -> statement.execute(rewrite)).as(rewrite).hasMessageContaining("permission denied");
             }
         }
+    }
+
+    @Test
+    void testCheckpointTableFailureDoesNotStopRecordDelivery()
+            throws Exception
+    {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "no_checkpoint_grant_queries"));
+            statement.execute(PostgresqlAuditSink.createCheckpointTableSql("audit", "no_checkpoint_grant_queries"));
+            statement.execute("CREATE ROLE audit_records_only LOGIN PASSWORD 'records-password'");
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_records_only");
+            // the grant on the checkpoint table is missing: 42501 on every checkpoint
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind) ON audit.no_checkpoint_grant_queries TO audit_records_only");
+        }
+        PostgresqlSinkConfig config = config("no_checkpoint_grant_queries").setUser("audit_records_only").setPassword("records-password");
+        AuditKey key = AuditKey.fromFile(Files.writeString(directory.resolve("no-grant.key"), "d".repeat(64)));
+        AuditJournal journal = new AuditJournal(directory.resolve("no-checkpoint-grant-journal"), 1 << 20, FsyncPolicy.NONE, key);
+        Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("no-grant-checkpoints")));
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
+        SinkShipper shipper = delivery.shippers().getFirst();
+        try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
+            delivery.start();
+            AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+            for (int i = 1; i <= 3; i++) {
+                TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q" + i)));
+            }
+            waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3 && shipper.getCheckpointFailures() > 0);
+            // records after a refused checkpoint still flow
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q4")));
+            waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 4);
+            delivery.stop(5_000);
+            journal.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("cannot store checkpoint") && message.contains("42501"));
+        }
+        assertThat(shipper.getFailedDeliveries()).isZero();
     }
 
     @Test
