@@ -2,7 +2,6 @@ package dev.trinobundle.it.deployment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.trinobundle.testing.AuditLogFiles;
 import dev.trinobundle.testing.TestingPostgresServer;
 import dev.trinobundle.testing.TrinoServer;
 import io.airlift.units.Duration;
@@ -38,6 +37,8 @@ import java.util.Properties;
 import java.util.UUID;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static dev.trinobundle.it.deployment.ThroughTheProxy.awaitCompletedRecord;
+import static dev.trinobundle.it.deployment.ThroughTheProxy.column;
 import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
@@ -163,7 +164,7 @@ final class TestDeploymentEndToEnd
             assertThat(rows.next()).isFalse();
         }
 
-        JsonNode completed = awaitCompletedRecord(marker);
+        JsonNode completed = awaitCompletedRecord(auditLog, marker);
         assertThat(completed.at("/identity/principal").asText()).isEqualTo("admin");
         assertThat(completed.at("/identity/user").asText()).isEqualTo("alice");
         assertThat(completed.at("/query/state").asText()).isEqualTo("FINISHED");
@@ -391,18 +392,6 @@ final class TestDeploymentEndToEnd
         return "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(UTF_8));
     }
 
-    private static List<String> column(Statement statement, String sql)
-            throws SQLException
-    {
-        List<String> values = new ArrayList<>();
-        try (ResultSet rows = statement.executeQuery(sql)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
-    }
-
     private void awaitActiveWorkers(int count)
             throws SQLException
     {
@@ -414,20 +403,6 @@ final class TestDeploymentEndToEnd
                 assertThat(rows.getLong(1)).as("active workers; worker log:%n%s", worker.serverLogTail(50)).isGreaterThanOrEqualTo(count);
             }
         });
-    }
-
-    private JsonNode awaitCompletedRecord(String marker)
-    {
-        List<JsonNode> found = new ArrayList<>();
-        assertEventually(new Duration(60, SECONDS), () -> {
-            found.clear();
-            AuditLogFiles.records(auditLog).stream()
-                    .filter(record -> record.path("kind").asText().equals("completed"))
-                    .filter(record -> record.at("/query/sql").asText().contains(marker))
-                    .forEach(found::add);
-            assertThat(found).as("completed audit record for %s in %s", marker, auditLog).hasSize(1);
-        });
-        return found.getFirst();
     }
 
     private static Map<String, String> etcProperties(String name)
