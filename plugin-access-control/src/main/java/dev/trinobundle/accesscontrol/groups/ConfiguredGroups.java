@@ -61,6 +61,7 @@ public final class ConfiguredGroups
         }
         return switch (name) {
             case "file" -> of(fileProvider(configFile, properties));
+            case "keycloak" -> of(KeycloakGroupProviders.shared(properties));
             default -> none("%s sets group-provider.name=%s, which access-control.name=rules cannot read".formatted(configFile, name));
         };
     }
