@@ -102,24 +102,21 @@ final class TestKeycloakGroupsOnTrino
         }
     }
 
-    /** The shipped realm and group-provider client, plus the service account's role, nested groups and their members. */
+    /** The shipped realm (with the group-provider client and nested groups), plus members of those groups. */
     private static String realmWithGroups()
             throws Exception
     {
         Path keycloakDir = Path.of("").toAbsolutePath().resolve("../../deployment/keycloak").normalize();
         ObjectNode realm = (ObjectNode) MAPPER.readTree(Files.readString(keycloakDir.resolve("realm-trino.json")));
-        ((ArrayNode) realm.get("clients")).add(MAPPER.readTree(Files.readString(keycloakDir.resolve("client-trino-groups.json"))));
-        realm.set("groups", MAPPER.readTree("""
-                [{"name": "analysts", "subGroups": [{"name": "emea"}]}, {"name": "contractors"}, {"name": "admins"}]"""));
+        // the realm ships the client, its service account (view-users) and the groups; the client file is the same client
+        JsonNode client = MAPPER.readTree(Files.readString(keycloakDir.resolve("client-trino-groups.json")));
+        assertThat(realm.get("clients")).contains(client);
         ArrayNode users = (ArrayNode) realm.get("users");
         for (JsonNode user : users) {
             if (user.path("username").asText().equals("alice")) {
                 ((ObjectNode) user).set("groups", MAPPER.readTree("[\"/analysts/emea\"]"));
             }
         }
-        users.add(MAPPER.readTree("""
-                {"username": "service-account-trino-groups", "enabled": true, "serviceAccountClientId": "trino-groups",
-                 "clientRoles": {"realm-management": ["view-users"]}}"""));
         users.add(MAPPER.readTree("{\"username\": \"carol\", \"enabled\": true, \"groups\": [\"/contractors\"]}"));
         users.add(MAPPER.readTree("{\"username\": \"svc_bi\", \"enabled\": true, \"groups\": [\"/admins\"]}"));
         users.add(MAPPER.readTree("{\"username\": \"dave\", \"enabled\": true}"));

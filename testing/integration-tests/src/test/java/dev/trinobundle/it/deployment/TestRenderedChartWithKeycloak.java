@@ -124,7 +124,8 @@ final class TestRenderedChartWithKeycloak
         mountedSecrets = Map.of(
                 authenticator.get("vault.ca-cert-file"), Files.readString(vault.caCertFile().orElseThrow()),
                 authenticator.get("vault.approle.secret-id-file"), secretId,
-                listener.get("audit.postgresql.password-file"), auditPassword);
+                listener.get("audit.postgresql.password-file"), auditPassword,
+                chart.properties("trino-coordinator", "group-provider.properties").get("keycloak.client-secret-file"), keycloak.clientSecret(REALM, "trino-groups"));
         services = new RenderedCluster.Services(
                 vault.address().toString(),
                 URI.create(postgres.jdbcUrl().substring("jdbc:".length())).getAuthority(),
