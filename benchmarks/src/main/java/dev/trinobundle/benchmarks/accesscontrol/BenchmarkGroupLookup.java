@@ -1,12 +1,12 @@
 package dev.trinobundle.benchmarks.accesscontrol;
 
-import com.google.common.collect.Streams;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.trinobundle.accesscontrol.RulesAccessControlFactory;
 import dev.trinobundle.accesscontrol.groups.KeycloakGroupProviderFactory;
 import dev.trinobundle.benchmarks.TrinoBuiltinPlugins;
 import io.trino.spi.security.GroupProvider;
+import io.trino.spi.security.GroupProviderFactory;
 import io.trino.spi.security.Identity;
 import io.trino.spi.security.SystemAccessControl;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static com.google.common.base.Preconditions.checkState;
@@ -84,10 +85,14 @@ public class BenchmarkGroupLookup
             }
             Path groupFile = Files.writeString(directory.resolve("groups.txt"), groups.append('\n'));
             properties = Map.of("group-provider.name", "file", "file.group-file", groupFile.toString());
-            groupProvider = TrinoBuiltinPlugins.create("password-authenticators", plugin -> Streams.stream(plugin.getGroupProviderFactories())
-                    .filter(factory -> factory.getName().equals("file"))
-                    .findFirst()
-                    .map(factory -> factory.create(Map.of("file.group-file", groupFile.toString()))));
+            groupProvider = TrinoBuiltinPlugins.create("password-authenticators", plugin -> {
+                for (GroupProviderFactory factory : plugin.getGroupProviderFactories()) {
+                    if (factory.getName().equals("file")) {
+                        return Optional.of(factory.create(Map.of("file.group-file", groupFile.toString())));
+                    }
+                }
+                return Optional.empty();
+            });
         }
         else {
             keycloak = startStubKeycloak();
