@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import dev.trinobundle.accesscontrol.rules.CatalogAccess;
 import dev.trinobundle.accesscontrol.rules.Decision;
 import io.trino.spi.connector.CatalogSchemaName;
@@ -26,9 +27,9 @@ abstract sealed class CatalogSchemaChecks
         extends PrincipalChecks
         permits RulesSystemAccessControl
 {
-    CatalogSchemaChecks(ReloadingRules rules, boolean logDenials, Runnable shutdown)
+    CatalogSchemaChecks(ReloadingRules rules, ConfiguredGroups groups, boolean logDenials, Runnable shutdown)
     {
-        super(rules, logDenials, shutdown);
+        super(rules, groups, logDenials, shutdown);
     }
 
     // ---- catalogs

@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import dev.trinobundle.accesscontrol.rules.Decision;
 import dev.trinobundle.accesscontrol.rules.QueryAccess;
 import dev.trinobundle.accesscontrol.rules.RoutineRule;
@@ -62,9 +63,12 @@ abstract sealed class PrincipalChecks
         extends RulesAccessControlBase
         permits CatalogSchemaChecks
 {
-    PrincipalChecks(ReloadingRules rules, boolean logDenials, Runnable shutdown)
+    private final ConfiguredGroups groups;
+
+    PrincipalChecks(ReloadingRules rules, ConfiguredGroups groups, boolean logDenials, Runnable shutdown)
     {
         super(rules, logDenials, shutdown);
+        this.groups = requireNonNull(groups, "groups is null");
     }
 
     // ---- identity and queries
@@ -72,7 +76,25 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanImpersonateUser(Identity identity, String userName)
     {
-        Decision decision = snapshots.current().impersonation(ruleIdentity(identity), userName);
+        RuleSet rules = snapshots.current();
+        RuleIdentity original = ruleIdentity(identity);
+        // Trino 476 passes the authenticated identity without groups (trinodb/trino#19598): look them up, from the
+        // source Trino uses, only when a rule needs them
+        if (original.groups().isEmpty() && rules.usesOriginalGroup() && groups.provider().isPresent()) {
+            Set<String> originalGroups;
+            try {
+                originalGroups = groups.provider().get().getGroups(identity.getUser());
+            }
+            catch (RuntimeException e) {
+                // unknown groups could hide a deny rule: deny rather than decide without them
+                Decision unknown = new Decision(false, "impersonation", null, "the groups of the original user are unknown: " + e.getMessage());
+                denialLog.denied(userName, identity.getUser(), "ImpersonateUser", userName, unknown);
+                denyImpersonateUser(identity.getUser(), userName, unknown.denialInfo());
+                throw e;
+            }
+            original = new RuleIdentity(original.user(), original.roles(), originalGroups);
+        }
+        Decision decision = rules.impersonation(original, userName);
         if (!decision.allowed()) {
             denialLog.denied(userName, identity.getUser(), "ImpersonateUser", userName, decision);
             denyImpersonateUser(identity.getUser(), userName, snapshots.denialInfo(decision));

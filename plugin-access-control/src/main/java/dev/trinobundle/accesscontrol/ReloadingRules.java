@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
@@ -51,6 +52,7 @@ public final class ReloadingRules
     private static final long WATCH_SETTLE_MILLIS = 200;
 
     private final Path file;
+    private final Consumer<RuleSet> validator;
     private final String jsonPointer;
     // every section present and empty: nothing is allowed (Trino's implicit system catalog rule only opens the catalog)
     private static final RuleSet DENY_ALL = RuleSet.builder("deny-all")
@@ -106,11 +108,19 @@ public final class ReloadingRules
 
     public ReloadingRules(Path file, String jsonPointer, InvalidRulesPolicy onInvalidRules)
     {
+        this(file, jsonPointer, onInvalidRules, _ -> {});
+    }
+
+    /** {@code validator} rejects, with a {@link RulesException}, a well-formed rule set this server cannot enforce. */
+    public ReloadingRules(Path file, String jsonPointer, InvalidRulesPolicy onInvalidRules, Consumer<RuleSet> validator)
+    {
+        this.validator = requireNonNull(validator, "validator is null");
         this.file = requireNonNull(file, "file is null");
         this.jsonPointer = requireNonNull(jsonPointer, "jsonPointer is null");
         this.denyAllWhenStale = requireNonNull(onInvalidRules, "onInvalidRules is null") == InvalidRulesPolicy.DENY_ALL;
         byte[] content = read();
         RuleSet rules = RulesParser.parse(file.toString(), content, jsonPointer);
+        validator.accept(rules);
         this.status = new Status(rules, Instant.now(), null, null, null, null);
         successes.incrementAndGet();
         log.info("Loaded access control rules from %s (sha256 %s)", file, rules.contentHash());
@@ -265,6 +275,7 @@ public final class ReloadingRules
         RuleSet rules;
         try {
             rules = RulesParser.parse(file.toString(), content, jsonPointer);
+            validator.accept(rules);
         }
         catch (RulesException e) {
             recordFailure(hash, e);

@@ -17,6 +17,7 @@ public class RulesAccessControlConfig
     private boolean watchConfigFile = true;
     private boolean logDenials = true;
     private InvalidRulesPolicy onInvalidRules = InvalidRulesPolicy.KEEP_LAST;
+    private String groupProviderConfigFile = "etc/group-provider.properties";
 
     @NotNull
     public String getConfigFile()
@@ -97,6 +98,20 @@ public class RulesAccessControlConfig
     public RulesAccessControlConfig setOnInvalidRules(InvalidRulesPolicy onInvalidRules)
     {
         this.onInvalidRules = onInvalidRules;
+        return this;
+    }
+
+    @NotNull
+    public String getGroupProviderConfigFile()
+    {
+        return groupProviderConfigFile;
+    }
+
+    @Config("security.group-provider.config-file")
+    @ConfigDescription("Trino's group provider file, read to find the authenticated user's groups for original_group (relative paths from the data directory, as Trino reads it)")
+    public RulesAccessControlConfig setGroupProviderConfigFile(String groupProviderConfigFile)
+    {
+        this.groupProviderConfigFile = groupProviderConfigFile;
         return this;
     }
 }

@@ -4,6 +4,7 @@ import com.google.inject.Binder;
 import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import io.airlift.bootstrap.LifeCycleManager;
 import io.trino.spi.security.SystemAccessControl;
 
@@ -22,13 +23,21 @@ public class RulesAccessControlModule
 
     @Provides
     @Singleton
-    public static ReloadingRules createRules(RulesAccessControlConfig config)
+    public static ConfiguredGroups createGroups(RulesAccessControlConfig config)
+    {
+        return ConfiguredGroups.load(Path.of(config.getGroupProviderConfigFile()));
+    }
+
+    @Provides
+    @Singleton
+    public static ReloadingRules createRules(RulesAccessControlConfig config, ConfiguredGroups groups)
     {
         String configFile = config.getConfigFile();
         if (configFile.startsWith("http://") || configFile.startsWith("https://")) {
             throw new IllegalArgumentException("security.config-file must be a local file for access-control.name=rules; rules served over HTTP are not supported: " + configFile);
         }
-        ReloadingRules rules = new ReloadingRules(Path.of(configFile).toAbsolutePath(), config.getJsonPointer(), config.getOnInvalidRules());
+        ReloadingRules rules = new ReloadingRules(Path.of(configFile).toAbsolutePath(), config.getJsonPointer(), config.getOnInvalidRules(),
+                ruleSet -> groups.requireFor(ruleSet, configFile));
         if (config.getRefreshPeriod() != null) {
             rules.start(config.getRefreshPeriod(), config.isWatchConfigFile());
         }
@@ -38,9 +47,9 @@ public class RulesAccessControlModule
 
     @Provides
     @Singleton
-    public static SystemAccessControl createAccessControl(ReloadingRules rules, RulesAccessControlConfig config, LifeCycleManager lifeCycleManager)
+    public static SystemAccessControl createAccessControl(ReloadingRules rules, ConfiguredGroups groups, RulesAccessControlConfig config, LifeCycleManager lifeCycleManager)
     {
-        return new RulesSystemAccessControl(rules, config.isLogDenials(), () -> {
+        return new RulesSystemAccessControl(rules, groups, config.isLogDenials(), () -> {
             rules.stop();
             lifeCycleManager.stop();
         });

@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.trinobundle.accesscontrol.rules.CatalogAccess;
@@ -66,9 +67,9 @@ import static io.trino.spi.security.AccessDeniedException.denyUpdateTableColumns
 public final class RulesSystemAccessControl
         extends CatalogSchemaChecks
 {
-    public RulesSystemAccessControl(ReloadingRules rules, boolean logDenials, Runnable shutdown)
+    public RulesSystemAccessControl(ReloadingRules rules, ConfiguredGroups groups, boolean logDenials, Runnable shutdown)
     {
-        super(rules, logDenials, shutdown);
+        super(rules, groups, logDenials, shutdown);
     }
 
     // ---- tables

@@ -137,7 +137,15 @@ final class TestDifferentialAgainstTrino
         Files.writeString(file, json);
         Map<String, String> properties = Map.of("security.config-file", file.toString());
         SystemAccessControl trino = new FileBasedSystemAccessControl.Factory().create(properties, TRINO_476);
-        SystemAccessControl ours = new RulesAccessControlFactory().create(ImmutableMap.<String, String>builder().putAll(properties).put("security.log-denials", "false").buildOrThrow(), TRINO_476);
+        // rules with original_group need a group source; an empty Trino group file leaves every identity's own groups deciding
+        Path groupFile = directory.resolve("groups.txt");
+        Path groupProvider = directory.resolve("group-provider.properties");
+        Files.writeString(groupFile, "");
+        Files.writeString(groupProvider, "group-provider.name=file\nfile.group-file=" + groupFile + "\n");
+        SystemAccessControl ours = new RulesAccessControlFactory().create(ImmutableMap.<String, String>builder().putAll(properties)
+                .put("security.log-denials", "false")
+                .put("security.group-provider.config-file", groupProvider.toString())
+                .buildOrThrow(), TRINO_476);
         int compared = 0;
         try {
             for (Identity identity : IDENTITIES) {

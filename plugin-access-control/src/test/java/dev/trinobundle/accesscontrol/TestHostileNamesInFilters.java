@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import dev.trinobundle.testing.LogCapture;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaTableName;
@@ -70,7 +71,7 @@ final class TestHostileNamesInFilters
         file = directory.resolve("rules.json");
         Files.writeString(file, RULES);
         rules = new ReloadingRules(file, "", InvalidRulesPolicy.KEEP_LAST);
-        accessControl = new RulesSystemAccessControl(rules, true, rules::stop);
+        accessControl = new RulesSystemAccessControl(rules, ConfiguredGroups.none("no group source in this test"), true, rules::stop);
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import com.google.common.base.Ticker;
 import com.google.common.collect.Iterables;
 import io.trino.spi.QueryId;
@@ -90,7 +91,7 @@ final class TestQuerySnapshots
     {
         Files.writeString(file, OLD_RULES);
         ReloadingRules rules = new ReloadingRules(file, "");
-        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, ConfiguredGroups.none("no group source in this test"), false, rules::stop);
 
         // the query starts under the old rules: execute and select pass
         SystemSecurityContext straddling = query("bob", "20250101_000000_00001_aaaaa");
@@ -122,7 +123,7 @@ final class TestQuerySnapshots
     {
         Files.writeString(file, OLD_RULES);
         ReloadingRules rules = new ReloadingRules(file, "");
-        RulesSystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        RulesSystemAccessControl accessControl = new RulesSystemAccessControl(rules, ConfiguredGroups.none("no group source in this test"), false, rules::stop);
         EventListener listener = Iterables.getOnlyElement(accessControl.getEventListeners());
         SystemSecurityContext bob = query("bob", "20250101_000000_00005_aaaaa");
         assertThat(mask(accessControl, bob)).isEqualTo("'old'");

@@ -1,5 +1,6 @@
 package dev.trinobundle.accesscontrol;
 
+import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import dev.trinobundle.accesscontrol.rules.RuleIdentity;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
 import dev.trinobundle.accesscontrol.rules.RulesException;
@@ -203,7 +204,7 @@ final class TestReloadingRules
         ReloadingRules rules = new ReloadingRules(file, "");
         rules.exportMBean();
         ObjectName name = rules.objectName();
-        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, ConfiguredGroups.none("no group source in this test"), false, rules::stop);
         try {
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Stale")).isEqualTo(false);
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(name, "StaleSince")).isNull();
@@ -244,7 +245,7 @@ final class TestReloadingRules
     {
         replace(file, ADMIN_ANYONE);
         ReloadingRules rules = new ReloadingRules(file, "", InvalidRulesPolicy.DENY_ALL);
-        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, false, rules::stop);
+        SystemAccessControl accessControl = new RulesSystemAccessControl(rules, ConfiguredGroups.none("no group source in this test"), false, rules::stop);
         try {
             accessControl.checkCanImpersonateUser(Identity.ofUser("admin"), "alice@example.com");
             accessControl.checkCanExecuteQuery(Identity.ofUser("bob"), new QueryId("before"));

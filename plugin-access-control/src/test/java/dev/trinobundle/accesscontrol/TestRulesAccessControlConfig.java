@@ -22,7 +22,8 @@ final class TestRulesAccessControlConfig
                 .setJsonPointer("")
                 .setWatchConfigFile(true)
                 .setLogDenials(true)
-                .setOnInvalidRules(InvalidRulesPolicy.KEEP_LAST));
+                .setOnInvalidRules(InvalidRulesPolicy.KEEP_LAST)
+                .setGroupProviderConfigFile("etc/group-provider.properties"));
     }
 
     @Test
@@ -35,6 +36,7 @@ final class TestRulesAccessControlConfig
                 .put("security.watch-config-file", "false")
                 .put("security.log-denials", "false")
                 .put("security.on-invalid-rules", "deny-all")
+                .put("security.group-provider.config-file", "/etc/trino/group-provider.properties")
                 .buildOrThrow();
         assertFullMapping(properties, new RulesAccessControlConfig()
                 .setConfigFile("/etc/trino/rules.json")
@@ -42,6 +44,7 @@ final class TestRulesAccessControlConfig
                 .setJsonPointer("/trino")
                 .setWatchConfigFile(false)
                 .setLogDenials(false)
-                .setOnInvalidRules(InvalidRulesPolicy.DENY_ALL));
+                .setOnInvalidRules(InvalidRulesPolicy.DENY_ALL)
+                .setGroupProviderConfigFile("/etc/trino/group-provider.properties"));
     }
 }

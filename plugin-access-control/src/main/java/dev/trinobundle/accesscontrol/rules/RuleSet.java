@@ -153,6 +153,12 @@ public final class RuleSet
 
     // ---- identity and query decisions (PrincipalDecisions)
 
+    /** Whether an impersonation rule matches on the original user's groups, which Trino 476 does not pass in. */
+    public boolean usesOriginalGroup()
+    {
+        return impersonationRules.orElse(List.of()).stream().anyMatch(rule -> rule.originalGroup() != null);
+    }
+
     public Decision impersonation(RuleIdentity original, String newUser)
     {
         return bounded("impersonation", budget -> PrincipalDecisions.impersonation(impersonationRules, principalRules.isPresent(), original, newUser, budget));

@@ -144,6 +144,10 @@ final class RenderedCluster
                     // announce and talk on loopback only: the auto-detected interface address is not ours to send traffic to
                     properties.append("node.internal-address=127.0.0.1\n");
                 }
+                if (name.equals("group-provider.properties")) {
+                    // as for OAuth2 above: Keycloak's certificate is self-signed here, a public CA's in production
+                    properties.append("keycloak.trust-certificate-file=").append(services.keycloakCertificatePem()).append('\n');
+                }
                 builder.withEtcFile(name, properties.toString());
             }
             else {

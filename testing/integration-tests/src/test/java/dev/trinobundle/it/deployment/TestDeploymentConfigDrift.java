@@ -8,6 +8,7 @@ import io.trino.spi.Plugin;
 import io.trino.spi.classloader.ThreadContextClassLoader;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.EventListenerFactory;
+import io.trino.spi.security.GroupProviderFactory;
 import io.trino.spi.security.PasswordAuthenticatorFactory;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
@@ -47,7 +48,9 @@ final class TestDeploymentConfigDrift
     private static final Map<String, String> PLUGIN_DIRECTORY_BY_NAME_KEY = Map.of(
             "access-control.name", "rules-access-control",
             "password-authenticator.name", "vault-authenticator",
-            "event-listener.name", "audit-event-listener");
+            "event-listener.name", "audit-event-listener",
+            // group-provider.name=keycloak lives in the access control's plugin (it shares the group cache)
+            "group-provider.name", "rules-access-control");
 
     @TempDir
     Path tempDir;
@@ -88,7 +91,7 @@ final class TestDeploymentConfigDrift
                 }
             }
         }
-        // values.yaml configures all three: access control, the authenticator and (coordinator only) the listener
+        // values.yaml configures them all: access control, the authenticator and (coordinator only) the listener and the group provider
         assertThat(started).containsExactlyInAnyOrderElementsOf(PLUGIN_DIRECTORY_BY_NAME_KEY.keySet());
     }
 
@@ -96,7 +99,7 @@ final class TestDeploymentConfigDrift
     void testUnknownPropertyFailsEveryPlugin()
             throws Exception
     {
-        for (String file : List.of("access-control.properties", "password-authenticator.properties", "event-listener.properties")) {
+        for (String file : List.of("access-control.properties", "password-authenticator.properties", "event-listener.properties", "group-provider.properties")) {
             Map<String, String> properties = load(Files.readString(deploymentDir().resolve("etc").resolve(file)));
             properties.put("security.no-such-property", "true");
             assertThatThrownBy(() -> startPlugin(file, properties))
@@ -177,6 +180,10 @@ final class TestDeploymentConfigDrift
                     EventListener listener = factory.create(config, TRINO_476);
                     listener.shutdown();
                 }
+                case "group-provider.name" -> {
+                    GroupProviderFactory factory = only(plugin.getGroupProviderFactories(), name, GroupProviderFactory::getName, source);
+                    assertThat(factory.create(config)).isNotNull();
+                }
                 default -> throw new AssertionError(nameKey);
             }
         }
@@ -196,6 +203,9 @@ final class TestDeploymentConfigDrift
             if (value.matches("\\$\\{ENV:\\w+}")) {
                 // Trino resolves ${ENV:...} in every properties file before the plugin sees it
                 return "value-of-" + value.substring(6, value.length() - 1);
+            }
+            if (key.equals("keycloak.client-secret-file")) {
+                return Files.writeString(Files.createTempDirectory(tempDir, "keycloak-groups").resolve("client-secret"), "value-of-client-secret").toString();
             }
             if (key.equals("vault.approle.secret-id-file")) {
                 return Files.writeString(Files.createTempDirectory(tempDir, "secret").resolve("secret-id"), "secret-id-of-test").toString();

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class TestHelmChartRender
 {
-    private static final List<String> COORDINATOR_ONLY_SECRETS = List.of("trino-vault-approle", "trino-vault-ca", "trino-audit-db", "trino-audit-key");
+    private static final List<String> COORDINATOR_ONLY_SECRETS = List.of("trino-vault-approle", "trino-vault-ca", "trino-audit-db", "trino-audit-key", "trino-keycloak-groups");
 
     @Test
     void testOnlyTraefikAndTrinoPodsReachTheHttpPort()

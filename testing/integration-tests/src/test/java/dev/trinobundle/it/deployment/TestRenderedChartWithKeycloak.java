@@ -129,7 +129,8 @@ final class TestRenderedChartWithKeycloak
                 authenticator.get("vault.approle.secret-id-file"), secretId,
                 listener.get("audit.postgresql.password-file"), auditPassword,
                 // the trino-audit-key Secret: the chain's HMAC key
-                listener.get("audit.mac.key-file"), UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", ""));
+                listener.get("audit.mac.key-file"), UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", ""),
+                chart.properties("trino-coordinator", "group-provider.properties").get("keycloak.client-secret-file"), keycloak.clientSecret(REALM, "trino-groups"));
         services = new RenderedCluster.Services(
                 vault.address().toString(),
                 URI.create(postgres.jdbcUrl().substring("jdbc:".length())).getAuthority(),
@@ -225,7 +226,9 @@ final class TestRenderedChartWithKeycloak
                 "coordinator audit-event-listener.properties: audit.mac.key-file", "coordinator audit-event-listener.properties: audit.checkpoint.directory",
                 "coordinator audit-event-listener.properties: audit.postgresql.password-file", "coordinator audit-event-listener.properties: audit.postgresql.url",
                 "coordinator password-authenticator.properties: vault.address", "coordinator password-authenticator.properties: vault.approle.secret-id-file",
-                "coordinator password-authenticator.properties: vault.ca-cert-file"));
+                "coordinator password-authenticator.properties: vault.ca-cert-file",
+                "coordinator group-provider.properties: keycloak.url", "coordinator group-provider.properties: keycloak.client-secret-file",
+                "coordinator group-provider.properties: keycloak.trust-certificate-file"));
         assertThat(changed).containsExactlyInAnyOrderElementsOf(expected);
 
         // the rules: the ConfigMap's, with the test's rule in front

@@ -1,0 +1,146 @@
+package dev.trinobundle.accesscontrol.groups;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.airlift.log.Logger;
+import io.trino.spi.security.GroupProvider;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+/**
+ * A user's Keycloak groups, cached. An answer younger than half the TTL is used as is; an older one is used while a
+ * background refresh runs, so active users are re-read about twice per TTL whatever their login rate. Past the TTL the
+ * caller waits (at most {@code keycloak.lookup-timeout}) for a fresh answer, and gets the last known groups if
+ * Keycloak does not answer and they are within the stale window. A cold miss that Keycloak does not answer in time,
+ * or an answer older than TTL + stale window, throws: Trino then rejects the request, and the access control denies
+ * the impersonation, rather than deciding as if the user were in no group (which would skip group deny rules).
+ */
+public final class KeycloakGroupProvider
+        implements GroupProvider
+{
+    private static final Logger log = Logger.get(KeycloakGroupProvider.class);
+
+    interface Loader
+    {
+        Set<String> groups(String user)
+                throws Exception;
+    }
+
+    private record Entry(Set<String> groups, long loadedNanos) {}
+
+    private final Loader loader;
+    private final ExecutorService executor;
+    private final Ticker ticker;
+    private final long ttlNanos;
+    private final long staleNanos;
+    private final long timeoutNanos;
+    private final Cache<String, Entry> cache;
+    private final ConcurrentMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
+
+    KeycloakGroupProvider(Loader loader, ExecutorService executor, Ticker ticker, KeycloakGroupProviderConfig config)
+    {
+        this.loader = requireNonNull(loader, "loader is null");
+        this.executor = requireNonNull(executor, "executor is null");
+        this.ticker = requireNonNull(ticker, "ticker is null");
+        this.ttlNanos = config.getCacheTtl().roundTo(NANOSECONDS);
+        this.staleNanos = config.getStaleWindow().roundTo(NANOSECONDS);
+        this.timeoutNanos = config.getLookupTimeout().roundTo(NANOSECONDS);
+        this.cache = CacheBuilder.newBuilder()
+                .maximumSize(config.getCacheMaximumSize())
+                .expireAfterWrite(ttlNanos + staleNanos, NANOSECONDS)
+                .ticker(ticker)
+                .build();
+    }
+
+    @Override
+    public Set<String> getGroups(String user)
+    {
+        requireNonNull(user, "user is null");
+        Entry entry = cache.getIfPresent(user);
+        long now = ticker.read();
+        if (entry != null) {
+            long age = now - entry.loadedNanos();
+            if (age < ttlNanos / 2) {
+                return entry.groups();
+            }
+            CompletableFuture<Entry> refresh = load(user);
+            if (age < ttlNanos) {
+                return entry.groups();
+            }
+            try {
+                return await(refresh).groups();
+            }
+            catch (RuntimeException e) {
+                if (age < ttlNanos + staleNanos) {
+                    log.warn("Using the groups of %s read %ss ago: %s", user, NANOSECONDS.toSeconds(age), e.getMessage());
+                    return entry.groups();
+                }
+                throw e;
+            }
+        }
+        return await(load(user)).groups();
+    }
+
+    private CompletableFuture<Entry> load(String user)
+    {
+        return loading.computeIfAbsent(user, _ -> {
+            CompletableFuture<Entry> future = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Entry loaded = new Entry(Set.copyOf(loader.groups(user)), ticker.read());
+                    cache.put(user, loaded);
+                    return loaded;
+                }
+                catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new GroupLookupException("Cannot read the groups of %s from Keycloak: %s".formatted(user, e.getMessage()), e);
+                }
+            }, executor);
+            future.whenComplete((_, _) -> loading.remove(user, future));
+            return future;
+        });
+    }
+
+    private Entry await(CompletableFuture<Entry> future)
+    {
+        try {
+            return future.get(timeoutNanos, NANOSECONDS);
+        }
+        catch (TimeoutException e) {
+            throw new GroupLookupException("Keycloak did not answer the group lookup within %sms (keycloak.lookup-timeout)".formatted(TimeUnit.NANOSECONDS.toMillis(timeoutNanos)), e);
+        }
+        catch (ExecutionException e) {
+            throw e.getCause() instanceof GroupLookupException lookup ? new GroupLookupException(lookup.getMessage(), lookup) : new GroupLookupException(e.getMessage(), e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroupLookupException("Interrupted while reading groups from Keycloak", e);
+        }
+    }
+
+    void shutdown()
+    {
+        executor.shutdownNow();
+    }
+
+    public static final class GroupLookupException
+            extends RuntimeException
+    {
+        GroupLookupException(String message, Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.trinobundle.accesscontrol.groups;
+
+import com.google.common.base.Ticker;
+import io.airlift.units.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.airlift.concurrent.Threads.daemonThreadsNamed;
+import static io.trino.testing.assertions.Assert.assertEventually;
+import static java.util.concurrent.Executors.newCachedThreadPool;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The cache's promises with a controlled clock and a fake Keycloak; the real one is in TestKeycloakGroupsOnTrino. */
+final class TestKeycloakGroupProvider
+{
+    private final AtomicLong now = new AtomicLong();
+    private final Ticker ticker = new Ticker() {
+        @Override
+        public long read()
+        {
+            return now.get();
+        }
+    };
+    private final Map<String, Set<String>> keycloak = new ConcurrentHashMap<>(Map.of("carol", Set.of("contractors")));
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile boolean down;
+    private volatile CountDownLatch hang;
+    private final ExecutorService executor = newCachedThreadPool(daemonThreadsNamed("test-keycloak-%s"));
+    private final KeycloakGroupProvider provider = new KeycloakGroupProvider(user -> {
+        requests.incrementAndGet();
+        if (hang != null) {
+            hang.await();
+        }
+        if (down) {
+            throw new java.net.ConnectException("Connection refused");
+        }
+        return keycloak.getOrDefault(user, Set.of());
+    }, executor, ticker, new KeycloakGroupProviderConfig()
+            .setCacheTtl(new Duration(60, SECONDS))
+            .setStaleWindow(new Duration(600, SECONDS))
+            .setLookupTimeout(new Duration(200, MILLISECONDS)));
+
+    @AfterEach
+    void tearDown()
+    {
+        if (hang != null) {
+            hang.countDown();
+        }
+        executor.shutdownNow();
+    }
+
+    private void advanceSeconds(long seconds)
+    {
+        now.addAndGet(SECONDS.toNanos(seconds));
+    }
+
+    @Test
+    void testCachedWithinHalfTtlThenRefreshedInBackground()
+    {
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        advanceSeconds(29);
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        assertThat(requests).hasValue(1);
+
+        keycloak.put("carol", Set.of());
+        advanceSeconds(2);
+        // past half the TTL: the cached answer now, the fresh one after the background refresh
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        assertEventually(new io.airlift.units.Duration(10, SECONDS), () -> assertThat(provider.getGroups("carol")).isEmpty());
+    }
+
+    @Test
+    void testRemovalSeenWithinTtl()
+    {
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        keycloak.put("carol", Set.of());
+        advanceSeconds(60);
+        // at the TTL the caller waits for Keycloak: never an answer older than the TTL while Keycloak answers
+        assertThat(provider.getGroups("carol")).isEmpty();
+    }
+
+    @Test
+    void testStaleWindowWhileKeycloakIsDown()
+    {
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        down = true;
+        advanceSeconds(60 + 599);
+        assertThat(provider.getGroups("carol")).containsExactly("contractors");
+        advanceSeconds(2);
+        assertThatThrownBy(() -> provider.getGroups("carol"))
+                .isInstanceOf(KeycloakGroupProvider.GroupLookupException.class)
+                .hasMessage("Cannot read the groups of carol from Keycloak: Connection refused");
+    }
+
+    @Test
+    void testColdMissWaitsAtMostTheTimeout()
+    {
+        hang = new CountDownLatch(1);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> provider.getGroups("carol"))
+                .isInstanceOf(KeycloakGroupProvider.GroupLookupException.class)
+                .hasMessage("Keycloak did not answer the group lookup within 200ms (keycloak.lookup-timeout)");
+        assertThat(System.nanoTime() - start).isLessThan(SECONDS.toNanos(5));
+    }
+
+    @Test
+    void testConcurrentMissesShareOneRequest()
+            throws Exception
+    {
+        hang = new CountDownLatch(1);
+        for (int i = 0; i < 20; i++) {
+            assertThatThrownBy(() -> provider.getGroups("carol")).isInstanceOf(KeycloakGroupProvider.GroupLookupException.class);
+        }
+        assertThat(requests).hasValue(1);
+        hang.countDown();
+        assertEventually(new io.airlift.units.Duration(10, SECONDS), () -> assertThat(provider.getGroups("carol")).containsExactly("contractors"));
+        assertThat(requests).hasValue(1);
+    }
+}
