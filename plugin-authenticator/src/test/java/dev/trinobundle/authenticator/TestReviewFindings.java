@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,11 +22,11 @@ import java.util.logging.Level;
 
 import static dev.trinobundle.authenticator.TestVaultAuthenticator.bcrypt;
 import static dev.trinobundle.authenticator.testing.TestingVaultServer.fields;
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
 /** The second hostile review (H1-H4, M1-M4): its attacks, as assertions. Verifications are counted, not timed. */
 final class TestReviewFindings
@@ -225,7 +226,8 @@ final class TestReviewFindings
         List<Future<Boolean>> held = new ArrayList<>();
         held.add(pool.submit(() -> denied(authenticator, "junk-holder", "x")));
         assertThat(holding.await(30, SECONDS)).isTrue();
-        List<Thread> waiters = new ArrayList<>();
+        // appended from the pool's threads
+        List<Thread> waiters = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 4; i++) {
             String user = "junk-waiter-" + i;
             held.add(pool.submit(() -> {
@@ -434,14 +436,7 @@ final class TestReviewFindings
 
     /** Polls a condition (up to a generous 30s), for states another thread reaches. */
     private static void eventually(BooleanSupplier condition, String description)
-            throws InterruptedException
     {
-        long deadline = System.nanoTime() + SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within 30s: " + description);
-            }
-            Thread.sleep(5);
-        }
+        assertEventually(new Duration(30, SECONDS), new Duration(5, MILLISECONDS), () -> assertThat(condition.getAsBoolean()).as(description).isTrue());
     }
 }
