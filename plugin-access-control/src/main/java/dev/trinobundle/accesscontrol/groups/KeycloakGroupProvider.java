@@ -94,8 +94,7 @@ public final class KeycloakGroupProvider
 
     private CompletableFuture<Entry> load(String user)
     {
-        return loading.computeIfAbsent(user, _ -> {
-            CompletableFuture<Entry> future = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Entry> future = loading.computeIfAbsent(user, _ -> CompletableFuture.supplyAsync(() -> {
                 try {
                     Entry loaded = new Entry(Set.copyOf(loader.groups(user)), ticker.read());
                     cache.put(user, loaded);
@@ -107,10 +106,11 @@ public final class KeycloakGroupProvider
                     }
                     throw new GroupLookupException("Cannot read the groups of %s from Keycloak: %s".formatted(user, e.getMessage()), e);
                 }
-            }, executor);
-            future.whenComplete((_, _) -> loading.remove(user, future));
-            return future;
-        });
+            }, executor));
+        // registered once the future is in the map: a load that finished before that point would otherwise run the
+        // removal inside computeIfAbsent (a no-op there) and stay in the map, answering every later load forever
+        future.whenComplete((_, _) -> loading.remove(user, future));
+        return future;
     }
 
     private Entry await(CompletableFuture<Entry> future)
