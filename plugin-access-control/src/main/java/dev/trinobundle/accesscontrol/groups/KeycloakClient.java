@@ -75,13 +75,7 @@ final class KeycloakClient
     {
         String realmPath = "admin/realms/" + encode(realm, UTF_8) + "/";
         JsonNode users = get(realmPath + "users?briefRepresentation=true&exact=true&username=" + encode(user, UTF_8), user);
-        String id = null;
-        for (JsonNode candidate : users) {
-            // exact=true still matches case-insensitively: Keycloak lower-cases user names
-            if (candidate.path("username").asText().equalsIgnoreCase(user)) {
-                id = candidate.path("id").asText();
-            }
-        }
+        String id = idOf(users, user);
         if (id == null) {
             return Set.of();
         }
@@ -95,6 +89,21 @@ final class KeycloakClient
                 return groups.build();
             }
         }
+    }
+
+    /**
+     * The id of the user named exactly {@code user}. Keycloak's {@code exact=true} still matches case-insensitively
+     * (it lower-cases user names), but Trino's user names are case-sensitive: {@code ALICE} is not {@code alice} and
+     * must not get her groups (an impersonation rule may allow one and not the other).
+     */
+    static String idOf(JsonNode users, String user)
+    {
+        for (JsonNode candidate : users) {
+            if (candidate.path("username").asText().equals(user)) {
+                return candidate.path("id").asText();
+            }
+        }
+        return null;
     }
 
     private void addGroup(ImmutableSet.Builder<String> groups, String path)
