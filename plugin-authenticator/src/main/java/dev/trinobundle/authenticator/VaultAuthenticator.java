@@ -143,6 +143,17 @@ public final class VaultAuthenticator
             }
             return new BasicPrincipal(user);
         }
+        if (digest == null) {
+            return attempt(user, stored, password, null);
+        }
+        verifiedCredentials.verifyOnce(digest, () -> attempt(user, stored, password, digest));
+        return new BasicPrincipal(user);
+    }
+
+    /** One verification of one password, admitted by the throttle; throws unless the password matches. */
+    private Principal attempt(String user, Stored stored, String password, String digest)
+    {
+        boolean known = digest != null;
         // reserved before any verification, and a failure until it succeeds: parallel guesses cannot overtake the count
         if (throttle.admit(user, known) == LoginThrottle.Admission.LOCKED_OUT) {
             logAttempt(user, "DENIED", "locked out after repeated failures");
@@ -161,7 +172,6 @@ public final class VaultAuthenticator
             // counted, for known and unknown names alike; counting would let a spray lock out a client it never tested
             verified = success || (stored.status() != Stored.Status.SATURATED && !SATURATED_SLOTS.equals(reason));
             if (success) {
-                verifiedCredentials.add(digest);
                 logAttempt(user, "SUCCESS", "password verified");
                 return new BasicPrincipal(user);
             }

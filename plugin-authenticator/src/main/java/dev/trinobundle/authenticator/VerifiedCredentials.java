@@ -4,6 +4,7 @@ import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import com.google.common.io.BaseEncoding;
+import com.google.common.util.concurrent.UncheckedExecutionException;
 import io.airlift.units.Duration;
 
 import javax.crypto.Mac;
@@ -12,6 +13,9 @@ import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.concurrent.ExecutionException;
+
+import static com.google.common.base.Throwables.throwIfUnchecked;
 
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
@@ -79,10 +83,23 @@ final class VerifiedCredentials
         return enabled && verified.getIfPresent(digest) != null;
     }
 
-    void add(String digest)
+    /**
+     * Runs {@code verification} (which throws when the password does not match) unless {@code digest} is remembered, and
+     * remembers it when it passes. Concurrent calls with the same digest share one run and its outcome: a pool of
+     * connections that a BI tool opens at once is one verification and one throttle admission, not one each (the throttle
+     * admits only a few attempts of a name at a time, so the rest of the pool would be refused).
+     */
+    void verifyOnce(String digest, Runnable verification)
     {
-        if (enabled) {
-            verified.put(digest, Boolean.TRUE);
+        try {
+            verified.get(digest, () -> {
+                verification.run();
+                return Boolean.TRUE;
+            });
+        }
+        catch (ExecutionException | UncheckedExecutionException e) {
+            throwIfUnchecked(e.getCause());
+            throw new IllegalStateException(e.getCause());
         }
     }
 

@@ -72,7 +72,11 @@ final class TestStoredPassword
         assertThat(new VerifiedCredentials(new ManualTicker(), 10, new io.airlift.units.Duration(1, java.util.concurrent.TimeUnit.MINUTES))
                 .digest("admin", "stored-v1", "pw")).isNotEqualTo(digest);
         assertThat(credentials.contains(digest)).isFalse();
-        credentials.add(digest);
+        assertThatThrownBy(() -> credentials.verifyOnce(digest, () -> {
+            throw new IllegalStateException("wrong password");
+        })).hasMessage("wrong password");
+        assertThat(credentials.contains(digest)).isFalse();
+        credentials.verifyOnce(digest, () -> {});
         assertThat(credentials.contains(digest)).isTrue();
     }
 }

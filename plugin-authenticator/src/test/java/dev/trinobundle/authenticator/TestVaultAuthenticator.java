@@ -1,6 +1,8 @@
 package dev.trinobundle.authenticator;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import com.google.common.util.concurrent.Uninterruptibles;
 import dev.trinobundle.authenticator.testing.TestingVaultServer;
 import dev.trinobundle.testing.LogCapture;
 import io.airlift.units.Duration;
@@ -18,9 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 
 import static dev.trinobundle.authenticator.testing.TestingVaultServer.fields;
+import static io.trino.testing.assertions.Assert.assertEventually;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.MINUTES;
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -385,6 +389,59 @@ final class TestVaultAuthenticator
             assertThat(vault.requestCount(MAP_PATH)).isEqualTo(1);
         }
         finally {
+            clients.shutdownNow();
+            refresh.shutdownNow();
+        }
+    }
+
+    @Test
+    void testAPoolOfNewConnectionsIsOneVerificationNotALockOut()
+            throws Exception
+    {
+        // a BI tool that restarts opens its connection pool at once, all with a password this process has not verified yet
+        vault.putSecret("secret", "trino/password", fields("admin", "plain:admin-pass", "bob", "plain:bob-pass"));
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger adminVerifications = new AtomicInteger();
+        PasswordVerifier slowForAdmin = (stored, password) -> {
+            if (password.equals("admin-pass")) {
+                adminVerifications.incrementAndGet();
+                Uninterruptibles.awaitUninterruptibly(release);
+            }
+            return PasswordVerifier.DIRECT.verify(stored, password);
+        };
+        VaultAuthenticatorConfig config = VaultTesting.config(vault);
+        ExecutorService refresh = Executors.newFixedThreadPool(2);
+        int poolSize = 32;
+        ExecutorService clients = Executors.newFixedThreadPool(poolSize, new ThreadFactoryBuilder().setNameFormat("bi-client-%s").build());
+        try {
+            VaultAuthenticator authenticator = new VaultAuthenticator(config, new VaultLoginConfig(), VaultTesting.client(config, ticker), ticker, slowForAdmin, refresh);
+            // reads the secret, so that the pool below waits on the verification only
+            assertThat(authenticator.createAuthenticatedPrincipal("bob", "bob-pass").getName()).isEqualTo("bob");
+
+            AtomicInteger arrived = new AtomicInteger();
+            List<Future<String>> logins = new java.util.ArrayList<>();
+            for (int i = 0; i < poolSize; i++) {
+                logins.add(clients.submit(() -> {
+                    arrived.incrementAndGet();
+                    return authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName();
+                }));
+            }
+            // every client is in the verification or parked behind it; before single-flight verification, the throttle
+            // admitted five (vault.throttle.max-failures) at a time and refused the rest of the pool
+            assertEventually(() -> {
+                assertThat(arrived.get()).isEqualTo(poolSize);
+                assertThat(Thread.getAllStackTraces().keySet()).filteredOn(thread -> thread.getName().startsWith("bi-client-"))
+                        .hasSize(poolSize)
+                        .allMatch(thread -> thread.getState() == Thread.State.WAITING);
+            });
+            release.countDown();
+            for (Future<String> login : logins) {
+                assertThat(login.get(30, SECONDS)).isEqualTo("admin");
+            }
+            assertThat(adminVerifications.get()).isEqualTo(1);
+        }
+        finally {
+            release.countDown();
             clients.shutdownNow();
             refresh.shutdownNow();
         }
