@@ -23,8 +23,8 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executor;
 
 import static java.net.URLEncoder.encode;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -53,7 +53,7 @@ final class KeycloakClient
     private String token;
     private long tokenExpiresNanos;
 
-    KeycloakClient(KeycloakGroupProviderConfig config, String clientSecret, Executor executor)
+    KeycloakClient(KeycloakGroupProviderConfig config, String clientSecret)
     {
         this.base = URI.create(config.getUrl().toString().replaceAll("/+$", "") + "/");
         this.realm = config.getRealm();
@@ -62,7 +62,7 @@ final class KeycloakClient
         this.format = config.getGroupFormat();
         this.includeParents = config.isIncludeParentGroups();
         this.timeout = config.getLookupTimeout().toJavaTime();
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
         if (config.getTrustCertificateFile() != null) {
             builder.sslContext(trusting(Path.of(config.getTrustCertificateFile())));
         }
@@ -70,14 +70,14 @@ final class KeycloakClient
     }
 
     /** The user's groups; empty when the realm has no such user (such a user can be in no group). */
-    Set<String> groups(String user)
+    Optional<Set<String>> groups(String user)
             throws IOException, InterruptedException
     {
         String realmPath = "admin/realms/" + encode(realm, UTF_8) + "/";
         JsonNode users = get(realmPath + "users?briefRepresentation=true&exact=true&username=" + encode(user, UTF_8), user);
         String id = idOf(users, user);
         if (id == null) {
-            return Set.of();
+            return Optional.empty();
         }
         ImmutableSet.Builder<String> groups = ImmutableSet.builder();
         for (int first = 0; ; first += PAGE) {
@@ -86,7 +86,7 @@ final class KeycloakClient
                 addGroup(groups, group.path("path").asText(group.path("name").asText()));
             }
             if (page.size() < PAGE) {
-                return groups.build();
+                return Optional.of(groups.build());
             }
         }
     }

@@ -6,12 +6,14 @@ import com.google.common.cache.CacheBuilder;
 import io.airlift.log.Logger;
 import io.trino.spi.security.GroupProvider;
 
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -25,6 +27,11 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
  * Keycloak does not answer and they are within the stale window. A cold miss that Keycloak does not answer in time,
  * or an answer older than TTL + stale window, throws: Trino then rejects the request, and the access control denies
  * the impersonation, rather than deciding as if the user were in no group (which would skip group deny rules).
+ * <p>
+ * Trino asks for the groups of the requested user ({@code X-Trino-User}) before the access control decides on the
+ * impersonation, so any authenticated client chooses the names looked up. Hence: lookups run on a bounded pool with a
+ * bounded queue (a flood of names is refused at once, and known users fall back to their cached groups), and names
+ * Keycloak does not know are cached apart, so that a flood of made-up names evicts only its own kind.
  */
 public final class KeycloakGroupProvider
         implements GroupProvider
@@ -33,7 +40,8 @@ public final class KeycloakGroupProvider
 
     interface Loader
     {
-        Set<String> groups(String user)
+        /** The user's groups, or empty when Keycloak has no such user. */
+        Optional<Set<String>> groups(String user)
                 throws Exception;
     }
 
@@ -46,6 +54,7 @@ public final class KeycloakGroupProvider
     private final long staleNanos;
     private final long timeoutNanos;
     private final Cache<String, Entry> cache;
+    private final Cache<String, Entry> unknownUsers;
     private final ConcurrentMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
 
     KeycloakGroupProvider(Loader loader, ExecutorService executor, Ticker ticker, KeycloakGroupProviderConfig config)
@@ -56,8 +65,14 @@ public final class KeycloakGroupProvider
         this.ttlNanos = config.getCacheTtl().roundTo(NANOSECONDS);
         this.staleNanos = config.getStaleWindow().roundTo(NANOSECONDS);
         this.timeoutNanos = config.getLookupTimeout().roundTo(NANOSECONDS);
-        this.cache = CacheBuilder.newBuilder()
-                .maximumSize(config.getCacheMaximumSize())
+        this.cache = newCache(config.getCacheMaximumSize());
+        this.unknownUsers = newCache(Math.max(config.getCacheMaximumSize() / 10, 1));
+    }
+
+    private Cache<String, Entry> newCache(long maximumSize)
+    {
+        return CacheBuilder.newBuilder()
+                .maximumSize(maximumSize)
                 .expireAfterWrite(ttlNanos + staleNanos, NANOSECONDS)
                 .ticker(ticker)
                 .build();
@@ -68,22 +83,27 @@ public final class KeycloakGroupProvider
     {
         requireNonNull(user, "user is null");
         Entry entry = cache.getIfPresent(user);
+        if (entry == null) {
+            entry = unknownUsers.getIfPresent(user);
+        }
         long now = ticker.read();
         if (entry != null) {
             long age = now - entry.loadedNanos();
             if (age < ttlNanos / 2) {
                 return entry.groups();
             }
-            CompletableFuture<Entry> refresh = load(user);
-            if (age < ttlNanos) {
-                return entry.groups();
-            }
             try {
+                CompletableFuture<Entry> refresh = load(user);
+                if (age < ttlNanos) {
+                    return entry.groups();
+                }
                 return await(refresh).groups();
             }
             catch (RuntimeException e) {
                 if (age < ttlNanos + staleNanos) {
-                    log.warn("Using the groups of %s read %ss ago: %s", user, NANOSECONDS.toSeconds(age), e.getMessage());
+                    if (age >= ttlNanos) {
+                        log.warn("Using the groups of %s read %ss ago: %s", user, NANOSECONDS.toSeconds(age), e.getMessage());
+                    }
                     return entry.groups();
                 }
                 throw e;
@@ -94,10 +114,20 @@ public final class KeycloakGroupProvider
 
     private CompletableFuture<Entry> load(String user)
     {
-        CompletableFuture<Entry> future = loading.computeIfAbsent(user, _ -> CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Entry> future;
+        try {
+            future = loading.computeIfAbsent(user, _ -> CompletableFuture.supplyAsync(() -> {
                 try {
-                    Entry loaded = new Entry(Set.copyOf(loader.groups(user)), ticker.read());
-                    cache.put(user, loaded);
+                    Optional<Set<String>> groups = loader.groups(user);
+                    Entry loaded = new Entry(Set.copyOf(groups.orElse(Set.of())), ticker.read());
+                    if (groups.isPresent()) {
+                        cache.put(user, loaded);
+                        unknownUsers.invalidate(user);
+                    }
+                    else {
+                        unknownUsers.put(user, loaded);
+                        cache.invalidate(user);
+                    }
                     return loaded;
                 }
                 catch (Exception e) {
@@ -107,6 +137,10 @@ public final class KeycloakGroupProvider
                     throw new GroupLookupException("Cannot read the groups of %s from Keycloak: %s".formatted(user, e.getMessage()), e);
                 }
             }, executor));
+        }
+        catch (RejectedExecutionException e) {
+            throw new GroupLookupException("Too many group lookups are waiting for Keycloak (keycloak.max-concurrent-lookups)", e);
+        }
         // registered once the future is in the map: a load that finished before that point would otherwise run the
         // removal inside computeIfAbsent (a no-op there) and stay in the map, answering every later load forever
         future.whenComplete((_, _) -> loading.remove(user, future));

@@ -5,6 +5,8 @@ import io.airlift.configuration.ConfigDescription;
 import io.airlift.configuration.ConfigSecuritySensitive;
 import io.airlift.units.Duration;
 import io.airlift.units.MinDuration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 import java.net.URI;
@@ -29,6 +31,7 @@ public class KeycloakGroupProviderConfig
     private Duration staleWindow = new Duration(10, MINUTES);
     private Duration lookupTimeout = new Duration(2, SECONDS);
     private long cacheMaximumSize = 100_000;
+    private int maxConcurrentLookups = 4;
 
     @NotNull
     public URI getUrl() { return url; }
@@ -106,5 +109,14 @@ public class KeycloakGroupProviderConfig
     public long getCacheMaximumSize() { return cacheMaximumSize; }
 
     @Config("keycloak.cache-maximum-size")
+    @ConfigDescription("Users Keycloak knows that are cached; names it does not know get a tenth of this, apart")
     public KeycloakGroupProviderConfig setCacheMaximumSize(long cacheMaximumSize) { this.cacheMaximumSize = cacheMaximumSize; return this; }
+
+    @Min(1)
+    @Max(64)
+    public int getMaxConcurrentLookups() { return maxConcurrentLookups; }
+
+    @Config("keycloak.max-concurrent-lookups")
+    @ConfigDescription("Keycloak lookups in flight at once; up to 8 times as many wait, more are refused at once")
+    public KeycloakGroupProviderConfig setMaxConcurrentLookups(int maxConcurrentLookups) { this.maxConcurrentLookups = maxConcurrentLookups; return this; }
 }

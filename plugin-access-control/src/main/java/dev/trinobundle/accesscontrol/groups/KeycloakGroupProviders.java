@@ -11,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 
 import static io.airlift.concurrent.Threads.daemonThreadsNamed;
-import static java.util.concurrent.Executors.newCachedThreadPool;
+import static java.util.concurrent.TimeUnit.SECONDS;
 
 /**
  * One {@link KeycloakGroupProvider} per configuration in this plugin's class loader: Trino's group provider manager
@@ -46,9 +48,18 @@ public final class KeycloakGroupProviders
             throw new IllegalArgumentException("group-provider.name=keycloak: set exactly one of keycloak.client-secret (e.g. ${ENV:KEYCLOAK_GROUPS_CLIENT_SECRET}) and keycloak.client-secret-file");
         }
         String secret = config.getClientSecret() != null ? config.getClientSecret() : readSecret(Path.of(config.getClientSecretFile()));
-        ExecutorService executor = newCachedThreadPool(daemonThreadsNamed("keycloak-groups-%s"));
-        KeycloakClient client = new KeycloakClient(config, secret, executor);
-        return new KeycloakGroupProvider(client::groups, executor, Ticker.systemTicker(), config);
+        KeycloakClient client = new KeycloakClient(config, secret);
+        return new KeycloakGroupProvider(client::groups, lookupExecutor(config), Ticker.systemTicker(), config);
+    }
+
+    /**
+     * Bounded: the names looked up are chosen by any authenticated client (see {@link KeycloakGroupProvider}). Lookups
+     * beyond the queue are refused at once; a queued one older than the lookup timeout is of no use to its caller anyway.
+     */
+    static ExecutorService lookupExecutor(KeycloakGroupProviderConfig config)
+    {
+        int threads = config.getMaxConcurrentLookups();
+        return new ThreadPoolExecutor(threads, threads, 0, SECONDS, new ArrayBlockingQueue<>(threads * 8), daemonThreadsNamed("keycloak-groups-%s"));
     }
 
     private static String readSecret(Path file)

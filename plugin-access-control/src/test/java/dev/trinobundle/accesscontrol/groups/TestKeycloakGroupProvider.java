@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -45,7 +46,7 @@ final class TestKeycloakGroupProvider
         if (down) {
             throw new java.net.ConnectException("Connection refused");
         }
-        return keycloak.getOrDefault(user, Set.of());
+        return Optional.ofNullable(keycloak.get(user));
     }, executor, ticker, new KeycloakGroupProviderConfig()
             .setCacheTtl(new Duration(60, SECONDS))
             .setStaleWindow(new Duration(600, SECONDS))
@@ -126,5 +127,70 @@ final class TestKeycloakGroupProvider
         hang.countDown();
         assertEventually(new io.airlift.units.Duration(10, SECONDS), () -> assertThat(provider.getGroups("carol")).containsExactly("contractors"));
         assertThat(requests).hasValue(1);
+    }
+
+    @Test
+    void testFloodOfRequestedNamesIsBoundedAndKnownUsersKeepTheirGroups()
+    {
+        // any authenticated client picks the names (X-Trino-User is looked up before the impersonation check)
+        KeycloakGroupProviderConfig config = new KeycloakGroupProviderConfig()
+                .setCacheTtl(new Duration(60, SECONDS))
+                .setLookupTimeout(new Duration(200, MILLISECONDS))
+                .setMaxConcurrentLookups(2);
+        ExecutorService bounded = KeycloakGroupProviders.lookupExecutor(config);
+        try {
+            KeycloakGroupProvider flooded = new KeycloakGroupProvider(user -> {
+                requests.incrementAndGet();
+                if (hang != null) {
+                    hang.await();
+                }
+                return Optional.ofNullable(keycloak.get(user));
+            }, bounded, ticker, config);
+            assertThat(flooded.getGroups("carol")).containsExactly("contractors");
+            advanceSeconds(31);
+            hang = new CountDownLatch(1);
+            requests.set(0);
+            int refusedAtOnce = 0;
+            for (int i = 0; i < 1_000; i++) {
+                try {
+                    flooded.getGroups("made-up-" + i);
+                }
+                catch (KeycloakGroupProvider.GroupLookupException e) {
+                    if (e.getMessage().equals("Too many group lookups are waiting for Keycloak (keycloak.max-concurrent-lookups)")) {
+                        refusedAtOnce++;
+                    }
+                }
+            }
+            // two lookups in flight, sixteen queued, the rest refused without a thread or a request each
+            assertThat(requests).hasValue(2);
+            assertThat(refusedAtOnce).isEqualTo(1_000 - 2 - 16);
+            // carol's refresh is refused too, and her cached groups (younger than the TTL) still answer
+            assertThat(flooded.getGroups("carol")).containsExactly("contractors");
+        }
+        finally {
+            hang.countDown();
+            bounded.shutdownNow();
+        }
+    }
+
+    @Test
+    void testMadeUpNamesDoNotEvictKnownUsers()
+    {
+        KeycloakGroupProvider small = new KeycloakGroupProvider(user -> {
+            requests.incrementAndGet();
+            return Optional.ofNullable(keycloak.get(user));
+        }, executor, ticker, new KeycloakGroupProviderConfig()
+                .setCacheMaximumSize(10)
+                .setLookupTimeout(new Duration(5, SECONDS)));
+        assertThat(small.getGroups("carol")).containsExactly("contractors");
+        for (int i = 0; i < 100; i++) {
+            assertThat(small.getGroups("made-up-" + i)).isEmpty();
+        }
+        requests.set(0);
+        assertThat(small.getGroups("carol")).containsExactly("contractors");
+        assertThat(requests).hasValue(0);
+        // a made-up name asked again within the TTL is answered from its own cache
+        assertThat(small.getGroups("made-up-99")).isEmpty();
+        assertThat(requests).hasValue(0);
     }
 }

@@ -31,7 +31,8 @@ final class TestKeycloakGroupProviderConfig
                 .setCacheTtl(new Duration(1, MINUTES))
                 .setStaleWindow(new Duration(10, MINUTES))
                 .setLookupTimeout(new Duration(2, SECONDS))
-                .setCacheMaximumSize(100_000));
+                .setCacheMaximumSize(100_000)
+                .setMaxConcurrentLookups(4));
     }
 
     @Test
@@ -50,6 +51,7 @@ final class TestKeycloakGroupProviderConfig
                 .put("keycloak.stale-window", "5m")
                 .put("keycloak.lookup-timeout", "500ms")
                 .put("keycloak.cache-maximum-size", "10")
+                .put("keycloak.max-concurrent-lookups", "2")
                 .buildOrThrow();
         assertFullMapping(properties, new KeycloakGroupProviderConfig()
                 .setUrl(URI.create("https://keycloak.example.com"))
@@ -63,6 +65,7 @@ final class TestKeycloakGroupProviderConfig
                 .setCacheTtl(new Duration(30, SECONDS))
                 .setStaleWindow(new Duration(5, MINUTES))
                 .setLookupTimeout(new Duration(500, MILLISECONDS))
-                .setCacheMaximumSize(10));
+                .setCacheMaximumSize(10)
+                .setMaxConcurrentLookups(2));
     }
 }
