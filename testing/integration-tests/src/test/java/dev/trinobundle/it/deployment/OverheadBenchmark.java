@@ -32,8 +32,10 @@ import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
  * {@code file} authenticator and a no-op listener (Trino builds the query events for any listener; a listener cannot
  * cost less than that);</li>
  * <li>{@code decompose [queries]}: one plugin at a time against the same built-ins: rules vs {@code file}, vault vs
- * {@code file}, a no-op listener vs none, audit vs no-op, Trino's {@code http} listener vs no-op.</li>
+ * {@code file}, a no-op listener vs none, audit vs no-op, Trino's {@code http} listener vs no-op;</li>
+ * <li>{@code noise [queries]}: the built-ins against themselves, the ratio this method reports for no difference.</li>
  * </ul>
+ * Each block of queries runs on both servers, in an order that alternates from block to block.
  */
 public final class OverheadBenchmark
 {
@@ -55,17 +57,20 @@ public final class OverheadBenchmark
     public static void main(String[] args)
             throws Exception
     {
-        boolean decompose = args.length > 0 && args[0].equals("decompose");
-        int queries = args.length > (decompose ? 1 : 0) ? Integer.parseInt(args[decompose ? 1 : 0]) : 3000;
+        String mode = args.length > 0 && !args[0].matches("[0-9]+") ? args[0] : "bundle";
+        int queries = args.length > (mode.equals("bundle") ? 0 : 1) ? Integer.parseInt(args[mode.equals("bundle") ? 0 : 1]) : 3000;
         Setup builtins = new Setup("file", "file", "noop");
-        List<Setup[]> pairs = decompose
-                ? List.of(
+        List<Setup[]> pairs = switch (mode) {
+            case "decompose" -> List.of(
                         new Setup[] {new Setup("rules", "file", "none"), new Setup("file", "file", "none")},
                         new Setup[] {new Setup("file", "vault", "none"), new Setup("file", "file", "none")},
                         new Setup[] {builtins, new Setup("file", "file", "none")},
                         new Setup[] {new Setup("file", "file", "audit"), builtins},
-                        new Setup[] {new Setup("file", "file", "http"), builtins})
-                : List.<Setup[]>of(new Setup[] {new Setup("rules", "vault", "audit"), builtins});
+                        new Setup[] {new Setup("file", "file", "http"), builtins});
+            case "noise" -> List.<Setup[]>of(new Setup[] {builtins, builtins});
+            case "bundle" -> List.<Setup[]>of(new Setup[] {new Setup("rules", "vault", "audit"), builtins});
+            default -> throw new IllegalArgumentException("usage: benchmark-overhead [decompose|noise] [queries]");
+        };
         String rules = Files.readString(deploymentDir().resolve("etc/rules.json"));
         try (TestingVaultServer vault = TestingVaultServer.start();
                 IngestServer ingest = new IngestServer()) {
@@ -133,7 +138,8 @@ public final class OverheadBenchmark
     private static void compare(int queries, String firstName, TrinoServer first, String secondName, TrinoServer second)
             throws Exception
     {
-        int warmup = Math.max(200, queries / 10);
+        // Trino's JIT needs far more than a few hundred queries; a cold server looks slower than it is
+        int warmup = Math.max(1000, queries / 3);
         try (Connection firstConnection = first.connect("admin", PASSWORD);
                 Connection secondConnection = second.connect("admin", PASSWORD);
                 PreparedStatement firstStatement = firstConnection.prepareStatement(SQL);
@@ -144,8 +150,15 @@ public final class OverheadBenchmark
             long[] secondNanos = new long[queries];
             for (int offset = 0; offset < queries; offset += BLOCK) {
                 int count = Math.min(BLOCK, queries - offset);
-                run(firstStatement, firstNanos, offset, count);
-                run(secondStatement, secondNanos, offset, count);
+                // the order alternates: the server that runs second in a block does not always get a warmer machine
+                if ((offset / BLOCK) % 2 == 0) {
+                    run(firstStatement, firstNanos, offset, count);
+                    run(secondStatement, secondNanos, offset, count);
+                }
+                else {
+                    run(secondStatement, secondNanos, offset, count);
+                    run(firstStatement, firstNanos, offset, count);
+                }
             }
             Arrays.sort(firstNanos);
             Arrays.sort(secondNanos);
