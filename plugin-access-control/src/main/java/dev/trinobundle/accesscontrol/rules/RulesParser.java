@@ -81,7 +81,7 @@ public final class RulesParser
 
     private RuleSet parseRules(String jsonPointer, byte[] content)
     {
-        Node root = JsonTree.parse(source, jsonPointer, fileName);
+        Node root = JsonTree.parseRules(source, jsonPointer, fileName);
         ObjectNode object = requireObject(root, "the rules");
         checkFields(object, "the rules file", SECTIONS);
         return RuleSet.builder(RuleSet.contentHash(content))
@@ -114,7 +114,7 @@ public final class RulesParser
             Node element = array.elements().get(i);
             String path = name + "[" + i + "]";
             ObjectNode ruleNode = requireObject(element, "rule " + path);
-            RuleSource ruleSource = new RuleSource(name, i, source.substring(ruleNode.position().startOffset(), ruleNode.position().endOffset()));
+            RuleSource ruleSource = new RuleSource(name, i, source.substring(ruleNode.position().startOffset(), ruleNode.position().endOffset()), ruleNode.position().line());
             parsed.add(ruleParser.apply(ruleNode, ruleSource));
         }
         return Optional.of(parsed.build());
