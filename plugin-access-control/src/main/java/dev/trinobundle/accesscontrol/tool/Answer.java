@@ -18,7 +18,7 @@ sealed interface Answer
     /** The outcome alone, for comparing two answers. */
     Object outcome();
 
-    /** {@code ALLOW (impersonation[0], line 8)}, {@code [tpch, system]}, {@code filter 'regionkey = 1' (tables[2], line 14)}. */
+    /** {@code ALLOW (impersonation[0], line 8)}, {@code [tpch, system]}, {@code "regionkey = 1" (tables[2], line 14)}. */
     String render();
 
     /** {@code impersonation[0]}, {@code catalogs[implicit]} or {@code none}; what a test case's {@code rule} names. */
@@ -79,7 +79,7 @@ sealed interface Answer
         public String render()
         {
             String decidedBy = rule.map(Answer::where).orElse("no table rule matched");
-            return expression.map(value -> "'" + value.expression() + "'" + value.user().map(user -> " as user " + user).orElse(""))
+            return expression.map(value -> "\"" + value.expression() + "\"" + value.user().map(user -> " as user " + user).orElse(""))
                     .orElse("none") + " (" + decidedBy + ")";
         }
     }

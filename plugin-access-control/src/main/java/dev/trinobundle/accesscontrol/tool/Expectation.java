@@ -68,7 +68,7 @@ sealed interface Expectation
         @Override
         public String render()
         {
-            return expression.map(value -> "'" + value + "'").orElse("none")
+            return expression.map(value -> "\"" + value + "\"").orElse("none")
                     + user.map(value -> " as user " + value).orElse("")
                     + (rule == null ? "" : " by " + rule);
         }

@@ -29,8 +29,17 @@ sealed interface Question
 {
     Answer ask(RuleSet rules, RuleIdentity identity);
 
+    /** {@code SelectFromColumns}: the SPI method name without {@code checkCan}/{@code can}/{@code get}. */
+    String checkName();
+
+    /** {@code hive.sales.orders columns [id]}, or empty. */
+    String object();
+
     /** {@code SelectFromColumns hive.sales.orders columns [id]}, for output. */
-    String describe();
+    default String describe()
+    {
+        return object().isEmpty() ? checkName() : checkName() + " " + object();
+    }
 
     record Check(Operation operation, Target target)
             implements Question
@@ -48,11 +57,17 @@ sealed interface Question
         }
 
         @Override
-        public String describe()
+        public String checkName()
         {
-            StringBuilder text = new StringBuilder(operation.checkName());
+            return operation.checkName();
+        }
+
+        @Override
+        public String object()
+        {
+            StringBuilder text = new StringBuilder();
             if (operation.kind() != Operation.Kind.NONE && operation != Operation.IMPERSONATE_USER && operation != Operation.SET_USER) {
-                text.append(' ').append(target.qualifiedName());
+                text.append(target.qualifiedName());
             }
             if (!target.columns().isEmpty()) {
                 text.append(" columns ").append(target.columns());
@@ -63,7 +78,7 @@ sealed interface Question
             if (target.newOwner() != null) {
                 text.append(" to ").append(target.newOwner());
             }
-            return text.toString();
+            return text.toString().strip();
         }
     }
 
@@ -155,9 +170,15 @@ sealed interface Question
         }
 
         @Override
-        public String describe()
+        public String checkName()
         {
-            return kind.checkName() + (scope == null ? "" : " " + scope.qualifiedName()) + " " + elements;
+            return kind.checkName();
+        }
+
+        @Override
+        public String object()
+        {
+            return (scope == null ? "" : scope.qualifiedName() + " ") + elements;
         }
     }
 
@@ -170,7 +191,8 @@ sealed interface Question
             requireNonNull(table, "table is null");
         }
 
-        String checkName()
+        @Override
+        public String checkName()
         {
             return column == null ? "GetRowFilters" : "GetColumnMask";
         }
@@ -190,9 +212,9 @@ sealed interface Question
         }
 
         @Override
-        public String describe()
+        public String object()
         {
-            return checkName() + " " + table.qualifiedName() + (column == null ? "" : " column " + column);
+            return table.qualifiedName() + (column == null ? "" : " column " + column);
         }
     }
 }
