@@ -50,9 +50,14 @@ public final class RulesParser
     /** Reads and parses a file; a missing, unreadable or non-UTF-8 file is a {@link RulesException} too. */
     public static RuleSet parse(Path file, String jsonPointer)
     {
-        byte[] content;
+        return parse(file.toString(), read(file), jsonPointer);
+    }
+
+    /** The file's bytes; a missing or unreadable file is a {@link RulesException}. */
+    public static byte[] read(Path file)
+    {
         try {
-            content = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         }
         catch (NoSuchFileException e) {
             throw new RulesException(file.toString(), null, "the file does not exist");
@@ -60,7 +65,6 @@ public final class RulesParser
         catch (IOException e) {
             throw new RulesException(file.toString(), 0, 0, "the file cannot be read: " + e, e);
         }
-        return parse(file.toString(), content, jsonPointer);
     }
 
     public static RuleSet parse(String fileName, byte[] content, String jsonPointer)

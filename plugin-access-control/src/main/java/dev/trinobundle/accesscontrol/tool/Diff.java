@@ -9,11 +9,8 @@ import dev.trinobundle.accesscontrol.rules.RulesParser;
 import dev.trinobundle.accesscontrol.tool.Arguments.UsageException;
 import dev.trinobundle.accesscontrol.tool.DiffQuestions.Asked;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,8 +48,8 @@ public final class Diff
         try {
             Path oldFile = Path.of(arguments.positional().get(0));
             Path newFile = Path.of(arguments.positional().get(1));
-            byte[] oldContent = read(oldFile);
-            byte[] newContent = read(newFile);
+            byte[] oldContent = RulesParser.read(oldFile);
+            byte[] newContent = RulesParser.read(newFile);
             oldRules = RulesParser.parse(oldFile.toString(), oldContent, pointer);
             newRules = RulesParser.parse(newFile.toString(), newContent, pointer);
             universe = Universe.derive(List.of(tree(oldFile, oldContent, pointer), tree(newFile, newContent, pointer)));
@@ -104,19 +101,6 @@ public final class Diff
                 ? "No decision differs (" + compared + " compared; " + inputs + ")"
                 : differing + " of " + compared + " decisions differ (" + inputs + ")");
         return differing == 0 ? 0 : 1;
-    }
-
-    private static byte[] read(Path file)
-    {
-        try {
-            return Files.readAllBytes(file);
-        }
-        catch (NoSuchFileException e) {
-            throw new RulesException(file.toString(), 0, 0, "the file does not exist", e);
-        }
-        catch (IOException e) {
-            throw new RulesException(file.toString(), 0, 0, "the file cannot be read: " + e, e);
-        }
     }
 
     /** The parsed file's tree (the content is valid: {@link RulesParser} read it first). */

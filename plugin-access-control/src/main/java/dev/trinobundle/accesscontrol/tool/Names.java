@@ -14,13 +14,14 @@ final class Names
 
     /**
      * {@code hive.sales.orders} split into its {@code parts} parts, or a list of them ({@code [hive, sales, "a.b"]})
-     * for names that contain dots.
+     * for names that contain dots; a one-part name is never split.
      */
     static String[] split(InputFile file, Node value, String path, String field, int parts)
     {
         String[] names;
         if (value instanceof ScalarNode(String text, var token, var position)) {
-            names = text.split("\\.", -1);
+            // one part (a catalog, a user) is taken whole: user names have dots
+            names = parts == 1 ? new String[] {text} : text.split("\\.", -1);
         }
         else if (!(value instanceof ScalarNode)) {
             List<String> list = file.strings(value, path, field);
