@@ -287,7 +287,8 @@ final class TestFile
                 if (expect instanceof ScalarNode(String value, var token, var position) && (value.equals("allow") || value.equals("deny"))) {
                     yield new Expectation.Decided(value.equals("allow"), rule);
                 }
-                throw file.error(expect, "'expect' in " + path + " must be allow or deny for " + check.operation().checkName() + ", not " + InputFile.describe(expect));
+                throw file.error(expect, "'expect' in " + path + " must be allow or deny for " + check.operation().checkName() + ", not " + InputFile.describe(expect)
+                        + (expect instanceof ScalarNode(Boolean value, var token, var position) ? " (YAML reads yes, no, true and false as booleans)" : ""));
             }
             case Question.Filter filter -> {
                 if (rule != null) {
