@@ -6,24 +6,32 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds the shapes that make java.util.regex backtrack for a long time on a long value, without running the regex:
- * a linear scan of the pattern text into a small tree of items with approximate character sets.
+ * Finds the shapes that make java.util.regex (the engine Trino and this plugin match with) backtrack for a long time on
+ * a long value, without running the regex: one pass over the pattern text into a small tree of items with approximate
+ * character sets.
  * <ul>
- * <li><b>nested</b> unbounded quantifiers ({@code (a+)+}, {@code (\w*\s?)*}) and alternatives that can start with the
- * same character under an unbounded quantifier ({@code (a|ab)*}): exponential;</li>
  * <li><b>adjacent</b> unbounded quantifiers over the same characters, separated only by characters the first can take
- * ({@code .*\..*}, {@code \d+\d+x}): polynomial, each pair multiplies the work by the value's length. A final
- * {@code .*} is exempt: it always completes the match.</li>
+ * ({@code .*\..*\..*@x}, {@code \d+\d+x}), also inside a repeated group ({@code (x+x+)+y}): every way to split a
+ * value between them is tried, polynomial in its length (exponential inside a repeated group). A final {@code .*} is
+ * exempt: it completes the match on any value without line breaks (which only quoted identifiers can have).</li>
+ * <li><b>nested</b> unbounded quantifiers ({@code (a+)+b}, {@code (\w+\s?)*x}): quadratic in the value's length
+ * (since JDK 9 the engine remembers where a greedy unbounded group failed), exponential when the outer quantifier is lazy
+ * or bounded ({@code (a+){1,100}b}), the group is inside another repeated group ({@code ((a+)+)+b}) or the pattern has
+ * back-references; there, also alternatives that can start alike ({@code (a|aa){1,100}b});</li>
+ * <li><b>recursion</b>: a repeated group with alternatives ({@code (a|b)*}) makes the engine recurse once per repetition,
+ * and a few thousand characters overflow the thread's stack.</li>
  * </ul>
  * Possessive quantifiers and atomic groups never backtrack and are exempt. Character sets are approximated (ASCII exactly,
- * every other character as one bucket) and constructs it does not read (back-references, lookaround, Unicode
- * classes) end the analysis of that regex without a finding: a heuristic that errs towards silence. The plugin bounds
- * the cost of every match anyway; this says which rules would hit the bound (and deny) on long values.
+ * every other character as one bucket) and constructs it does not read (lookaround, Unicode classes, {@code \Q...\E})
+ * end the analysis of that regex without a finding: a heuristic that errs towards silence. The plugin bounds the cost
+ * of every match anyway; this says which rules would hit the bound (and deny) on long values.
  */
 final class RegexLint
 {
-    // quantifiers bounded by more than this are as slow as unbounded ones on the names the rules see
+    // side by side, quantifiers bounded by more than this are as slow as unbounded ones on the names the rules see
     private static final int LARGE = 100;
+    // nested, the bounds multiply: (a{1,50}){1,50} is as slow as (a+)+ without the engine's memory
+    private static final int NESTED_LARGE = 10;
     private static final int MAX_DEPTH = 100;
 
     /** A finding: what is wrong, where in the regex (index into its text), and how to fix it. */
@@ -90,11 +98,22 @@ final class RegexLint
     }
 
     /** An atom with its quantifier; a group has alternatives, other atoms a character set (null: zero-width). */
-    private record Item(int index, int end, CharSet chars, List<List<Item>> alternatives, int min, int max, boolean possessive, boolean atomic)
+    private record Item(int index, int end, CharSet chars, List<List<Item>> alternatives, int min, int max, boolean possessive, boolean lazy, boolean atomic)
     {
         boolean unbounded()
         {
             return (max < 0 || max > LARGE) && !possessive;
+        }
+
+        boolean repeats()
+        {
+            return (max < 0 || max > NESTED_LARGE) && !possessive;
+        }
+
+        /** The engine remembers where a greedy unbounded group failed (JDK 9+), which keeps a nested quantifier linear. */
+        boolean memoized(boolean backReferences)
+        {
+            return max < 0 && !lazy && !backReferences;
         }
 
         boolean isGroup()
@@ -116,6 +135,7 @@ final class RegexLint
     private int position;
     private int depth;
     private boolean caseInsensitive;
+    private boolean backReferences;
 
     private RegexLint(String regex)
     {
@@ -137,7 +157,7 @@ final class RegexLint
             return Optional.empty();
         }
         for (List<Item> sequence : pattern) {
-            Optional<Finding> finding = findings(regex, sequence, true);
+            Optional<Finding> finding = findings(regex, sequence, true, parser.backReferences, false);
             if (finding.isPresent()) {
                 return finding;
             }
@@ -145,29 +165,40 @@ final class RegexLint
         return Optional.empty();
     }
 
-    private static Optional<Finding> findings(String regex, List<Item> sequence, boolean topLevel)
+    /** {@code repeated}: the sequence is inside a repeated group, where an ambiguity is paid again for every repetition. */
+    private static Optional<Finding> findings(String regex, List<Item> sequence, boolean topLevel, boolean backReferences, boolean repeated)
     {
         List<Item> flat = flatten(sequence);
         for (Item item : flat) {
-            if (item.isGroup() && item.unbounded() && !item.atomic()) {
+            if (item.isGroup() && item.repeats() && !item.atomic()) {
+                // the engine remembers where a greedy unbounded group failed (JDK 9+): quadratic instead of exponential
+                boolean exponential = !item.memoized(backReferences) || repeated;
+                String group = regex.substring(item.index(), item.end());
                 for (List<Item> alternative : item.alternatives()) {
                     for (Item inner : flatten(alternative)) {
-                        if (inner.unbounded() || inner.isGroup() && containsUnbounded(inner)) {
-                            return Optional.of(new Finding(item.index(), "the quantified group '" + regex.substring(item.index(), item.end())
-                                    + "' holds another unbounded quantifier: a value that almost matches is tried in exponentially many ways; "
-                                    + "remove the inner or the outer quantifier, or make it possessive ('++', '*+')"));
+                        if (inner.repeats() || inner.isGroup() && containsRepeating(inner)) {
+                            return Optional.of(new Finding(item.index(), "the repeated group '" + group + "' holds another unbounded quantifier: "
+                                    + (exponential
+                                    ? "with a lazy or bounded outer quantifier, inside another repeated group, or with back-references, a value that almost matches is tried in exponentially many ways"
+                                    : "a value that almost matches takes time quadratic in its length (exponential with a lazy or bounded outer quantifier)")
+                                    + "; remove the inner or the outer quantifier, or make the outer one possessive ('++', '*+')"));
                         }
                     }
                 }
-                if (alternativesOverlap(item.alternatives())) {
-                    return Optional.of(new Finding(item.index(), "the alternatives of the quantified group '" + regex.substring(item.index(), item.end())
-                            + "' can start with the same character: a value that almost matches is tried in exponentially many ways; "
+                if (exponential && alternativesOverlap(item.alternatives())) {
+                    return Optional.of(new Finding(item.index(), "the alternatives of the repeated group '" + group + "' can start with the same character "
+                            + "and its quantifier is lazy or bounded (or the pattern has back-references): a value that almost matches is tried in exponentially many ways; "
                             + "make the alternatives start differently or the group possessive"));
+                }
+                if (item.alternatives().size() > 1 && item.max() < 0) {
+                    return Optional.of(new Finding(item.index(), "java.util.regex recurses once per repetition of the group '" + group + "' (it has alternatives): "
+                            + "a value of a few thousand characters overflows the stack of the thread deciding (an error, not a decision); "
+                            + "use a character class ('[ab]*' for '(a|b)*') or a possessive quantifier ('*+', '++')"));
                 }
             }
             if (item.isGroup()) {
                 for (List<Item> alternative : item.alternatives()) {
-                    Optional<Finding> inner = findings(regex, alternative, false);
+                    Optional<Finding> inner = findings(regex, alternative, false, backReferences, repeated || item.repeats());
                     if (inner.isPresent()) {
                         return inner;
                     }
@@ -218,11 +249,11 @@ final class RegexLint
         return flat;
     }
 
-    private static boolean containsUnbounded(Item group)
+    private static boolean containsRepeating(Item group)
     {
         for (List<Item> alternative : group.alternatives()) {
             for (Item item : alternative) {
-                if (item.unbounded() || item.isGroup() && containsUnbounded(item)) {
+                if (item.repeats() || item.isGroup() && containsRepeating(item)) {
                     return true;
                 }
             }
@@ -313,6 +344,7 @@ final class RegexLint
             int min = 1;
             int max = 1;
             boolean possessive = false;
+            boolean lazy = false;
             if (position < regex.length()) {
                 char q = regex.charAt(position);
                 if (q == '*' || q == '+' || q == '?') {
@@ -338,6 +370,7 @@ final class RegexLint
                         position++;
                     }
                     else if (regex.charAt(position) == '?') {
+                        lazy = true;
                         position++;
                     }
                 }
@@ -345,7 +378,7 @@ final class RegexLint
             if (group == null && chars == null && (min != 1 || max != 1)) {
                 throw new Unsupported();
             }
-            items.add(new Item(start, position, chars, group, min, max, possessive, atomic));
+            items.add(new Item(start, position, chars, group, min, max, possessive, lazy, atomic));
         }
         return items;
     }
@@ -372,8 +405,13 @@ final class RegexLint
             case 't' -> CharSet.of('\t');
             case 'n' -> CharSet.of('\n');
             default -> {
+                if (c >= '1' && c <= '9') {
+                    // a back-reference: it can be anything the group captured, and it turns the engine's memory of failed positions off
+                    backReferences = true;
+                    yield CharSet.any();
+                }
                 if (Character.isLetterOrDigit(c)) {
-                    // back-references, \p{...}, \Q...\E, anchors like \b: not analysed
+                    // \p{...}, \Q...\E, \k<name>, anchors like \b: not analysed
                     throw new Unsupported();
                 }
                 yield literal(c);
