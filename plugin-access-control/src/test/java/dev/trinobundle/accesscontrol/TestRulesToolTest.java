@@ -199,6 +199,9 @@ final class TestRulesToolTest
         assertError(rules, "cases: []\n", "at line 1, column 1: unknown field 'cases' in the test file; allowed: tests");
         assertError(rules, "tests:\n  - {user: a, operation: ExecuteQuery, expect: allow}\n---\ntests: []\n", "at line 4, column 1: unexpected content after the end of the YAML document");
         assertError(rules, "tests:\n  - {user: a, user: b, operation: ExecuteQuery, expect: allow}\n", "at line 2, column 15: duplicate field 'user' (first defined at line 2, column 6)");
+        assertError(rules, "tests:\n  - &base {user: a, operation: ExecuteQuery, expect: allow}\n  - *base\n", "at line 3, column 5: YAML aliases (*base) are not supported: write the value out");
+        assertError(rules, "tests:\n  - {user: a, operation: ExecuteQuery, expect: allow}\n  - \"unterminated\n",
+                "at line 2, column 54: invalid YAML: while scanning a quoted scalar; found unexpected end of stream");
 
         Result empty = run("test", rules.toString(), write("empty.yaml", "tests: []\n").toString());
         assertThat(empty.exitCode()).isEqualTo(2);

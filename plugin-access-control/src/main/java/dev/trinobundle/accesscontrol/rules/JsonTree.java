@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
+import static java.util.stream.Collectors.joining;
 
 /**
  * A JSON (or YAML, through Jackson's YAML parser) tree that remembers where every value and field name came from, so
@@ -97,7 +98,18 @@ public final class JsonTree
     public static Node parse(JsonFactory factory, String format, String source, Errors errors)
     {
         requireNonNull(source, "source is null");
-        try (JsonParser parser = factory.createParser(source)) {
+        try {
+            return parse(factory.createParser(source), format, errors);
+        }
+        catch (IOException e) {
+            throw errors.error(null, "cannot read " + format + ": " + e.getMessage());
+        }
+    }
+
+    /** {@link #parse(JsonFactory, String, String, Errors)} with a parser of the caller's (closed here). */
+    public static Node parse(JsonParser source, String format, Errors errors)
+    {
+        try (JsonParser parser = source) {
             JsonToken first = parser.nextToken();
             Node root = readValue(parser, first, errors);
             JsonToken trailing = parser.nextToken();
@@ -110,8 +122,10 @@ public final class JsonTree
             throw errors.error(location(e.getLocation()), "unexpected end of the file (the " + format + " is incomplete: was it saved only in part?)");
         }
         catch (JsonParseException e) {
-            // keep Jackson's description, without its reference to the (redacted) source
-            String description = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "");
+            // keep Jackson's description, without its reference to the (redacted) source, nor SnakeYAML's quotes of it
+            // (its indented lines)
+            String description = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "")
+                    .lines().filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0))).collect(joining("; "));
             throw errors.error(location(e.getLocation()), "invalid " + format + ": " + description);
         }
         catch (IOException e) {
@@ -201,7 +215,7 @@ public final class JsonTree
         }
     }
 
-    private static Position location(JsonLocation location)
+    public static Position location(JsonLocation location)
     {
         if (location == null || location.getLineNr() < 0) {
             return null;

@@ -1,8 +1,12 @@
 package dev.trinobundle.accesscontrol.tool;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.trinobundle.accesscontrol.rules.JsonTree;
 import dev.trinobundle.accesscontrol.rules.JsonTree.ArrayNode;
 import dev.trinobundle.accesscontrol.rules.JsonTree.Field;
@@ -78,7 +82,33 @@ final class InputFile
             throw new InputFileException(what, fileName, null, "the file is empty");
         }
         JsonTree.Errors errors = (position, problem) -> new InputFileException(what, fileName, position, problem);
-        return new InputFile(what, fileName, JsonTree.parse(factory(format), format, text, errors));
+        if (format.equals("JSON")) {
+            return new InputFile(what, fileName, JsonTree.parse(factory(format), format, text, errors));
+        }
+        try {
+            return new InputFile(what, fileName, JsonTree.parse(withoutAliases((YAMLParser) factory(format).createParser(text), errors), format, errors));
+        }
+        catch (IOException e) {
+            throw errors.error(null, "cannot read YAML: " + e.getMessage());
+        }
+    }
+
+    /** Jackson reads a YAML alias ({@code *base}) as the anchor's name; a test case is never meant to be that. */
+    private static JsonParser withoutAliases(YAMLParser parser, JsonTree.Errors errors)
+    {
+        return new JsonParserDelegate(parser)
+        {
+            @Override
+            public JsonToken nextToken()
+                    throws IOException
+            {
+                JsonToken token = super.nextToken();
+                if (parser.isCurrentAlias()) {
+                    throw errors.error(JsonTree.location(parser.currentTokenLocation()), "YAML aliases (*" + parser.getText() + ") are not supported: write the value out");
+                }
+                return token;
+            }
+        };
     }
 
     private static String format(String what, String fileName)
