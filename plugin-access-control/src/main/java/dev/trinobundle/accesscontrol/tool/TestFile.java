@@ -209,7 +209,12 @@ final class TestFile
             int parts = kind == FilterKind.FILTER_TABLES || kind == FilterKind.FILTER_FUNCTIONS ? 2 : 1;
             List<String> elements = new ArrayList<>();
             for (Node element : file.list(node.fields().get(kind.elementsField()).value(), "'" + kind.elementsField() + "' in " + path, "of names")) {
-                elements.add(String.join(".", Names.split(file, element, path, kind.elementsField(), parts)));
+                String[] name = Names.split(file, element, path, kind.elementsField(), parts);
+                if (parts == 2 && name[0].contains(".")) {
+                    // the filter takes schema.name strings apart at the first dot
+                    throw file.error(element, "'" + kind.elementsField() + "' in " + path + " cannot name a schema with a dot in it");
+                }
+                elements.add(String.join(".", name));
             }
             return new Question.Filter(kind, scope, elements);
         }
