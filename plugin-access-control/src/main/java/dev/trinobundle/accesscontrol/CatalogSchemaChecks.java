@@ -1,8 +1,8 @@
 package dev.trinobundle.accesscontrol;
 
 import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
-import dev.trinobundle.accesscontrol.rules.CatalogAccess;
-import dev.trinobundle.accesscontrol.rules.Decision;
+import dev.trinobundle.accesscontrol.rules.Operation;
+import dev.trinobundle.accesscontrol.rules.Target;
 import io.trino.spi.connector.CatalogSchemaName;
 import io.trino.spi.connector.EntityKindAndName;
 import io.trino.spi.security.SystemSecurityContext;
@@ -18,6 +18,7 @@ import static io.trino.spi.security.AccessDeniedException.denyCreateSchema;
 import static io.trino.spi.security.AccessDeniedException.denyDropCatalog;
 import static io.trino.spi.security.AccessDeniedException.denyDropSchema;
 import static io.trino.spi.security.AccessDeniedException.denyRenameSchema;
+import static io.trino.spi.security.AccessDeniedException.denySetEntityAuthorization;
 import static io.trino.spi.security.AccessDeniedException.denyShowCreateSchema;
 import static io.trino.spi.security.AccessDeniedException.denyShowSchemas;
 
@@ -37,19 +38,19 @@ abstract sealed class CatalogSchemaChecks
     @Override
     public boolean canAccessCatalog(SystemSecurityContext context, String catalogName)
     {
-        return rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.READ_ONLY).allowed();
+        return decide(context, Operation.ACCESS_CATALOG, Target.catalog(catalogName)).allowed();
     }
 
     @Override
     public void checkCanCreateCatalog(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "CreateCatalog", catalogName, info -> denyCreateCatalog(catalogName, info));
+        check(context, Operation.CREATE_CATALOG, Target.catalog(catalogName), catalogName, info -> denyCreateCatalog(catalogName, info));
     }
 
     @Override
     public void checkCanDropCatalog(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules(context).catalogAccess(ruleIdentity(context), catalogName, CatalogAccess.OWNER), context, "DropCatalog", catalogName, info -> denyDropCatalog(catalogName, info));
+        check(context, Operation.DROP_CATALOG, Target.catalog(catalogName), catalogName, info -> denyDropCatalog(catalogName, info));
     }
 
     @Override
@@ -65,35 +66,33 @@ abstract sealed class CatalogSchemaChecks
     @Override
     public void checkCanCreateSchema(SystemSecurityContext context, CatalogSchemaName schema, Map<String, Object> properties)
     {
-        enforce(schemaOwner(context, schema), context, "CreateSchema", schema, info -> denyCreateSchema(schema.toString(), info));
+        check(context, Operation.CREATE_SCHEMA, target(schema), schema, info -> denyCreateSchema(schema.toString(), info));
     }
 
     @Override
     public void checkCanDropSchema(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        enforce(schemaOwner(context, schema), context, "DropSchema", schema, info -> denyDropSchema(schema.toString(), info));
+        check(context, Operation.DROP_SCHEMA, target(schema), schema, info -> denyDropSchema(schema.toString(), info));
     }
 
     @Override
     public void checkCanRenameSchema(SystemSecurityContext context, CatalogSchemaName schema, String newSchemaName)
     {
-        Decision decision = schemaOwner(context, schema);
-        if (decision.allowed()) {
-            decision = schemaOwner(context, new CatalogSchemaName(schema.getCatalogName(), newSchemaName));
-        }
-        enforce(decision, context, "RenameSchema", schema, info -> denyRenameSchema(schema.toString(), newSchemaName, info));
+        check(context, Operation.RENAME_SCHEMA, target(schema).withNewName(Target.schema(schema.getCatalogName(), newSchemaName)), schema,
+                info -> denyRenameSchema(schema.toString(), newSchemaName, info));
     }
 
     @Override
     public void checkCanSetSchemaAuthorization(SystemSecurityContext context, CatalogSchemaName schema, TrinoPrincipal principal)
     {
-        checkCanSetEntityAuthorization(context, new EntityKindAndName("SCHEMA", List.of(schema.getCatalogName(), schema.getSchemaName())), principal);
+        check(context, Operation.SET_SCHEMA_AUTHORIZATION, target(schema).withNewOwner(owner(principal)), schema,
+                info -> denySetEntityAuthorization(new EntityKindAndName("SCHEMA", List.of(schema.getCatalogName(), schema.getSchemaName())), principal, info));
     }
 
     @Override
     public void checkCanShowSchemas(SystemSecurityContext context, String catalogName)
     {
-        enforce(rules(context).anyCatalogAccess(ruleIdentity(context), catalogName), context, "ShowSchemas", catalogName, info -> denyShowSchemas(info));
+        check(context, Operation.SHOW_SCHEMAS, Target.catalog(catalogName), catalogName, info -> denyShowSchemas(info));
     }
 
     @Override
@@ -107,6 +106,6 @@ abstract sealed class CatalogSchemaChecks
     @Override
     public void checkCanShowCreateSchema(SystemSecurityContext context, CatalogSchemaName schemaName)
     {
-        enforce(schemaOwner(context, schemaName), context, "ShowCreateSchema", schemaName, info -> denyShowCreateSchema(schemaName.toString(), info));
+        check(context, Operation.SHOW_CREATE_SCHEMA, target(schemaName), schemaName, info -> denyShowCreateSchema(schemaName.toString(), info));
     }
 }

@@ -2,12 +2,10 @@ package dev.trinobundle.accesscontrol;
 
 import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
 import dev.trinobundle.accesscontrol.rules.Decision;
-import dev.trinobundle.accesscontrol.rules.QueryAccess;
-import dev.trinobundle.accesscontrol.rules.RoutineRule;
+import dev.trinobundle.accesscontrol.rules.Operation;
+import dev.trinobundle.accesscontrol.rules.Target;
 import dev.trinobundle.accesscontrol.rules.RuleIdentity;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
-import dev.trinobundle.accesscontrol.rules.SystemInformationAccess;
-import dev.trinobundle.accesscontrol.rules.TablePrivilege;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaName;
 import io.trino.spi.connector.CatalogSchemaRoutineName;
@@ -16,7 +14,6 @@ import io.trino.spi.connector.EntityKindAndName;
 import io.trino.spi.connector.EntityPrivilege;
 import io.trino.spi.function.SchemaFunctionName;
 import io.trino.spi.security.Identity;
-import io.trino.spi.security.PrincipalType;
 import io.trino.spi.security.Privilege;
 import io.trino.spi.security.SystemSecurityContext;
 import io.trino.spi.security.TrinoPrincipal;
@@ -26,7 +23,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 
 import static io.trino.spi.security.AccessDeniedException.denyCreateFunction;
 import static io.trino.spi.security.AccessDeniedException.denyCreateRole;
@@ -94,7 +90,7 @@ abstract sealed class PrincipalChecks
             }
             original = new RuleIdentity(original.user(), original.roles(), originalGroups);
         }
-        Decision decision = rules.impersonation(original, userName);
+        Decision decision = Operation.IMPERSONATE_USER.decide(rules, original, Target.name(userName));
         if (!decision.allowed()) {
             denialLog.denied(userName, identity.getUser(), "ImpersonateUser", userName, decision);
             denyImpersonateUser(identity.getUser(), userName, snapshots.denialInfo(decision));
@@ -106,7 +102,7 @@ abstract sealed class PrincipalChecks
     {
         requireNonNull(principal, "principal is null");
         requireNonNull(userName, "userName is null");
-        Decision decision = snapshots.current().setUser(principal.map(Principal::getName), userName);
+        Decision decision = Operation.SET_USER.decide(snapshots.current(), principal.map(Principal::getName).map(RuleIdentity::ofUser).orElse(null), Target.name(userName));
         if (!decision.allowed()) {
             denialLog.denied(userName, principal.map(Principal::getName).orElse(null), "SetUser", userName, decision);
             denySetUser(principal, userName, snapshots.denialInfo(decision));
@@ -116,47 +112,43 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanExecuteQuery(Identity identity, QueryId queryId)
     {
-        enforce(snapshots.forQuery(queryId).queryAccess(ruleIdentity(identity), null, QueryAccess.EXECUTE), identity, "ExecuteQuery", queryId, info -> denyExecuteQuery(info));
+        check(snapshots.forQuery(queryId), identity, Operation.EXECUTE_QUERY, Target.NONE, queryId, info -> denyExecuteQuery(info));
     }
 
     @Override
     public void checkCanViewQueryOwnedBy(Identity identity, Identity queryOwner)
     {
-        enforce(snapshots.current().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.VIEW), identity, "ViewQueryOwnedBy", queryOwner.getUser(), info -> denyViewQuery(info));
+        check(snapshots.current(), identity, Operation.VIEW_QUERY_OWNED_BY, Target.name(queryOwner.getUser()), queryOwner.getUser(), info -> denyViewQuery(info));
     }
 
     @Override
     public Collection<Identity> filterViewQueryOwnedBy(Identity identity, Collection<Identity> queryOwners)
     {
-        RuleSet ruleSet = snapshots.current();
-        if (!ruleSet.hasQueryRules()) {
-            return queryOwners;
-        }
-        return RuleFilters.queryOwners(ruleSet.forIdentity(ruleIdentity(identity)), queryOwners, hidden(identity, "FilterViewQueryOwnedBy"));
+        return RuleFilters.queryOwners(snapshots.current(), ruleIdentity(identity), queryOwners, hidden(identity, "FilterViewQueryOwnedBy"));
     }
 
     @Override
     public void checkCanKillQueryOwnedBy(Identity identity, Identity queryOwner)
     {
-        enforce(snapshots.current().queryAccess(ruleIdentity(identity), queryOwner.getUser(), QueryAccess.KILL), identity, "KillQueryOwnedBy", queryOwner.getUser(), info -> denyKillQuery(info));
+        check(snapshots.current(), identity, Operation.KILL_QUERY_OWNED_BY, Target.name(queryOwner.getUser()), queryOwner.getUser(), info -> denyKillQuery(info));
     }
 
     @Override
     public void checkCanReadSystemInformation(Identity identity)
     {
-        enforce(snapshots.current().systemInformation(ruleIdentity(identity), SystemInformationAccess.READ), identity, "ReadSystemInformation", null, info -> denyReadSystemInformationAccess(info));
+        check(snapshots.current(), identity, Operation.READ_SYSTEM_INFORMATION, Target.NONE, null, info -> denyReadSystemInformationAccess(info));
     }
 
     @Override
     public void checkCanWriteSystemInformation(Identity identity)
     {
-        enforce(snapshots.current().systemInformation(ruleIdentity(identity), SystemInformationAccess.WRITE), identity, "WriteSystemInformation", null, info -> denyWriteSystemInformationAccess(info));
+        check(snapshots.current(), identity, Operation.WRITE_SYSTEM_INFORMATION, Target.NONE, null, info -> denyWriteSystemInformationAccess(info));
     }
 
     @Override
     public void checkCanSetSystemSessionProperty(Identity identity, QueryId queryId, String propertyName)
     {
-        enforce(snapshots.forQuery(queryId).systemSessionProperty(ruleIdentity(identity), propertyName), identity, "SetSystemSessionProperty", propertyName, info -> denySetSystemSessionProperty(propertyName, info));
+        check(snapshots.forQuery(queryId), identity, Operation.SET_SYSTEM_SESSION_PROPERTY, Target.name(propertyName), propertyName, info -> denySetSystemSessionProperty(propertyName, info));
     }
 
     // ---- privileges and roles
@@ -164,37 +156,37 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanGrantSchemaPrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaName schema, TrinoPrincipal grantee, boolean grantOption)
     {
-        enforce(schemaOwner(context, schema), context, "GrantSchemaPrivilege", schema, info -> denyGrantSchemaPrivilege(privilege.name(), schema.toString(), info));
+        check(context, Operation.GRANT_SCHEMA_PRIVILEGE, target(schema), schema, info -> denyGrantSchemaPrivilege(privilege.name(), schema.toString(), info));
     }
 
     @Override
     public void checkCanDenySchemaPrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaName schema, TrinoPrincipal grantee)
     {
-        enforce(schemaOwner(context, schema), context, "DenySchemaPrivilege", schema, info -> denyDenySchemaPrivilege(privilege.name(), schema.toString(), info));
+        check(context, Operation.DENY_SCHEMA_PRIVILEGE, target(schema), schema, info -> denyDenySchemaPrivilege(privilege.name(), schema.toString(), info));
     }
 
     @Override
     public void checkCanRevokeSchemaPrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaName schema, TrinoPrincipal revokee, boolean grantOption)
     {
-        enforce(schemaOwner(context, schema), context, "RevokeSchemaPrivilege", schema, info -> denyRevokeSchemaPrivilege(privilege.name(), schema.toString(), info));
+        check(context, Operation.REVOKE_SCHEMA_PRIVILEGE, target(schema), schema, info -> denyRevokeSchemaPrivilege(privilege.name(), schema.toString(), info));
     }
 
     @Override
     public void checkCanGrantTablePrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaTableName table, TrinoPrincipal grantee, boolean grantOption)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "GrantTablePrivilege", info -> denyGrantTablePrivilege(privilege.name(), table.toString(), info));
+        check(context, Operation.GRANT_TABLE_PRIVILEGE, target(table), table, info -> denyGrantTablePrivilege(privilege.name(), table.toString(), info));
     }
 
     @Override
     public void checkCanDenyTablePrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaTableName table, TrinoPrincipal grantee)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "DenyTablePrivilege", info -> denyDenyTablePrivilege(privilege.name(), table.toString(), info));
+        check(context, Operation.DENY_TABLE_PRIVILEGE, target(table), table, info -> denyDenyTablePrivilege(privilege.name(), table.toString(), info));
     }
 
     @Override
     public void checkCanRevokeTablePrivilege(SystemSecurityContext context, Privilege privilege, CatalogSchemaTableName table, TrinoPrincipal revokee, boolean grantOption)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "RevokeTablePrivilege", info -> denyRevokeTablePrivilege(privilege.name(), table.toString(), info));
+        check(context, Operation.REVOKE_TABLE_PRIVILEGE, target(table), table, info -> denyRevokeTablePrivilege(privilege.name(), table.toString(), info));
     }
 
     // Trino's file access control throws UnsupportedOperationException (an internal error) here; we deny cleanly.
@@ -256,25 +248,19 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanExecuteProcedure(SystemSecurityContext context, CatalogSchemaRoutineName procedure)
     {
-        Decision decision = rules(context).procedure(ruleIdentity(context), procedure.getCatalogName(), procedure.getSchemaName(), procedure.getRoutineName());
-        enforce(decision, context, "ExecuteProcedure", procedure, info -> denyExecuteProcedure(procedure.toString(), info));
-    }
-
-    private Decision function(SystemSecurityContext context, CatalogSchemaRoutineName function, Predicate<RoutineRule> check)
-    {
-        return rules(context).function(ruleIdentity(context), function.getCatalogName(), function.getSchemaName(), function.getRoutineName(), check);
+        check(context, Operation.EXECUTE_PROCEDURE, target(procedure), procedure, info -> denyExecuteProcedure(procedure.toString(), info));
     }
 
     @Override
     public boolean canExecuteFunction(SystemSecurityContext context, CatalogSchemaRoutineName functionName)
     {
-        return function(context, functionName, RoutineRule::canExecute).allowed();
+        return decide(context, Operation.EXECUTE_FUNCTION, target(functionName)).allowed();
     }
 
     @Override
     public boolean canCreateViewWithExecuteFunction(SystemSecurityContext context, CatalogSchemaRoutineName functionName)
     {
-        return function(context, functionName, RoutineRule::canGrantExecute).allowed();
+        return decide(context, Operation.CREATE_VIEW_WITH_EXECUTE_FUNCTION, target(functionName)).allowed();
     }
 
     @Override
@@ -283,7 +269,7 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanShowFunctions(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        enforce(rules(context).anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowFunctions", schema, info -> denyShowFunctions(schema.toString(), info));
+        check(context, Operation.SHOW_FUNCTIONS, target(schema), schema, info -> denyShowFunctions(schema.toString(), info));
     }
 
     @Override
@@ -297,19 +283,19 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanCreateFunction(SystemSecurityContext context, CatalogSchemaRoutineName functionName)
     {
-        enforce(function(context, functionName, RoutineRule::hasOwnership), context, "CreateFunction", functionName, info -> denyCreateFunction(functionName.toString(), info));
+        check(context, Operation.CREATE_FUNCTION, target(functionName), functionName, info -> denyCreateFunction(functionName.toString(), info));
     }
 
     @Override
     public void checkCanDropFunction(SystemSecurityContext context, CatalogSchemaRoutineName functionName)
     {
-        enforce(function(context, functionName, RoutineRule::hasOwnership), context, "DropFunction", functionName, info -> denyDropFunction(functionName.toString(), info));
+        check(context, Operation.DROP_FUNCTION, target(functionName), functionName, info -> denyDropFunction(functionName.toString(), info));
     }
 
     @Override
     public void checkCanShowCreateFunction(SystemSecurityContext context, CatalogSchemaRoutineName functionName)
     {
-        enforce(function(context, functionName, RoutineRule::hasOwnership), context, "ShowCreateFunction", functionName, info -> denyShowCreateFunction(functionName.toString(), info));
+        check(context, Operation.SHOW_CREATE_FUNCTION, target(functionName), functionName, info -> denyShowCreateFunction(functionName.toString(), info));
     }
 
     // ---- ownership changes
@@ -317,18 +303,15 @@ abstract sealed class PrincipalChecks
     @Override
     public void checkCanSetEntityAuthorization(SystemSecurityContext context, EntityKindAndName entityKindAndName, TrinoPrincipal principal)
     {
-        RuleSet ruleSet = rules(context);
-        RuleIdentity identity = ruleIdentity(context);
         List<String> name = entityKindAndName.name();
         Decision decision = switch (entityKindAndName.entityKind()) {
-            case "SCHEMA" -> ruleSet.schemaOwner(identity, name.get(0), name.get(1));
-            // MATERIALIZED VIEW: as Trino 478 (core 476 never asks for it)
-            case "TABLE", "VIEW", "MATERIALIZED VIEW" -> ruleSet.tablePermission(identity, name.get(0), name.get(1), name.get(2), TablePrivilege.OWNERSHIP);
+            case "SCHEMA" -> decide(context, Operation.SET_SCHEMA_AUTHORIZATION, Target.schema(name.get(0), name.get(1)).withNewOwner(owner(principal)));
+            case "TABLE" -> decide(context, Operation.SET_TABLE_AUTHORIZATION, Target.object(name.get(0), name.get(1), name.get(2)).withNewOwner(owner(principal)));
+            case "VIEW" -> decide(context, Operation.SET_VIEW_AUTHORIZATION, Target.object(name.get(0), name.get(1), name.get(2)).withNewOwner(owner(principal)));
+            // as Trino 478 (core 476 never asks for it)
+            case "MATERIALIZED VIEW" -> decide(context, Operation.SET_MATERIALIZED_VIEW_AUTHORIZATION, Target.object(name.get(0), name.get(1), name.get(2)).withNewOwner(owner(principal)));
             default -> new Decision(false, "authorization", null, "ownership of a " + entityKindAndName.entityKind() + " cannot be changed");
         };
-        if (decision.allowed()) {
-            decision = ruleSet.authorization(identity, principal.getName(), principal.getType() == PrincipalType.ROLE);
-        }
         enforce(decision, context, "SetEntityAuthorization", String.join(".", name), info -> denySetEntityAuthorization(entityKindAndName, principal, info));
     }
 }

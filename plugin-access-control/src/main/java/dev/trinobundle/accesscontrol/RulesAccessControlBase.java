@@ -6,16 +6,21 @@ import dev.trinobundle.accesscontrol.rules.IdentityRules.CatalogScope;
 import dev.trinobundle.accesscontrol.rules.MatchBudget;
 import dev.trinobundle.accesscontrol.rules.MatchBudgetExceededException;
 import dev.trinobundle.accesscontrol.rules.RuleIdentity;
+import dev.trinobundle.accesscontrol.rules.Operation;
 import dev.trinobundle.accesscontrol.rules.RuleSet;
-import dev.trinobundle.accesscontrol.rules.TablePrivilege;
+import dev.trinobundle.accesscontrol.rules.Target;
+import dev.trinobundle.accesscontrol.rules.Visibility;
 import io.trino.spi.connector.CatalogSchemaName;
+import io.trino.spi.connector.CatalogSchemaRoutineName;
 import io.trino.spi.connector.CatalogSchemaTableName;
 import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.Identity;
+import io.trino.spi.security.PrincipalType;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemSecurityContext;
+import io.trino.spi.security.TrinoPrincipal;
 
 import java.security.Principal;
 import java.util.function.Consumer;
@@ -78,6 +83,12 @@ abstract sealed class RulesAccessControlBase
         }
     }
 
+    /** {@link #check(SystemSecurityContext, Operation, Target, Object, Consumer)} for the checks that take an identity. */
+    protected void check(RuleSet rules, Identity identity, Operation operation, Target target, Object object, Consumer<String> deny)
+    {
+        enforce(operation.decide(rules, ruleIdentity(identity), target), identity, operation.checkName(), object, deny);
+    }
+
     protected void enforce(Decision decision, SystemSecurityContext context, String check, Object object, Consumer<String> deny)
     {
         enforce(decision, context.getIdentity(), check, object, deny);
@@ -101,7 +112,7 @@ abstract sealed class RulesAccessControlBase
     }
 
     /** Logs an element a filter left out; its name is client input and possibly huge, so only its length and hash. */
-    protected RuleFilters.Hidden hidden(Identity identity, String check)
+    protected Visibility.Hidden hidden(Identity identity, String check)
     {
         return (element, e) -> denialLog.hidden(identity.getUser(), identity.getPrincipal().map(Principal::getName).orElse(null), check, element, e.getMessage());
     }
@@ -111,28 +122,36 @@ abstract sealed class RulesAccessControlBase
         throw new AccessDeniedException("Cannot compute the %s %s: %s".formatted(what, object, info));
     }
 
-    protected Decision schemaOwner(SystemSecurityContext context, CatalogSchemaName schema)
+    /** Decides {@code operation} on the query's snapshot of the rules, for the context's identity. */
+    protected Decision decide(SystemSecurityContext context, Operation operation, Target target)
     {
-        return rules(context).schemaOwner(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName());
+        return operation.decide(rules(context), ruleIdentity(context), target);
     }
 
-    protected Decision tablePermission(SystemSecurityContext context, CatalogSchemaTableName table, TablePrivilege privilege)
+    /** Decides {@code operation} and, if it denies, logs it as {@code object} and throws through {@code deny}. */
+    protected void check(SystemSecurityContext context, Operation operation, Target target, Object object, Consumer<String> deny)
     {
-        return rules(context).tablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), privilege);
+        enforce(decide(context, operation, target), context, operation.checkName(), object, deny);
     }
 
-    protected void requireTablePrivilege(SystemSecurityContext context, CatalogSchemaTableName table, TablePrivilege privilege, String check, Consumer<String> deny)
+    protected static Target target(CatalogSchemaTableName table)
     {
-        enforce(tablePermission(context, table, privilege), context, check, table, deny);
+        return Target.object(table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
     }
 
-    protected void requireOwnershipOfBoth(SystemSecurityContext context, CatalogSchemaTableName table, CatalogSchemaTableName newTable, String check, Consumer<String> deny)
+    protected static Target target(CatalogSchemaName schema)
     {
-        Decision decision = tablePermission(context, table, TablePrivilege.OWNERSHIP);
-        if (decision.allowed()) {
-            decision = tablePermission(context, newTable, TablePrivilege.OWNERSHIP);
-        }
-        enforce(decision, context, check, table, deny);
+        return Target.schema(schema.getCatalogName(), schema.getSchemaName());
+    }
+
+    protected static Target target(CatalogSchemaRoutineName routine)
+    {
+        return Target.object(routine.getCatalogName(), routine.getSchemaName(), routine.getRoutineName());
+    }
+
+    protected static Target.Owner owner(TrinoPrincipal principal)
+    {
+        return new Target.Owner(principal.getName(), principal.getType() == PrincipalType.ROLE);
     }
 
     @Override

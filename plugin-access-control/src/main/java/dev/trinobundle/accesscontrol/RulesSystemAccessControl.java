@@ -1,15 +1,12 @@
 package dev.trinobundle.accesscontrol;
 
 import dev.trinobundle.accesscontrol.groups.ConfiguredGroups;
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
-import dev.trinobundle.accesscontrol.rules.CatalogAccess;
 import dev.trinobundle.accesscontrol.rules.Decision;
 import dev.trinobundle.accesscontrol.rules.IdentityRules.CatalogScope;
-import dev.trinobundle.accesscontrol.rules.RuleIdentity;
-import dev.trinobundle.accesscontrol.rules.RuleSet;
-import dev.trinobundle.accesscontrol.rules.TablePrivilege;
+import dev.trinobundle.accesscontrol.rules.Operation;
+import dev.trinobundle.accesscontrol.rules.Target;
 import dev.trinobundle.accesscontrol.rules.TableRule;
+import dev.trinobundle.accesscontrol.rules.Visibility;
 import io.trino.spi.connector.CatalogSchemaName;
 import io.trino.spi.connector.CatalogSchemaTableName;
 import io.trino.spi.connector.ColumnSchema;
@@ -48,6 +45,7 @@ import static io.trino.spi.security.AccessDeniedException.denyRenameMaterialized
 import static io.trino.spi.security.AccessDeniedException.denyRenameTable;
 import static io.trino.spi.security.AccessDeniedException.denyRenameView;
 import static io.trino.spi.security.AccessDeniedException.denySelectTable;
+import static io.trino.spi.security.AccessDeniedException.denySetEntityAuthorization;
 import static io.trino.spi.security.AccessDeniedException.denySetMaterializedViewProperties;
 import static io.trino.spi.security.AccessDeniedException.denySetTableProperties;
 import static io.trino.spi.security.AccessDeniedException.denyShowColumns;
@@ -77,55 +75,55 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanShowCreateTable(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "ShowCreateTable", info -> denyShowCreateTable(table.toString(), info));
+        check(context, Operation.SHOW_CREATE_TABLE, target(table), table, info -> denyShowCreateTable(table.toString(), info));
     }
 
     @Override
     public void checkCanCreateTable(SystemSecurityContext context, CatalogSchemaTableName table, Map<String, Object> properties)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "CreateTable", info -> denyCreateTable(table.toString(), info));
+        check(context, Operation.CREATE_TABLE, target(table), table, info -> denyCreateTable(table.toString(), info));
     }
 
     @Override
     public void checkCanDropTable(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "DropTable", info -> denyDropTable(table.toString(), info));
+        check(context, Operation.DROP_TABLE, target(table), table, info -> denyDropTable(table.toString(), info));
     }
 
     @Override
     public void checkCanRenameTable(SystemSecurityContext context, CatalogSchemaTableName table, CatalogSchemaTableName newTable)
     {
-        requireOwnershipOfBoth(context, table, newTable, "RenameTable", info -> denyRenameTable(table.toString(), newTable.toString(), info));
+        check(context, Operation.RENAME_TABLE, target(table).withNewName(target(newTable)), table, info -> denyRenameTable(table.toString(), newTable.toString(), info));
     }
 
     @Override
     public void checkCanSetTableProperties(SystemSecurityContext context, CatalogSchemaTableName table, Map<String, Optional<Object>> properties)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "SetTableProperties", info -> denySetTableProperties(table.toString(), info));
+        check(context, Operation.SET_TABLE_PROPERTIES, target(table), table, info -> denySetTableProperties(table.toString(), info));
     }
 
     @Override
     public void checkCanSetTableComment(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "SetTableComment", info -> denyCommentTable(table.toString(), info));
+        check(context, Operation.SET_TABLE_COMMENT, target(table), table, info -> denyCommentTable(table.toString(), info));
     }
 
     @Override
     public void checkCanSetViewComment(SystemSecurityContext context, CatalogSchemaTableName view)
     {
-        requireTablePrivilege(context, view, TablePrivilege.OWNERSHIP, "SetViewComment", info -> denyCommentView(view.toString(), info));
+        check(context, Operation.SET_VIEW_COMMENT, target(view), view, info -> denyCommentView(view.toString(), info));
     }
 
     @Override
     public void checkCanSetColumnComment(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "SetColumnComment", info -> denyCommentColumn(table.toString(), info));
+        check(context, Operation.SET_COLUMN_COMMENT, target(table), table, info -> denyCommentColumn(table.toString(), info));
     }
 
     @Override
     public void checkCanShowTables(SystemSecurityContext context, CatalogSchemaName schema)
     {
-        enforce(rules(context).anySchemaAccess(ruleIdentity(context), schema.getCatalogName(), schema.getSchemaName()), context, "ShowTables", schema, info -> denyShowTables(schema.toString(), info));
+        check(context, Operation.SHOW_TABLES, target(schema), schema, info -> denyShowTables(schema.toString(), info));
     }
 
     @Override
@@ -139,8 +137,7 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanShowColumns(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        Decision decision = rules(context).anyTablePermission(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
-        enforce(decision, context, "ShowColumns", table, info -> denyShowColumns(table.toString(), info));
+        check(context, Operation.SHOW_COLUMNS, target(table), table, info -> denyShowColumns(table.toString(), info));
     }
 
     @Override
@@ -154,7 +151,7 @@ public final class RulesSystemAccessControl
     @Override
     public Map<SchemaTableName, Set<String>> filterColumns(SystemSecurityContext context, String catalogName, Map<SchemaTableName, Set<String>> tableColumns)
     {
-        RuleFilters.Hidden hidden = hidden(context.getIdentity(), "FilterColumns");
+        Visibility.Hidden hidden = hidden(context.getIdentity(), "FilterColumns");
         return filter(context.getIdentity(), "FilterColumns", catalogName, () -> {
             CatalogScope scope = scope(context, catalogName);
             Map<SchemaTableName, Set<String>> result = new HashMap<>();
@@ -166,25 +163,25 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanAddColumn(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "AddColumn", info -> denyAddColumn(table.toString(), info));
+        check(context, Operation.ADD_COLUMN, target(table), table, info -> denyAddColumn(table.toString(), info));
     }
 
     @Override
     public void checkCanAlterColumn(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "AlterColumn", info -> denyAlterColumn(table.toString(), info));
+        check(context, Operation.ALTER_COLUMN, target(table), table, info -> denyAlterColumn(table.toString(), info));
     }
 
     @Override
     public void checkCanDropColumn(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "DropColumn", info -> denyDropColumn(table.toString(), info));
+        check(context, Operation.DROP_COLUMN, target(table), table, info -> denyDropColumn(table.toString(), info));
     }
 
     @Override
     public void checkCanSetTableAuthorization(SystemSecurityContext context, CatalogSchemaTableName table, TrinoPrincipal principal)
     {
-        checkCanSetEntityAuthorization(context, new EntityKindAndName("TABLE", tableNames(table)), principal);
+        check(context, Operation.SET_TABLE_AUTHORIZATION, target(table).withNewOwner(owner(principal)), table, info -> denySetEntityAuthorization(new EntityKindAndName("TABLE", tableNames(table)), principal, info));
     }
 
     private static List<String> tableNames(CatalogSchemaTableName table)
@@ -195,56 +192,55 @@ public final class RulesSystemAccessControl
     @Override
     public void checkCanRenameColumn(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.OWNERSHIP, "RenameColumn", info -> denyRenameColumn(table.toString(), info));
+        check(context, Operation.RENAME_COLUMN, target(table), table, info -> denyRenameColumn(table.toString(), info));
     }
 
     @Override
     public void checkCanSelectFromColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> columns)
     {
-        Decision decision = rules(context).selectColumns(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName(), columns, CatalogAccess.READ_ONLY);
-        enforce(decision, context, "SelectFromColumns", table, info -> denySelectTable(table.toString(), info));
+        check(context, Operation.SELECT_FROM_COLUMNS, target(table).withColumns(columns), table, info -> denySelectTable(table.toString(), info));
     }
 
     @Override
     public void checkCanInsertIntoTable(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.INSERT, "InsertIntoTable", info -> denyInsertTable(table.toString(), info));
+        check(context, Operation.INSERT_INTO_TABLE, target(table), table, info -> denyInsertTable(table.toString(), info));
     }
 
     @Override
     public void checkCanDeleteFromTable(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.DELETE, "DeleteFromTable", info -> denyDeleteTable(table.toString(), info));
+        check(context, Operation.DELETE_FROM_TABLE, target(table), table, info -> denyDeleteTable(table.toString(), info));
     }
 
     @Override
     public void checkCanTruncateTable(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        requireTablePrivilege(context, table, TablePrivilege.DELETE, "TruncateTable", info -> denyTruncateTable(table.toString(), info));
+        check(context, Operation.TRUNCATE_TABLE, target(table), table, info -> denyTruncateTable(table.toString(), info));
     }
 
     @Override
     public void checkCanUpdateTableColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> updatedColumnNames)
     {
-        requireTablePrivilege(context, table, TablePrivilege.UPDATE, "UpdateTableColumns", info -> denyUpdateTableColumns(table.toString(), updatedColumnNames, info));
+        check(context, Operation.UPDATE_TABLE_COLUMNS, target(table), table, info -> denyUpdateTableColumns(table.toString(), updatedColumnNames, info));
     }
 
     @Override
     public void checkCanCreateView(SystemSecurityContext context, CatalogSchemaTableName view)
     {
-        requireTablePrivilege(context, view, TablePrivilege.OWNERSHIP, "CreateView", info -> denyCreateView(view.toString(), info));
+        check(context, Operation.CREATE_VIEW, target(view), view, info -> denyCreateView(view.toString(), info));
     }
 
     @Override
     public void checkCanRenameView(SystemSecurityContext context, CatalogSchemaTableName view, CatalogSchemaTableName newView)
     {
-        requireOwnershipOfBoth(context, view, newView, "RenameView", info -> denyRenameView(view.toString(), newView.toString(), info));
+        check(context, Operation.RENAME_VIEW, target(view).withNewName(target(newView)), view, info -> denyRenameView(view.toString(), newView.toString(), info));
     }
 
     @Override
     public void checkCanSetViewAuthorization(SystemSecurityContext context, CatalogSchemaTableName view, TrinoPrincipal principal)
     {
-        checkCanSetEntityAuthorization(context, new EntityKindAndName("VIEW", tableNames(view)), principal);
+        check(context, Operation.SET_VIEW_AUTHORIZATION, target(view).withNewOwner(owner(principal)), view, info -> denySetEntityAuthorization(new EntityKindAndName("VIEW", tableNames(view)), principal, info));
     }
 
     /**
@@ -253,7 +249,7 @@ public final class RulesSystemAccessControl
      */
     public void checkCanRefreshView(SystemSecurityContext context, CatalogSchemaTableName view)
     {
-        requireTablePrivilege(context, view, TablePrivilege.OWNERSHIP, "RefreshView", info -> {
+        check(context, Operation.REFRESH_VIEW, target(view), view, info -> {
             throw new AccessDeniedException("Cannot refresh view %s: %s".formatted(view, info));
         });
     }
@@ -261,64 +257,59 @@ public final class RulesSystemAccessControl
     /** SPI method of Trino 477 and later (see {@link #checkCanRefreshView}): ownership as for tables and views. */
     public void checkCanSetMaterializedViewAuthorization(SystemSecurityContext context, CatalogSchemaTableName view, TrinoPrincipal principal)
     {
-        checkCanSetEntityAuthorization(context, new EntityKindAndName("MATERIALIZED VIEW", tableNames(view)), principal);
+        check(context, Operation.SET_MATERIALIZED_VIEW_AUTHORIZATION, target(view).withNewOwner(owner(principal)), view, info -> denySetEntityAuthorization(new EntityKindAndName("MATERIALIZED VIEW", tableNames(view)), principal, info));
     }
 
     @Override
     public void checkCanDropView(SystemSecurityContext context, CatalogSchemaTableName view)
     {
-        requireTablePrivilege(context, view, TablePrivilege.OWNERSHIP, "DropView", info -> denyDropView(view.toString(), info));
+        check(context, Operation.DROP_VIEW, target(view), view, info -> denyDropView(view.toString(), info));
     }
 
     @Override
     public void checkCanCreateViewWithSelectFromColumns(SystemSecurityContext context, CatalogSchemaTableName table, Set<String> columns)
     {
-        RuleSet ruleSet = rules(context);
-        RuleIdentity identity = ruleIdentity(context);
-        String schema = table.getSchemaTableName().getSchemaName();
-        String tableName = table.getSchemaTableName().getTableName();
-        Decision decision = ruleSet.selectColumns(identity, table.getCatalogName(), schema, tableName, columns, CatalogAccess.ALL);
-        enforce(decision, context, "CreateViewWithSelectFromColumns", table, info -> denySelectTable(table.toString(), info));
-        if (decision.rule() instanceof TableRule rule && !rule.privileges().contains(TablePrivilege.GRANT_SELECT)) {
-            Decision noGrant = new Decision(false, "tables", rule, null);
-            enforce(noGrant, context, "CreateViewWithSelectFromColumns", table, info -> denyCreateViewWithSelect(table.toString(), context.getIdentity().toConnectorIdentity(), info));
-        }
+        Decision decision = decide(context, Operation.CREATE_VIEW_WITH_SELECT_FROM_COLUMNS, target(table).withColumns(columns));
+        // the same denial as SELECT, unless the rule allows SELECT but lacks GRANT_SELECT
+        enforce(decision, context, "CreateViewWithSelectFromColumns", table, Operation.NO_GRANT_SELECT.equals(decision.note())
+                ? info -> denyCreateViewWithSelect(table.toString(), context.getIdentity().toConnectorIdentity(), info)
+                : info -> denySelectTable(table.toString(), info));
     }
 
     @Override
     public void checkCanCreateMaterializedView(SystemSecurityContext context, CatalogSchemaTableName materializedView, Map<String, Object> properties)
     {
-        requireTablePrivilege(context, materializedView, TablePrivilege.OWNERSHIP, "CreateMaterializedView", info -> denyCreateMaterializedView(materializedView.toString(), info));
+        check(context, Operation.CREATE_MATERIALIZED_VIEW, target(materializedView), materializedView, info -> denyCreateMaterializedView(materializedView.toString(), info));
     }
 
     @Override
     public void checkCanRefreshMaterializedView(SystemSecurityContext context, CatalogSchemaTableName materializedView)
     {
-        requireTablePrivilege(context, materializedView, TablePrivilege.UPDATE, "RefreshMaterializedView", info -> denyRefreshMaterializedView(materializedView.toString(), info));
+        check(context, Operation.REFRESH_MATERIALIZED_VIEW, target(materializedView), materializedView, info -> denyRefreshMaterializedView(materializedView.toString(), info));
     }
 
     @Override
     public void checkCanSetMaterializedViewProperties(SystemSecurityContext context, CatalogSchemaTableName materializedView, Map<String, Optional<Object>> properties)
     {
-        requireTablePrivilege(context, materializedView, TablePrivilege.OWNERSHIP, "SetMaterializedViewProperties", info -> denySetMaterializedViewProperties(materializedView.toString(), info));
+        check(context, Operation.SET_MATERIALIZED_VIEW_PROPERTIES, target(materializedView), materializedView, info -> denySetMaterializedViewProperties(materializedView.toString(), info));
     }
 
     @Override
     public void checkCanDropMaterializedView(SystemSecurityContext context, CatalogSchemaTableName materializedView)
     {
-        requireTablePrivilege(context, materializedView, TablePrivilege.OWNERSHIP, "DropMaterializedView", info -> denyDropMaterializedView(materializedView.toString(), info));
+        check(context, Operation.DROP_MATERIALIZED_VIEW, target(materializedView), materializedView, info -> denyDropMaterializedView(materializedView.toString(), info));
     }
 
     @Override
     public void checkCanRenameMaterializedView(SystemSecurityContext context, CatalogSchemaTableName view, CatalogSchemaTableName newView)
     {
-        requireOwnershipOfBoth(context, view, newView, "RenameMaterializedView", info -> denyRenameMaterializedView(view.toString(), newView.toString(), info));
+        check(context, Operation.RENAME_MATERIALIZED_VIEW, target(view).withNewName(target(newView)), view, info -> denyRenameMaterializedView(view.toString(), newView.toString(), info));
     }
 
     @Override
     public void checkCanSetCatalogSessionProperty(SystemSecurityContext context, String catalogName, String propertyName)
     {
-        enforce(rules(context).catalogSessionProperty(ruleIdentity(context), catalogName, propertyName), context, "SetCatalogSessionProperty", catalogName + "." + propertyName,
+        check(context, Operation.SET_CATALOG_SESSION_PROPERTY, Target.catalogProperty(catalogName, propertyName), catalogName + "." + propertyName,
                 // the one-argument helper Trino uses has no extra-information overload (the two-argument one adds the catalog)
                 info -> {
                     throw new AccessDeniedException("Cannot set catalog session property %s: %s".formatted(propertyName, info));
@@ -327,39 +318,30 @@ public final class RulesSystemAccessControl
 
     // ---- row filters and column masks
 
-    private TableRule tableRule(SystemSecurityContext context, CatalogSchemaTableName table)
+    private Optional<TableRule> maskingRule(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        return rules(context).tableRule(ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
+        return Visibility.maskingRule(rules(context), ruleIdentity(context), table.getCatalogName(), table.getSchemaTableName().getSchemaName(), table.getSchemaTableName().getTableName());
     }
 
     @Override
     public List<ViewExpression> getRowFilters(SystemSecurityContext context, CatalogSchemaTableName table)
     {
-        if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaTableName().getSchemaName())) {
-            return ImmutableList.of();
-        }
-        return filter(context.getIdentity(), "GetRowFilters", table.toString(), () -> RuleFilters.rowFilters(tableRule(context, table), table),
+        return filter(context.getIdentity(), "GetRowFilters", table.toString(), () -> RuleFilters.rowFilters(maskingRule(context, table), table),
                 info -> denyMasksOrFilters("row filters of table", table.toString(), info));
     }
 
     @Override
     public Optional<ViewExpression> getColumnMask(SystemSecurityContext context, CatalogSchemaTableName table, String columnName, Type type)
     {
-        if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaTableName().getSchemaName())) {
-            return Optional.empty();
-        }
-        return filter(context.getIdentity(), "GetColumnMask", table + "." + columnName, () -> RuleFilters.columnMask(tableRule(context, table), table, columnName),
+        return filter(context.getIdentity(), "GetColumnMask", table + "." + columnName, () -> RuleFilters.columnMask(maskingRule(context, table), table, columnName),
                 info -> denyMasksOrFilters("column mask of", table + "." + columnName, info));
     }
 
     @Override
     public Map<ColumnSchema, ViewExpression> getColumnMasks(SystemSecurityContext context, CatalogSchemaTableName table, List<ColumnSchema> columns)
     {
-        if (RuleSet.INFORMATION_SCHEMA.equals(table.getSchemaTableName().getSchemaName())) {
-            return ImmutableMap.of();
-        }
         // one rule lookup for the table instead of one per column
-        return filter(context.getIdentity(), "GetColumnMasks", table.toString(), () -> RuleFilters.columnMasks(tableRule(context, table), table, columns),
+        return filter(context.getIdentity(), "GetColumnMasks", table.toString(), () -> RuleFilters.columnMasks(maskingRule(context, table), table, columns),
                 info -> denyMasksOrFilters("column masks of table", table.toString(), info));
     }
 }

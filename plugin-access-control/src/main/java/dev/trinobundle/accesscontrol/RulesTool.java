@@ -1,53 +1,37 @@
 package dev.trinobundle.accesscontrol;
 
-import dev.trinobundle.accesscontrol.rules.CatalogAccess;
-import dev.trinobundle.accesscontrol.rules.Decision;
-import dev.trinobundle.accesscontrol.rules.RoutineRule;
-import dev.trinobundle.accesscontrol.rules.RuleIdentity;
-import dev.trinobundle.accesscontrol.rules.RuleSet;
-import dev.trinobundle.accesscontrol.rules.RulesException;
-import dev.trinobundle.accesscontrol.rules.RulesParser;
-import dev.trinobundle.accesscontrol.rules.SystemInformationAccess;
-import dev.trinobundle.accesscontrol.rules.TablePrivilege;
+import dev.trinobundle.accesscontrol.tool.Arguments;
+import dev.trinobundle.accesscontrol.tool.Check;
+import dev.trinobundle.accesscontrol.tool.Diff;
+import dev.trinobundle.accesscontrol.tool.Explain;
+import dev.trinobundle.accesscontrol.tool.TestRunner;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Operator tools that use the plugin's own parser and decisions, and need no Trino classes on the class path:
  * <pre>
- * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool check rules.json
+ * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool check rules.json [--catalogs etc/catalog]
  * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool explain rules.json admin impersonate alice@example.com
- * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool explain rules.json --group analysts bob select tpch.tiny.customer
+ * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool test rules.json rules-tests.yaml
+ * java -cp 'plugin/rules-access-control/*' dev.trinobundle.accesscontrol.RulesTool diff old-rules.json rules.json
  * </pre>
+ * Each subcommand is its own class in {@code dev.trinobundle.accesscontrol.tool}.
  */
 public final class RulesTool
 {
-    static final int OK = 0;
-    static final int FAILED = 1;
     static final int USAGE = 2;
 
-    private static final String USAGE_TEXT = """
-            usage: RulesTool check <rules.json> [--json-pointer <pointer>]
-                   RulesTool explain <rules.json> [--json-pointer <pointer>] [--group <group>]... [--role <role>]... <user> <action> [<object>]
-            actions:
-              impersonate <user>                           may <user> run queries as <user>
-              select|insert|delete|update|ownership <catalog.schema.table> [--columns a,b]
-              access <catalog>                             read-only access to the catalog
-              execute-function|execute-procedure <catalog.schema.name>
-              set-session-property <property> | <catalog>.<property>
-              read-system-information | write-system-information
-            exit code: 0 allowed / valid, 1 denied / invalid, 2 usage error""";
-
-    static final String STALE_TEXT = """
-            No decision: the file is invalid. A Trino that loaded it before and re-reads it (security.refresh-period) keeps \
-            enforcing the rules it loaded last (security.on-invalid-rules=keep-last, the default) or denies every check \
-            (deny-all) until it is fixed; its denials and the JMX attributes Stale, StaleSince and LastError of \
-            dev.trinobundle.accesscontrol:type=RulesAccessControl name this error.""";
+    private static final String USAGE_TEXT = String.join("\n",
+            "usage: " + Check.USAGE,
+            "       " + TestRunner.USAGE,
+            "       " + Diff.USAGE,
+            "       " + Explain.USAGE,
+            "exit code: check 0 valid / 1 invalid (warnings do not change it; --strict: 1 with warnings);",
+            "           explain 0 allowed / 1 denied or invalid; test 0 all pass / 1 a case fails; diff 0 no change / 1 changes;",
+            "           2 usage error, and for test and diff a file that cannot be used");
 
     private RulesTool() {}
 
@@ -58,136 +42,23 @@ public final class RulesTool
 
     static int run(String[] args, PrintStream out, PrintStream err)
     {
-        if (args.length < 2) {
+        if (args.length == 0) {
             err.println(USAGE_TEXT);
             return USAGE;
         }
-        List<String> positional = new ArrayList<>();
-        Set<String> groups = new LinkedHashSet<>();
-        Set<String> roles = new LinkedHashSet<>();
-        Set<String> columns = new LinkedHashSet<>();
-        String jsonPointer = "";
-        for (int i = 2; i < args.length; i++) {
-            String argument = args[i];
-            if (argument.startsWith("--")) {
-                if (i + 1 >= args.length) {
-                    err.println("missing value for " + argument + "\n" + USAGE_TEXT);
-                    return USAGE;
-                }
-                String value = args[++i];
-                switch (argument) {
-                    case "--json-pointer" -> jsonPointer = value;
-                    case "--group" -> groups.add(value);
-                    case "--role" -> roles.add(value);
-                    case "--columns" -> columns.addAll(List.of(value.split(",")));
-                    default -> {
-                        err.println("unknown option " + argument + "\n" + USAGE_TEXT);
-                        return USAGE;
-                    }
-                }
-            }
-            else {
-                positional.add(argument);
-            }
-        }
-
-        RuleSet rules;
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
         try {
-            rules = RulesParser.parse(Path.of(args[1]), jsonPointer);
-        }
-        catch (RulesException e) {
-            err.println(e.getMessage());
-            if (args[0].equals("explain")) {
-                // the question cannot be answered from this file; say what a running Trino does instead
-                err.println(STALE_TEXT);
-            }
-            return FAILED;
-        }
-
-        return switch (args[0]) {
-            case "check" -> {
-                if (!positional.isEmpty()) {
-                    err.println(USAGE_TEXT);
-                    yield USAGE;
-                }
-                out.println("OK: " + args[1] + " is a valid rules file (sha256 " + rules.contentHash() + ")");
-                yield OK;
-            }
-            case "explain" -> explain(rules, positional, new RuleIdentity(positional.isEmpty() ? "" : positional.get(0), roles, groups), columns, out, err);
-            default -> {
-                err.println("unknown command " + args[0] + "\n" + USAGE_TEXT);
-                yield USAGE;
-            }
-        };
-    }
-
-    private static int explain(RuleSet rules, List<String> positional, RuleIdentity identity, Set<String> columns, PrintStream out, PrintStream err)
-    {
-        if (positional.size() < 2) {
-            err.println(USAGE_TEXT);
-            return USAGE;
-        }
-        String action = positional.get(1);
-        String object = positional.size() > 2 ? positional.get(2) : null;
-        boolean needsObject = !action.endsWith("-system-information");
-        if (needsObject != (object != null) || positional.size() > 3) {
-            err.println(USAGE_TEXT);
-            return USAGE;
-        }
-        Decision decision;
-        try {
-            decision = switch (action) {
-                case "impersonate" -> rules.impersonation(identity, object);
-                case "select" -> {
-                    String[] name = parts(object, 3);
-                    yield rules.selectColumns(identity, name[0], name[1], name[2], columns, CatalogAccess.READ_ONLY);
-                }
-                case "insert", "delete", "update", "ownership" -> {
-                    String[] name = parts(object, 3);
-                    yield rules.tablePermission(identity, name[0], name[1], name[2], TablePrivilege.valueOf(action.toUpperCase(java.util.Locale.ENGLISH)));
-                }
-                case "access" -> rules.catalogAccess(identity, object, CatalogAccess.READ_ONLY);
-                case "execute-function" -> {
-                    String[] name = parts(object, 3);
-                    yield rules.function(identity, name[0], name[1], name[2], RoutineRule::canExecute);
-                }
-                case "execute-procedure" -> {
-                    String[] name = parts(object, 3);
-                    yield rules.procedure(identity, name[0], name[1], name[2]);
-                }
-                case "set-session-property" -> {
-                    int dot = object.indexOf('.');
-                    yield dot < 0 ? rules.systemSessionProperty(identity, object) : rules.catalogSessionProperty(identity, object.substring(0, dot), object.substring(dot + 1));
-                }
-                case "read-system-information" -> rules.systemInformation(identity, SystemInformationAccess.READ);
-                case "write-system-information" -> rules.systemInformation(identity, SystemInformationAccess.WRITE);
-                default -> throw new IllegalArgumentException("unknown action '" + action + "'");
+            return switch (args[0]) {
+                case "check" -> Check.run(rest, out, err);
+                case "explain" -> Explain.run(rest, out, err);
+                case "test" -> TestRunner.run(rest, out, err);
+                case "diff" -> Diff.run(rest, out, err);
+                default -> throw new Arguments.UsageException("unknown command " + args[0]);
             };
         }
-        catch (IllegalArgumentException e) {
+        catch (Arguments.UsageException e) {
             err.println(e.getMessage() + "\n" + USAGE_TEXT);
             return USAGE;
         }
-
-        String question = identity.user() + (identity.groups().isEmpty() ? "" : " (groups " + identity.groups() + ")")
-                + (identity.roles().isEmpty() ? "" : " (roles " + identity.roles() + ")")
-                + " " + action + (object == null ? "" : " " + object) + (columns.isEmpty() ? "" : " columns " + columns);
-        out.println((decision.allowed() ? "ALLOW: " : "DENY: ") + question);
-        if (decision.rule() != null) {
-            out.println("decided by rule " + decision.rule().source().label() + ": " + decision.rule().source().text());
-        }
-        else {
-            out.println("decided by: " + decision.reason());
-        }
-        return decision.allowed() ? OK : FAILED;
-    }
-
-    private static String[] parts(String name, int count)
-    {
-        String[] parts = name.split("\\.", -1);
-        if (parts.length != count) {
-            throw new IllegalArgumentException("'" + name + "' must have " + count + " dot-separated parts (catalog.schema.name)");
-        }
-        return parts;
     }
 }

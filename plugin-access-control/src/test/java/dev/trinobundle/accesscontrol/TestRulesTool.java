@@ -4,15 +4,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static com.google.common.io.MoreFiles.deleteRecursively;
 import static com.google.common.io.RecursiveDeleteOption.ALLOW_INSECURE;
+import static dev.trinobundle.accesscontrol.RulesToolRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 final class TestRulesTool
@@ -47,30 +45,20 @@ final class TestRulesTool
         deleteRecursively(directory, ALLOW_INSECURE);
     }
 
-    private record Result(int exitCode, String out, String err) {}
-
-    private static Result run(String... args)
-    {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exitCode = RulesTool.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void testCheck()
             throws IOException
     {
-        Result valid = run("check", rules.toString());
+        RulesToolRunner.Result valid = run("check", rules.toString());
         assertThat(valid.exitCode()).isZero();
         assertThat(valid.out()).startsWith("OK: " + rules + " is a valid rules file (sha256 ");
 
         Files.writeString(rules, "{\n  \"catalogs\": [{\"allow\": \"all\", \"catlog\": \"x\"}]\n}");
-        Result invalid = run("check", rules.toString());
+        RulesToolRunner.Result invalid = run("check", rules.toString());
         assertThat(invalid.exitCode()).isEqualTo(1);
         assertThat(invalid.err()).isEqualTo("Invalid access control rules file " + rules + " at line 2, column 33: unknown field 'catlog' in catalogs[0]; allowed: allow, user, role, group, catalog\n");
 
-        Result missing = run("check", directory.resolve("nope.json").toString());
+        RulesToolRunner.Result missing = run("check", directory.resolve("nope.json").toString());
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("the file does not exist");
     }
@@ -80,7 +68,7 @@ final class TestRulesTool
             throws IOException
     {
         Files.writeString(rules, "{\"impersonation\": [{\"original_user\": \"admin\", \"new_user\": \"nobody\"},]}");
-        Result result = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");
+        RulesToolRunner.Result result = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).startsWith("Invalid access control rules file " + rules + " at line 1, column ")
                 .contains("No decision: the file is invalid. A Trino that loaded it before and re-reads it (security.refresh-period) keeps enforcing the rules it loaded last")
@@ -90,14 +78,14 @@ final class TestRulesTool
     @Test
     void testExplainImpersonation()
     {
-        Result allowed = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");
+        RulesToolRunner.Result allowed = run("explain", rules.toString(), "admin", "impersonate", "alice@example.com");
         assertThat(allowed.exitCode()).isZero();
         assertThat(allowed.out()).isEqualTo("""
                 ALLOW: admin impersonate alice@example.com
                 decided by rule impersonation[0]: {"original_user": "admin", "new_user": ".*@example\\\\.com"}
                 """);
 
-        Result denied = run("explain", rules.toString(), "bob", "impersonate", "alice@example.com");
+        RulesToolRunner.Result denied = run("explain", rules.toString(), "bob", "impersonate", "alice@example.com");
         assertThat(denied.exitCode()).isEqualTo(1);
         assertThat(denied.out()).isEqualTo("DENY: bob impersonate alice@example.com\ndecided by: no rule in 'impersonation' matched\n");
     }
@@ -105,19 +93,19 @@ final class TestRulesTool
     @Test
     void testExplainSelect()
     {
-        Result allowed = run("explain", rules.toString(), "bob", "select", "tpch.tiny.customer");
+        RulesToolRunner.Result allowed = run("explain", rules.toString(), "bob", "select", "tpch.tiny.customer");
         assertThat(allowed.exitCode()).isZero();
         assertThat(allowed.out()).startsWith("ALLOW: bob select tpch.tiny.customer\ndecided by rule tables[0]: {\"user\": \"bob\"");
 
-        Result restricted = run("explain", rules.toString(), "bob", "select", "tpch.tiny.customer", "--columns", "name,phone");
+        RulesToolRunner.Result restricted = run("explain", rules.toString(), "bob", "select", "tpch.tiny.customer", "--columns", "name,phone");
         assertThat(restricted.exitCode()).isEqualTo(1);
         assertThat(restricted.out()).startsWith("DENY: bob select tpch.tiny.customer columns [name, phone]\ndecided by rule tables[0]: ");
 
-        Result byGroup = run("explain", rules.toString(), "--group", "analysts", "carol", "select", "tpch.tiny.orders");
+        RulesToolRunner.Result byGroup = run("explain", rules.toString(), "--group", "analysts", "carol", "select", "tpch.tiny.orders");
         assertThat(byGroup.exitCode()).isZero();
         assertThat(byGroup.out()).isEqualTo("ALLOW: carol (groups [analysts]) select tpch.tiny.orders\ndecided by rule tables[1]: {\"group\": \"analysts\", \"privileges\": [\"SELECT\"]}\n");
 
-        Result noGroup = run("explain", rules.toString(), "carol", "insert", "tpch.tiny.orders");
+        RulesToolRunner.Result noGroup = run("explain", rules.toString(), "carol", "insert", "tpch.tiny.orders");
         assertThat(noGroup.exitCode()).isEqualTo(1);
         assertThat(noGroup.out()).endsWith("decided by: no rule in 'tables' matched\n");
     }

@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
+import static java.util.stream.Collectors.joining;
 
 /**
- * A JSON tree that remembers where every value and field name came from, so that every
- * error in a rules file can name its line and column (Jackson's own tree forgets locations).
+ * A JSON (or YAML, through Jackson's YAML parser) tree that remembers where every value and field name came from, so
+ * that every error in a rules file, and in the tools' test files, can name its line and column (Jackson's own tree
+ * forgets locations). Needs only jackson-core: the tools run from the plugin directory, without Trino's shared jars.
  */
-final class JsonTree
+public final class JsonTree
 {
     private static final JsonFactory JSON_FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
@@ -29,14 +31,14 @@ final class JsonTree
 
     private JsonTree() {}
 
-    sealed interface Node
+    public sealed interface Node
             permits ObjectNode, ArrayNode, ScalarNode
     {
         Position position();
     }
 
     /** Line and column (1-based) and character offsets of a value in the source text. */
-    record Position(int line, int column, int startOffset, int endOffset)
+    public record Position(int line, int column, int startOffset, int endOffset)
     {
         static Position of(JsonLocation start, JsonLocation end)
         {
@@ -50,24 +52,31 @@ final class JsonTree
         }
     }
 
-    record Field(String name, Position namePosition, Node value) {}
+    public record Field(String name, Position namePosition, Node value) {}
 
-    record ObjectNode(Map<String, Field> fields, Position position)
+    public record ObjectNode(Map<String, Field> fields, Position position)
             implements Node {}
 
-    record ArrayNode(List<Node> elements, Position position)
+    public record ArrayNode(List<Node> elements, Position position)
             implements Node {}
 
     /** A string, number, boolean or null; {@code value} is a String, Boolean, Number or null. */
-    record ScalarNode(Object value, JsonToken token, Position position)
+    public record ScalarNode(Object value, JsonToken token, Position position)
             implements Node {}
 
-    /**
-     * Parses a whole document (trailing content is an error) and returns the node the JSON pointer names.
-     */
-    static Node parse(String source, String jsonPointer, String fileName)
+    /** Builds the exception for a problem at a position (null when it is not inside the content). */
+    @FunctionalInterface
+    public interface Errors
     {
-        requireNonNull(source, "source is null");
+        RuntimeException error(Position position, String problem);
+    }
+
+    /**
+     * Parses a whole rules document (trailing content is an error) and returns the node the JSON pointer names;
+     * errors are {@link RulesException}s.
+     */
+    public static Node parseRules(String source, String jsonPointer, String fileName)
+    {
         JsonPointer pointer;
         try {
             pointer = JsonPointer.compile(jsonPointer);
@@ -78,29 +87,60 @@ final class JsonTree
         if (source.isBlank()) {
             throw new RulesException(fileName, null, "the file is empty; it must contain a JSON object with the rules");
         }
-        try (JsonParser parser = JSON_FACTORY.createParser(source)) {
-            JsonToken first = parser.nextToken();
-            Node root = readValue(parser, first, fileName);
-            JsonToken trailing = parser.nextToken();
-            if (trailing != null) {
-                throw new RulesException(fileName, location(parser.currentTokenLocation()), "unexpected content after the end of the JSON document");
-            }
-            return select(root, pointer, jsonPointer, fileName);
-        }
-        catch (JsonEOFException e) {
-            throw new RulesException(fileName, location(e.getLocation()), "unexpected end of the file (the JSON is incomplete: was it saved only in part?)");
-        }
-        catch (JsonParseException e) {
-            // keep Jackson's description, without its reference to the (redacted) source
-            String description = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "");
-            throw new RulesException(fileName, location(e.getLocation()), "invalid JSON: " + description);
+        Errors errors = (position, problem) -> new RulesException(fileName, position, problem);
+        return select(parse(JSON_FACTORY, "JSON", source, errors), pointer, jsonPointer, errors);
+    }
+
+    /**
+     * Parses a whole document with {@code factory} (JSON, or YAML with Jackson's {@code YAMLFactory}); {@code format}
+     * names it in errors. Trailing content (a second YAML document included) is an error.
+     */
+    public static Node parse(JsonFactory factory, String format, String source, Errors errors)
+    {
+        requireNonNull(source, "source is null");
+        try {
+            return parse(factory.createParser(source), format, errors);
         }
         catch (IOException e) {
-            throw new RulesException(fileName, null, "cannot read JSON: " + e.getMessage());
+            throw errors.error(null, "cannot read " + format + ": " + e.getMessage());
         }
     }
 
-    private static Node select(Node root, JsonPointer pointer, String pointerText, String fileName)
+    /** {@link #parse(JsonFactory, String, String, Errors)} with a parser of the caller's (closed here). */
+    public static Node parse(JsonParser source, String format, Errors errors)
+    {
+        try (JsonParser parser = source) {
+            JsonToken first = parser.nextToken();
+            Node root = readValue(parser, first, errors);
+            JsonToken trailing = parser.nextToken();
+            if (trailing != null) {
+                throw errors.error(location(parser.currentTokenLocation()), "unexpected content after the end of the " + format + " document");
+            }
+            return root;
+        }
+        catch (JsonEOFException e) {
+            throw errors.error(location(e.getLocation()), "unexpected end of the file (the " + format + " is incomplete: was it saved only in part?)");
+        }
+        catch (JsonParseException e) {
+            // keep Jackson's description, without its reference to the (redacted) source, nor SnakeYAML's quotes of it
+            // (its indented lines)
+            String description = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "")
+                    .lines().filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0))).collect(joining("; "));
+            throw errors.error(location(e.getLocation()), "invalid " + format + ": " + description);
+        }
+        catch (IOException e) {
+            throw errors.error(null, "cannot read " + format + ": " + e.getMessage());
+        }
+        catch (RuntimeException e) {
+            if (e.getClass().getName().startsWith("org.yaml.snakeyaml.")) {
+                // SnakeYAML reports some problems (e.g. a document over its size limits) with its own exceptions
+                throw errors.error(null, "invalid " + format + ": " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private static Node select(Node root, JsonPointer pointer, String pointerText, Errors errors)
     {
         Node current = root;
         JsonPointer remaining = pointer;
@@ -115,7 +155,7 @@ final class JsonTree
                 next = array.elements().get(remaining.getMatchingIndex());
             }
             if (next == null) {
-                throw new RulesException(fileName, current.position(), "security.json-pointer '" + pointerText + "' does not exist in the file (no '" + property + "' here)");
+                throw errors.error(current.position(), "security.json-pointer '" + pointerText + "' does not exist in the file (no '" + property + "' here)");
             }
             current = next;
             remaining = remaining.tail();
@@ -123,12 +163,12 @@ final class JsonTree
         return current;
     }
 
-    private static Node readValue(JsonParser parser, JsonToken token, String fileName)
+    private static Node readValue(JsonParser parser, JsonToken token, Errors errors)
             throws IOException
     {
         JsonLocation start = parser.currentTokenLocation();
         if (token == null) {
-            throw new RulesException(fileName, location(start), "unexpected end of the file (the JSON is incomplete)");
+            throw errors.error(location(start), "unexpected end of the file (the document is incomplete)");
         }
         switch (token) {
             case START_OBJECT -> {
@@ -137,14 +177,14 @@ final class JsonTree
                 while ((next = parser.nextToken()) == JsonToken.FIELD_NAME) {
                     String name = parser.currentName();
                     Position namePosition = Position.of(parser.currentTokenLocation(), parser.currentLocation());
-                    Node value = readValue(parser, parser.nextToken(), fileName);
+                    Node value = readValue(parser, parser.nextToken(), errors);
                     if (fields.containsKey(name)) {
-                        throw new RulesException(fileName, namePosition, "duplicate field '" + name + "' (first defined at " + fields.get(name).namePosition() + ")");
+                        throw errors.error(namePosition, "duplicate field '" + name + "' (first defined at " + fields.get(name).namePosition() + ")");
                     }
                     fields.put(name, new Field(name, namePosition, value));
                 }
                 if (next != JsonToken.END_OBJECT) {
-                    throw new RulesException(fileName, location(parser.currentTokenLocation()), "unexpected end of the file (an object is not closed)");
+                    throw errors.error(location(parser.currentTokenLocation()), "unexpected end of the file (an object is not closed)");
                 }
                 return new ObjectNode(fields, Position.of(start, parser.currentLocation()));
             }
@@ -153,9 +193,9 @@ final class JsonTree
                 JsonToken next;
                 while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
                     if (next == null) {
-                        throw new RulesException(fileName, location(parser.currentLocation()), "unexpected end of the file (an array is not closed)");
+                        throw errors.error(location(parser.currentLocation()), "unexpected end of the file (an array is not closed)");
                     }
-                    elements.add(readValue(parser, next, fileName));
+                    elements.add(readValue(parser, next, errors));
                 }
                 return new ArrayNode(elements, Position.of(start, parser.currentLocation()));
             }
@@ -171,11 +211,11 @@ final class JsonTree
             case VALUE_NULL -> {
                 return new ScalarNode(null, token, Position.of(start, parser.currentLocation()));
             }
-            default -> throw new RulesException(fileName, location(start), "unexpected JSON token " + token);
+            default -> throw errors.error(location(start), "unexpected token " + token);
         }
     }
 
-    private static Position location(JsonLocation location)
+    public static Position location(JsonLocation location)
     {
         if (location == null || location.getLineNr() < 0) {
             return null;

@@ -3,10 +3,11 @@ package dev.trinobundle.accesscontrol.rules;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Where a rule comes from: its section, its 0-based index in that section and its JSON text, or a description
- * of the implicit rule it is (Trino's defaults for absent sections and the appended {@code system} catalog rule).
+ * Where a rule comes from: its section, its 0-based index in that section, its JSON text and the line it starts on, or
+ * a description of the implicit rule it is (Trino's defaults for absent sections and the appended {@code system}
+ * catalog rule; line 0).
  */
-public record RuleSource(String section, int index, String text)
+public record RuleSource(String section, int index, String text, int line)
 {
     public static final int IMPLICIT = -1;
 
@@ -18,7 +19,7 @@ public record RuleSource(String section, int index, String text)
 
     public static RuleSource implicit(String section, String description)
     {
-        return new RuleSource(section, IMPLICIT, description);
+        return new RuleSource(section, IMPLICIT, description, 0);
     }
 
     public boolean isImplicit()

@@ -50,9 +50,14 @@ public final class RulesParser
     /** Reads and parses a file; a missing, unreadable or non-UTF-8 file is a {@link RulesException} too. */
     public static RuleSet parse(Path file, String jsonPointer)
     {
-        byte[] content;
+        return parse(file.toString(), read(file), jsonPointer);
+    }
+
+    /** The file's bytes; a missing or unreadable file is a {@link RulesException}. */
+    public static byte[] read(Path file)
+    {
         try {
-            content = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         }
         catch (NoSuchFileException e) {
             throw new RulesException(file.toString(), null, "the file does not exist");
@@ -60,7 +65,6 @@ public final class RulesParser
         catch (IOException e) {
             throw new RulesException(file.toString(), 0, 0, "the file cannot be read: " + e, e);
         }
-        return parse(file.toString(), content, jsonPointer);
     }
 
     public static RuleSet parse(String fileName, byte[] content, String jsonPointer)
@@ -81,7 +85,7 @@ public final class RulesParser
 
     private RuleSet parseRules(String jsonPointer, byte[] content)
     {
-        Node root = JsonTree.parse(source, jsonPointer, fileName);
+        Node root = JsonTree.parseRules(source, jsonPointer, fileName);
         ObjectNode object = requireObject(root, "the rules");
         checkFields(object, "the rules file", SECTIONS);
         return RuleSet.builder(RuleSet.contentHash(content))
@@ -114,7 +118,7 @@ public final class RulesParser
             Node element = array.elements().get(i);
             String path = name + "[" + i + "]";
             ObjectNode ruleNode = requireObject(element, "rule " + path);
-            RuleSource ruleSource = new RuleSource(name, i, source.substring(ruleNode.position().startOffset(), ruleNode.position().endOffset()));
+            RuleSource ruleSource = new RuleSource(name, i, source.substring(ruleNode.position().startOffset(), ruleNode.position().endOffset()), ruleNode.position().line());
             parsed.add(ruleParser.apply(ruleNode, ruleSource));
         }
         return Optional.of(parsed.build());
