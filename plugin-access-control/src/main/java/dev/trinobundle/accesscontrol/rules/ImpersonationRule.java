@@ -13,10 +13,11 @@ public record ImpersonationRule(RuleSource source, Pattern originalUser, Pattern
     {
         Matcher originalMatch = null;
         if (originalUser != null) {
-            originalMatch = budget.matcher(originalUser, original.user());
-            if (!originalMatch.matches()) {
+            Optional<Matcher> match = budget.fullMatch(originalUser, original.user());
+            if (match.isEmpty()) {
                 return Optional.empty();
             }
+            originalMatch = match.get();
         }
         if (!budget.anyMatches(originalRole, original.roles()) || !budget.anyMatches(originalGroup, original.groups())) {
             return Optional.empty();

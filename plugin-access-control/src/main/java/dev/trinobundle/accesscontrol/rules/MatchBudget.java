@@ -1,6 +1,8 @@
 package dev.trinobundle.accesscontrol.rules;
 
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,7 +42,7 @@ public final class MatchBudget
     /** True when {@code pattern} is null (no condition) or fully matches {@code value}. */
     public boolean matches(Pattern pattern, String value)
     {
-        return pattern == null || pattern.matcher(new CountingSequence(pattern, value)).matches();
+        return pattern == null || fullMatch(pattern, value).isPresent();
     }
 
     /** True when {@code pattern} is null or fully matches any of {@code values} (enabled roles, groups). */
@@ -57,10 +59,32 @@ public final class MatchBudget
         return false;
     }
 
-    /** A matcher whose operations read the input from this budget (for capturing groups). */
-    public Matcher matcher(Pattern pattern, String value)
+    /** The matcher of a full match of {@code value} (for its capturing groups), or empty when it does not match. */
+    public Optional<Matcher> fullMatch(Pattern pattern, String value)
     {
-        return pattern.matcher(new CountingSequence(pattern, value));
+        Matcher matcher = pattern.matcher(new CountingSequence(pattern, value));
+        return guarded(pattern, value, () -> matcher.matches()) ? Optional.of(matcher) : Optional.empty();
+    }
+
+    /** {@link Matcher#replaceAll(String)} of a matcher from {@link #fullMatch} of {@code value}: it matches again, from this budget. */
+    public String replaceAll(Matcher matcher, String value, String replacement)
+    {
+        return guarded(matcher.pattern(), value, () -> matcher.replaceAll(replacement));
+    }
+
+    /**
+     * java.util.regex recurses once per repetition of a group with alternatives ({@code (a|b)*}): a few thousand
+     * characters of client input overflow the deciding thread's stack. That is a match that gave up, denied like one,
+     * not an error that fails a whole listing or reaches Trino as a server error.
+     */
+    private static <T> T guarded(Pattern pattern, String value, Supplier<T> match)
+    {
+        try {
+            return match.get();
+        }
+        catch (StackOverflowError e) {
+            throw new MatchBudgetExceededException(pattern, value.length(), "overflowed the stack");
+        }
     }
 
     private final class CountingSequence
@@ -79,7 +103,7 @@ public final class MatchBudget
         public char charAt(int index)
         {
             if (--remaining < 0) {
-                throw new MatchBudgetExceededException(pattern, value.length());
+                throw new MatchBudgetExceededException(pattern, value.length(), "took more than %s steps".formatted(MAX_STEPS));
             }
             return value.charAt(index);
         }

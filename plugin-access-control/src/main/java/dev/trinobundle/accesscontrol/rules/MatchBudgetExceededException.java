@@ -3,7 +3,7 @@ package dev.trinobundle.accesscontrol.rules;
 import java.util.regex.Pattern;
 
 /**
- * The regex matches of one decision gave up after {@link MatchBudget#MAX_STEPS} steps: the caller cannot know whether the rule applies,
+ * The regex matches of one decision gave up after {@link MatchBudget#MAX_STEPS} steps, or overflowed the stack: the caller cannot know whether the rule applies,
  * so the check is denied (never skipped to the next rule, which could allow). The message names the regex and the
  * length of the value, never the value itself (it is client input and may be huge).
  */
@@ -12,10 +12,10 @@ public final class MatchBudgetExceededException
 {
     private static final int MAX_PATTERN_CHARS = 100;
 
-    MatchBudgetExceededException(Pattern pattern, int valueLength)
+    MatchBudgetExceededException(Pattern pattern, int valueLength, String what)
     {
-        super("matching the regex '%s' against a %s-character value took more than %s steps; denied (shorten the value or simplify the regex)"
-                .formatted(abbreviate(pattern.pattern()), valueLength, MatchBudget.MAX_STEPS), null, false, false);
+        super("matching the regex '%s' against a %s-character value %s; denied (shorten the value or simplify the regex)"
+                .formatted(abbreviate(pattern.pattern()), valueLength, what), null, false, false);
     }
 
     private static String abbreviate(String text)

@@ -11,14 +11,14 @@ public record PrincipalRule(RuleSource source, Pattern principal, Pattern user, 
     /** Empty when the rule does not apply. */
     public Optional<Boolean> match(String principalName, String userName, MatchBudget budget)
     {
-        Matcher matcher = budget.matcher(principal, principalName);
-        if (!matcher.matches()) {
+        Optional<Matcher> match = budget.fullMatch(principal, principalName);
+        if (match.isEmpty()) {
             return Optional.empty();
         }
         if (user != null && budget.matches(user, userName)) {
             return Optional.of(allow);
         }
-        if (principalToUser.isPresent() && userName.equals(matcher.replaceAll(principalToUser.get()))) {
+        if (principalToUser.isPresent() && userName.equals(budget.replaceAll(match.get(), principalName, principalToUser.get()))) {
             return Optional.of(allow);
         }
         return Optional.empty();

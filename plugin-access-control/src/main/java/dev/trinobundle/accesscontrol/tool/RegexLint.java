@@ -192,7 +192,7 @@ final class RegexLint
                 }
                 if (item.alternatives().size() > 1 && item.max() < 0) {
                     return Optional.of(new Finding(item.index(), "java.util.regex recurses once per repetition of the group '" + group + "' (it has alternatives): "
-                            + "a value of a few thousand characters overflows the stack of the thread deciding (an error, not a decision); "
+                            + "a value of a few thousand characters overflows the stack of the thread deciding (the plugin then denies); "
                             + "use a character class ('[ab]*' for '(a|b)*') or a possessive quantifier ('*+', '++')"));
                 }
             }
