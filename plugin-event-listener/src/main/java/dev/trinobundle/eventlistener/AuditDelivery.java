@@ -4,15 +4,16 @@ import com.google.common.collect.ImmutableList;
 import io.airlift.log.Logger;
 
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
 
 /**
- * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that fsyncs the journal ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes segments
- * every sink has.
+ * Background side of the listener: one {@link SinkShipper} per sink, and a maintenance task that fsyncs the journal
+ * ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes the segments every sink has.
  */
 public final class AuditDelivery
 {
@@ -24,11 +25,10 @@ public final class AuditDelivery
     private final Checkpoints checkpoints;
     private final long checkpointIntervalNanos;
     private final long maintenanceIntervalMillis;
+    private final ScheduledExecutorService maintenance = newSingleThreadScheduledExecutor(daemonThreadsNamed("audit-journal-maintenance"));
     private long lastCheckpointNanos;
-    private final ScheduledExecutorService maintenance;
 
-    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy,
-            long maintenanceIntervalMillis, long retryDelayMillis, long maxRetryDelayMillis)
+    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy, long maintenanceIntervalMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
@@ -36,9 +36,8 @@ public final class AuditDelivery
         this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
         this.maintenanceIntervalMillis = maintenanceIntervalMillis;
         this.shippers = sinks.stream()
-                .map(sink -> new SinkShipper(journal, sink, checkpoints, retryDelayMillis, maxRetryDelayMillis))
+                .map(sink -> new SinkShipper(journal, sink, checkpoints))
                 .collect(ImmutableList.toImmutableList());
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-journal-maintenance").factory());
     }
 
     public void start()
@@ -53,11 +52,12 @@ public final class AuditDelivery
     private void maintain()
     {
         try {
+            // taken before the fsync: a checkpoint names only records that are on the disk
+            Checkpoints.Head head = journal.head();
             journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
             long now = System.nanoTime();
             if (now - lastCheckpointNanos >= checkpointIntervalNanos) {
-                // after the fsync: a checkpoint names records that are on the disk
-                checkpoints.checkpoint(journal.head());
+                checkpoints.checkpoint(head);
                 lastCheckpointNanos = now;
             }
             journal.deleteDeliveredSegments(committedByAllSinks());
@@ -67,7 +67,7 @@ public final class AuditDelivery
         }
     }
 
-    public long committedByAllSinks()
+    private long committedByAllSinks()
     {
         return shippers.stream().mapToLong(SinkShipper::getCommittedSequence).min().orElse(0);
     }
@@ -90,8 +90,9 @@ public final class AuditDelivery
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Checkpoints.Head head = journal.head();
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
-        checkpoints.checkpoint(journal.head());
+        checkpoints.checkpoint(head);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         // all are told first, so that a sink that is down does not eat the time of the others
         shippers.forEach(shipper -> shipper.stop(deadline));

@@ -1,45 +1,55 @@
 package dev.trinobundle.eventlistener;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.regex.Matcher;
+import java.util.Queue;
 import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The line format shared by the journal, the file sink, the checkpoints and the verifier, and the one reader and
- * parser of such lines. It uses no Trino SPI class, so that {@link AuditLogVerifier} runs with only the plugin
- * directory on the class path.
+ * The line format shared by the journal, the file sink, the checkpoints and the verifier, and the one reader of such
+ * lines. It uses no Trino class, so that {@link AuditLogVerifier} runs with only the plugin directory on the class path.
  * <p>
- * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}}
- * and a newline. Its canonical bytes are the line without the {@code ,"hash":"H"} suffix (and newline), closed with
- * {@code }}; {@code H = HMAC-SHA256(key, canonical)} (without a configured key, with a fixed public one). The
- * canonical bytes hold {@code seq} and {@code prevHash} (the previous record's H), which chains the records.
- * A checkpoint line is {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}.
+ * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a
+ * newline, where {@code H = HMAC-SHA256(key, canonical)} and the canonical bytes are the line without
+ * {@code ,"hash":"H"} and the newline. A checkpoint line is
+ * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed the same way without its
+ * {@code mac}. The two canonical forms start differently, so the MAC of one is never accepted for the other.
  */
-public final class AuditRecordFormat
+final class AuditRecordFormat
 {
-    public static final int SCHEMA_VERSION = 2;
-    public static final String GENESIS_HASH = "0".repeat(64);
+    static final int SCHEMA_VERSION = 2;
+    static final String GENESIS_HASH = "0".repeat(64);
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
 
-    // the start of any version's record: the file sink counts every version's numbers
-    private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,19})[,}]");
-    private static final Pattern RECORD = Pattern.compile("\\{\"schemaVersion\":2,\"seq\":(\\d{1,19})(?:,\"keyId\":\"([0-9a-f]{1,64})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
-    private static final Pattern CHECKPOINT = Pattern.compile("\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{1,64})\",\"seq\":(\\d{1,19}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.-]{1,40})\"}");
-    private static final HexFormat HEX = HexFormat.of();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    private static final Pattern HEX_64 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
     private AuditRecordFormat() {}
 
     /**
-     * A parsed record or checkpoint line. For a record, {@code hash} is its {@code prevHash}; for a checkpoint, the
-     * hash of the record it names, and {@code time} its time (null for a record).
+     * A parsed record or checkpoint line. For a record, {@code hash} is its {@code prevHash} and {@code mac} its
+     * {@code hash}; for a checkpoint, {@code hash} is the hash of the record it names and {@code time} its time.
      */
     record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
 
@@ -50,125 +60,123 @@ public final class AuditRecordFormat
     }
 
     /**
-     * {@code ,"<field>":"<hex>"}} and a newline.
+     * The checkpoint line up to its {@code mac}, without the closing brace.
      */
-    static byte[] suffix(String field, byte[] mac)
+    static String checkpointStart(String keyId, long sequence, String hash, String time)
     {
-        return (",\"" + field + "\":\"" + HEX.formatHex(mac) + "\"}\n").getBytes(US_ASCII);
+        return "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(keyId, sequence, hash, time);
     }
 
     /**
-     * The schema version and sequence number from the start of a line, without parsing the JSON; null if the line
-     * does not start like a record of any version.
+     * {@code ,"<field>":"<hex>"}} and a newline.
+     */
+    static byte[] suffix(String field, String hex)
+    {
+        return (",\"" + field + "\":\"" + hex + "\"}\n").getBytes(US_ASCII);
+    }
+
+    /**
+     * The schema version and sequence number of a line that starts like a record of any version, or null.
      */
     static long[] versionAndSequence(byte[] line)
     {
-        Matcher matcher = START.matcher(new String(line, 0, Math.min(line.length, 64), US_ASCII));
-        long sequence = matcher.lookingAt() ? positiveLong(matcher.group(2)) : -1;
-        return sequence > 0 ? new long[] {Long.parseLong(matcher.group(1)), sequence} : null;
+        try (JsonParser parser = MAPPER.createParser(line)) {
+            if (parser.nextToken() == JsonToken.START_OBJECT && "schemaVersion".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+                long version = parser.getLongValue();
+                if ("seq".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT && parser.getLongValue() > 0) {
+                    return new long[] {version, parser.getLongValue()};
+                }
+            }
+        }
+        catch (IOException e) {
+            // not JSON, or a number beyond a long
+        }
+        return null;
     }
 
-    // any positive long: a number the writer can give must be readable back
-    private static long positiveLong(String digits)
-    {
-        try {
-            return Long.parseLong(digits);
-        }
-        catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    public static long sequence(byte[] line)
+    static long sequence(byte[] line)
     {
         long[] start = versionAndSequence(line);
         return start == null ? -1 : start[1];
     }
 
     /**
-     * The hex hash of a complete record line (with its newline), read from its fixed position at the end.
-     */
-    static String hashOf(byte[] line)
-    {
-        return new String(line, line.length - 1 - 2 - 64, 64, US_ASCII);
-    }
-
-    /**
-     * A record line of this schema version (with or without its newline), or null.
+     * A complete record line of this schema version, exactly as the journal writes it, or null.
      */
     static Line parseRecord(byte[] line)
     {
-        byte[] canonical = canonical(line, HASH_FIELD);
-        Matcher matcher = canonical == null ? null : RECORD.matcher(new String(canonical, 0, Math.min(canonical.length, 256), US_ASCII));
-        if (matcher == null || !matcher.lookingAt() || positiveLong(matcher.group(1)) <= 0) {
+        JsonNode record = tree(line);
+        if (record == null) {
             return null;
         }
-        return new Line(Long.parseLong(matcher.group(1)), matcher.group(2), matcher.group(3), null, canonical, macOf(line, HASH_FIELD));
+        long sequence = record.path("seq").asLong();
+        String keyId = record.path("keyId").textValue();
+        String previousHash = record.path("prevHash").asText();
+        String hash = record.path(HASH_FIELD).asText();
+        byte[] header = header(sequence, keyId, previousHash);
+        byte[] suffix = suffix(HASH_FIELD, hash);
+        if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(previousHash).matches() || !HEX_64.matcher(hash).matches()
+                || line.length < header.length + suffix.length
+                || !Arrays.equals(line, 0, header.length, header, 0, header.length)
+                || !Arrays.equals(line, line.length - suffix.length, line.length, suffix, 0, suffix.length)) {
+            return null;
+        }
+        byte[] canonical = Arrays.copyOf(line, line.length - suffix.length + 1);
+        canonical[canonical.length - 1] = '}';
+        return new Line(sequence, keyId, previousHash, null, canonical, hash);
     }
 
     /**
-     * A checkpoint line (with or without its newline), or null.
+     * A complete checkpoint line, exactly as the listener writes it, or null.
      */
     static Line parseCheckpoint(byte[] line)
     {
-        byte[] canonical = canonical(line, MAC_FIELD);
-        Matcher matcher = canonical == null ? null : CHECKPOINT.matcher(new String(canonical, US_ASCII));
-        if (matcher == null || !matcher.matches() || positiveLong(matcher.group(2)) <= 0) {
+        JsonNode checkpoint = tree(line);
+        if (checkpoint == null) {
             return null;
         }
-        return new Line(Long.parseLong(matcher.group(2)), matcher.group(1), matcher.group(3), matcher.group(4), canonical, macOf(line, MAC_FIELD));
+        String keyId = checkpoint.path("keyId").asText();
+        long sequence = checkpoint.path("seq").asLong();
+        String hash = checkpoint.path("hash").asText();
+        String time = checkpoint.path("time").asText();
+        String mac = checkpoint.path(MAC_FIELD).asText();
+        String start = checkpointStart(keyId, sequence, hash, time);
+        if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(hash).matches() || !HEX_64.matcher(mac).matches()
+                || !new String(line, US_ASCII).equals(start + new String(suffix(MAC_FIELD, mac), US_ASCII))) {
+            return null;
+        }
+        return new Line(sequence, keyId, hash, time, (start + "}").getBytes(US_ASCII), mac);
     }
 
-    private static int contentLength(byte[] line)
+    private static JsonNode tree(byte[] line)
     {
-        return line.length > 0 && line[line.length - 1] == '\n' ? line.length - 1 : line.length;
+        try {
+            JsonNode node = MAPPER.readTree(line);
+            return node != null && node.isObject() ? node : null;
+        }
+        catch (IOException e) {
+            return null;
+        }
     }
 
     /**
-     * The line without its {@code ,"<field>":"<64 hex>"} suffix, closed with {@code }}; null without such a suffix.
-     */
-    private static byte[] canonical(byte[] line, String field)
-    {
-        int length = contentLength(line);
-        byte[] prefix = (",\"" + field + "\":\"").getBytes(US_ASCII);
-        int suffixStart = length - prefix.length - 64 - 2;
-        if (suffixStart < 2 || !Arrays.equals(line, suffixStart, suffixStart + prefix.length, prefix, 0, prefix.length)
-                || line[length - 2] != '"' || line[length - 1] != '}') {
-            return null;
-        }
-        for (int i = length - 66; i < length - 2; i++) {
-            if (Character.digit(line[i], 16) < 0 || line[i] >= 'A' && line[i] <= 'F') {
-                return null;
-            }
-        }
-        byte[] canonical = Arrays.copyOf(line, suffixStart + 1);
-        canonical[suffixStart] = '}';
-        return canonical;
-    }
-
-    private static String macOf(byte[] line, String field)
-    {
-        return new String(line, contentLength(line) - 66, 64, US_ASCII);
-    }
-
-    /**
-     * Reads the newline-terminated lines of a file, front to back; a line whose newline is not (yet) there is not
-     * returned.
+     * Reads the newline-terminated lines of a file front to back, never past a limit; a line whose newline is not
+     * (yet) there is not returned.
      */
     static final class LineReader
             implements Closeable
     {
+        private static final int CHUNK_SIZE = 1 << 20;
+
         private final FileChannel channel;
-        private byte[] buffer = new byte[64 * 1024];
-        // unreturned bytes: buffer[start, end), of which [start, scanned) hold no newline
-        private int start;
-        private int scanned;
-        private int end;
+        private final Queue<byte[]> lines = new ArrayDeque<>();
+        // where the first line not yet read from the file starts
         private long position;
 
-        LineReader(FileChannel channel)
+        LineReader(Path file)
+                throws IOException
         {
-            this.channel = channel;
+            this.channel = FileChannel.open(file, READ);
         }
 
         /**
@@ -177,44 +185,32 @@ public final class AuditRecordFormat
         byte[] next(long limit)
                 throws IOException
         {
-            while (true) {
-                for (; scanned < end; scanned++) {
-                    if (buffer[scanned] == '\n') {
-                        byte[] line = Arrays.copyOfRange(buffer, start, scanned + 1);
-                        start = ++scanned;
-                        return line;
+            // a chunk without a newline is read again, twice as large: a line longer than a chunk
+            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
+                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
+                while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
+                    // until the chunk is full or the file ends
+                }
+                int start = 0;
+                for (int i = 0; i < buffer.position(); i++) {
+                    if (buffer.get(i) == '\n') {
+                        lines.add(Arrays.copyOfRange(buffer.array(), start, i + 1));
+                        start = i + 1;
                     }
                 }
-                System.arraycopy(buffer, start, buffer, 0, end - start);
-                end -= start;
-                scanned -= start;
-                start = 0;
-                if (end == buffer.length) {
-                    // a line longer than the buffer
-                    buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                if (start == 0 && (buffer.hasRemaining() || buffer.capacity() == limit - position)) {
+                    // the file or the limit ends inside a line
+                    break;
                 }
-                int length = (int) Math.min(buffer.length - end, limit - position);
-                int read = length <= 0 ? -1 : channel.read(ByteBuffer.wrap(buffer, end, length), position);
-                if (read <= 0) {
-                    return null;
-                }
-                position += read;
-                end += read;
+                position += start;
             }
+            return lines.poll();
         }
 
         byte[] next()
                 throws IOException
         {
             return next(Long.MAX_VALUE);
-        }
-
-        /**
-         * The file offset after the last line returned.
-         */
-        long offset()
-        {
-            return position - (end - start);
         }
 
         @Override

@@ -7,7 +7,7 @@ import java.util.OptionalLong;
 /**
  * A destination of audit records. Called from a single background thread; never from Trino's threads.
  */
-public interface AuditSink
+interface AuditSink
         extends Closeable
 {
     /**
@@ -16,21 +16,12 @@ public interface AuditSink
     String name();
 
     /**
-     * The last sequence number the destination itself is known to hold, if it can tell. Lets a sink skip records it
-     * already has when the committed offset lags behind (the process was killed between delivery and commit).
+     * The last sequence number the destination itself holds, if it can tell: it may hold more than the committed
+     * offset says (killed between delivery and commit).
      */
     default OptionalLong lastStoredSequence()
-            throws Exception
     {
         return OptionalLong.empty();
-    }
-
-    /**
-     * Where {@link #lastStoredSequence} was read, for an error message.
-     */
-    default String where()
-    {
-        return name();
     }
 
     /**
@@ -41,8 +32,17 @@ public interface AuditSink
             throws Exception;
 
     /**
-     * Whether a failure of {@link #deliver} is the records' fault (the destination refuses their data) rather than
-     * the destination's: retrying such a record cannot help, so it goes to the dead-letter file after a few tries.
+     * Makes what {@link #deliver} stored durable; called before the sink's offset is committed, since the journal
+     * deletes what every sink committed.
+     */
+    default void flush()
+            throws Exception
+    {
+    }
+
+    /**
+     * Whether a failure of {@link #deliver} is the records' fault (the destination refuses their data): retrying
+     * cannot help, so such a record goes to the dead-letter file after a few tries.
      */
     default boolean isRecordError(Throwable failure)
     {

@@ -188,7 +188,7 @@ final class TestAuditEventListener
         }
         Files.writeString(file, "{\"schemaVersion\":2,\"seq\":999999999999999999}\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> create(Map.of()))
-                .hasMessageContaining("the last line of " + file)
+                .hasMessageContaining("the files of audit sink file")
                 .hasMessageContaining("Refusing to start");
     }
 

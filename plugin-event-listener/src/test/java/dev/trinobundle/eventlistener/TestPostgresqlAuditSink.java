@@ -260,7 +260,7 @@ final class TestPostgresqlAuditSink
         AuditKey key = AuditKey.fromFile(Files.writeString(directory.resolve("no-grant.key"), "d".repeat(64)));
         AuditJournal journal = new AuditJournal(directory.resolve("no-checkpoint-grant-journal"), 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("no-grant-checkpoints")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50);
         SinkShipper shipper = delivery.shippers().getFirst();
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
             delivery.start();
@@ -288,7 +288,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("checkpoint-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50);
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
@@ -372,7 +372,8 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("rotated-password");
         Files.writeString(passwordFile, "the-old-password\n");
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
-        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
+        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "rotation_queries"));
+        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
         AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
@@ -387,7 +388,7 @@ final class TestPostgresqlAuditSink
 
         // what the kubelet does when the Secret changes: new content under the same path, no restart
         Files.writeString(passwordFile, postgres.password() + "\n");
-        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
+        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
         waitFor(() -> shipper.getPendingRecords() == 0);
         delivery.stop(5_000);
         journal.close();
@@ -401,8 +402,9 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("removed-password");
         Files.writeString(passwordFile, postgres.password());
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "removed_password_queries"));
+        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "removed_password_queries"));
         Files.delete(passwordFile);
-        assertThatThrownBy(sink::newConnectionProperties)
+        assertThatThrownBy(connections::newConnectionProperties)
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining(passwordFile.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -446,7 +448,7 @@ final class TestPostgresqlAuditSink
     {
         Path empty = directory.resolve("empty-password");
         Files.writeString(empty, "\n");
-        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(empty))
+        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(empty))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(empty.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -454,7 +456,7 @@ final class TestPostgresqlAuditSink
 
         Path notUtf8 = directory.resolve("latin1-password");
         Files.write(notUtf8, "secret-in-latin1-\u00e9\n".getBytes(ISO_8859_1));
-        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(notUtf8))
+        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(notUtf8))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(notUtf8.toString())
                 .hasMessageContaining("UTF-8")
@@ -493,7 +495,7 @@ final class TestPostgresqlAuditSink
     {
         Path file = Files.createTempFile(directory, "password", "");
         Files.write(file, content);
-        return PostgresqlAuditSink.readPasswordFile(file);
+        return PostgresqlConnectionFactory.readPasswordFile(file);
     }
 
     private PostgresqlSinkConfig passwordFileConfig(Path passwordFile, String table)
@@ -520,7 +522,7 @@ final class TestPostgresqlAuditSink
 
     private static AuditDelivery delivery(AuditJournal journal, AuditSink sink)
     {
-        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 20, 200);
+        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100);
     }
 
     private AuditDelivery delivery(AuditJournal journal)
