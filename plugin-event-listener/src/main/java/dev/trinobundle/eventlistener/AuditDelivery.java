@@ -3,7 +3,12 @@ package dev.trinobundle.eventlistener;
 import com.google.common.collect.ImmutableList;
 import io.airlift.log.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -60,7 +65,7 @@ public final class AuditDelivery
                 checkpoints.checkpoint(head);
                 lastCheckpointNanos = now;
             }
-            journal.deleteDeliveredSegments(committedByAllSinks());
+            deleteDeliveredSegments(journal, committedByAllSinks());
         }
         catch (Throwable t) {
             log.error(t, "Audit journal maintenance failed for %s", journal.getDirectory());
@@ -70,6 +75,30 @@ public final class AuditDelivery
     private long committedByAllSinks()
     {
         return shippers.stream().mapToLong(SinkShipper::getCommittedSequence).min().orElse(0);
+    }
+
+    /**
+     * Deletes the journal segments whose records every sink has; the newest stays, the chain continues from it.
+     */
+    static void deleteDeliveredSegments(AuditJournal journal, long deliveredUpToSequence)
+    {
+        NavigableMap<Long, Path> segments = journal.segments();
+        while (true) {
+            Map.Entry<Long, Path> oldest = segments.firstEntry();
+            Map.Entry<Long, Path> next = oldest == null ? null : segments.higherEntry(oldest.getKey());
+            // every record of "oldest" is below next's first sequence
+            if (next == null || next.getKey() - 1 > deliveredUpToSequence || next.getKey() > journal.getLastWrittenSequence()) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(oldest.getValue());
+                segments.remove(oldest.getKey());
+            }
+            catch (IOException e) {
+                log.error("Cannot delete delivered audit journal segment %s: %s", oldest.getValue(), e);
+                return;
+            }
+        }
     }
 
     List<SinkShipper> shippers()
@@ -97,7 +126,7 @@ public final class AuditDelivery
         // all are told first, so that a sink that is down does not eat the time of the others
         shippers.forEach(shipper -> shipper.stop(deadline));
         shippers.forEach(shipper -> shipper.awaitStop(deadline));
-        journal.deleteDeliveredSegments(committedByAllSinks());
+        deleteDeliveredSegments(journal, committedByAllSinks());
         for (SinkShipper shipper : shippers) {
             if (shipper.getPendingRecords() > 0) {
                 log.warn("Audit sink %s: %s records not delivered at shutdown stay in the journal %s and are delivered at the next start",

@@ -31,13 +31,10 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Local append-only journal. On Trino's calling thread a record is numbered, MAC-chained to the previous one and
- * written with one {@code write(2)} to the current segment before the callback returns: a killed process loses
- * nothing (the page cache belongs to the kernel), on any file system. Sinks read it back with {@link JournalReader}.
- * <p>
- * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} of {@link AuditRecordFormat} lines. A record
- * that cannot be written (full disk, directory removed) is dropped, counted and logged, and takes no sequence number,
- * so the chain on disk stays whole. One process per journal directory (a file lock).
+ * Local append-only journal of segments {@code journal-<first sequence, 20 digits>.jsonl}. On Trino's calling thread
+ * a record is numbered, MAC-chained to the previous one and written with one {@code write(2)} before the callback
+ * returns: a killed process loses nothing (the page cache belongs to the kernel), on any file system. A record that
+ * cannot be written is dropped, counted and logged, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
@@ -74,11 +71,8 @@ public final class AuditJournal
     // what readers may read: complete, acknowledged records only
     private volatile Written written = new Written(0, 0, 0, AuditRecordFormat.GENESIS_HASH);
 
-    /**
-     * The last record written: its sequence number and hash (null when no record of the journal has that number),
-     * and where the segment it is in ends. Readers never read past {@code end} of segment {@code segment}: a failed
-     * write may leave bytes there until it is cut back.
-     */
+    // The last record written (hash null if the journal has no record of that number) and where its segment ends:
+    // readers never read past it, where a failed write may leave bytes until it is cut back.
     record Written(long segment, long end, long sequence, String hash) {}
 
     public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, AuditKey key)
@@ -104,10 +98,7 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Finds the segments and returns the last record. A torn last line (the process died during a write; never
-     * acknowledged to Trino) is cut off; a segment without records is deleted.
-     */
+    // a torn last line (the process died during its write, never acknowledged) is cut off; empty segments go
     private AuditRecordFormat.Line recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
@@ -146,11 +137,8 @@ public final class AuditJournal
     }
 
     /**
-     * Numbers, chains and writes one record. Never throws for the disk: a record that cannot be written is dropped,
-     * logged with the path and counted.
-     *
      * @param body a serialized JSON object with at least one member
-     * @return the record's sequence number, or -1 if it was dropped
+     * @return the record's sequence number, or -1 if it could not be written and was dropped
      */
     public synchronized long append(byte[] body)
     {
@@ -179,10 +167,6 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Whether the record was written; if not, it was dropped, and it took no sequence number unless its segment had
-     * to be given up.
-     */
     private boolean write(long sequence, String hash, ByteBuffer[] line)
     {
         long length = Stream.of(line).mapToLong(ByteBuffer::remaining).sum();
@@ -243,8 +227,7 @@ public final class AuditJournal
     }
 
     /**
-     * Fsyncs and closes rolled segments, and with {@code fsync} the current one; off Trino's threads, since an fsync
-     * can take milliseconds.
+     * Fsyncs and closes rolled segments, and with {@code fsync} the current one: off Trino's threads.
      */
     public void force(boolean fsync)
     {
@@ -280,32 +263,9 @@ public final class AuditJournal
     }
 
     /**
-     * Deletes segments whose records every sink has. The newest segment always stays: the chain continues from it.
-     */
-    public void deleteDeliveredSegments(long deliveredUpToSequence)
-    {
-        while (true) {
-            Map.Entry<Long, Path> oldest = segments.firstEntry();
-            Map.Entry<Long, Path> next = oldest == null ? null : segments.higherEntry(oldest.getKey());
-            // every record of "oldest" is below next's first sequence
-            if (next == null || next.getKey() - 1 > deliveredUpToSequence || next.getKey() > written.sequence()) {
-                return;
-            }
-            try {
-                Files.deleteIfExists(oldest.getValue());
-                segments.remove(oldest.getKey());
-            }
-            catch (IOException e) {
-                log.error("Cannot delete delivered audit journal segment %s: %s", oldest.getValue(), e);
-                return;
-            }
-        }
-    }
-
-    /**
-     * Called at start with the highest sequence number a sink holds. Beyond the journal's end, a machine crash lost
-     * the journal's newest records after a sink had them: new records must not reuse those numbers (a sink would skip
-     * them as delivered), so numbering continues after it, and verify reports the break.
+     * Called at start with the highest number a sink holds. Beyond the journal's end, a machine crash lost the
+     * journal's newest records after a sink had them: new records must not reuse those numbers (a sink would skip
+     * them as delivered).
      */
     public synchronized void continueAfter(long sequence)
     {
@@ -318,9 +278,6 @@ public final class AuditJournal
         written = new Written(written.segment(), written.end(), sequence, null);
     }
 
-    /**
-     * The last written record's sequence number and hash, for a checkpoint.
-     */
     public Checkpoints.Head head()
     {
         Written last = written;

@@ -39,12 +39,12 @@ public final class AuditLogVerifier
 
     private AuditLogVerifier() {}
 
-    public enum Finding
+    enum Finding
     {
         REWRITTEN, DELETED, REORDERED, TRUNCATED_TAIL, DELETED_HEAD, MALFORMED
     }
 
-    public record Problem(Finding finding, String location, String message)
+    record Problem(Finding finding, String location, String message)
     {
         @Override
         public String toString()
@@ -53,27 +53,27 @@ public final class AuditLogVerifier
         }
     }
 
-    public record Result(List<Problem> problems, long problemCount, String summary)
+    record Result(List<Problem> problems, long problemCount, String summary)
     {
-        public boolean intact()
+        boolean intact()
         {
             return problemCount == 0;
         }
 
-        public Finding finding()
+        Finding finding()
         {
             return problems.isEmpty() ? null : problems.getFirst().finding();
         }
 
-        public String message()
+        String message()
         {
             return intact() ? summary : String.join("\n", problems.stream().map(Problem::toString).toList());
         }
     }
 
-    public record Options(List<AuditKey> keys, List<Path> checkpoints, long from)
+    record Options(List<AuditKey> keys, List<Path> checkpoints, long from)
     {
-        public Options
+        Options
         {
             keys = List.copyOf(keys);
             checkpoints = List.copyOf(checkpoints);
@@ -85,7 +85,7 @@ public final class AuditLogVerifier
         System.exit(run(args, System.out, System.err));
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err)
+    static int run(String[] args, PrintStream out, PrintStream err)
     {
         List<AuditKey> keys = new ArrayList<>();
         List<Path> checkpoints = new ArrayList<>();
@@ -137,7 +137,7 @@ public final class AuditLogVerifier
     /**
      * @throws IOException when a file cannot be read, or a record or checkpoint needs a key that was not given
      */
-    public static Result verify(Path path, Options options)
+    static Result verify(Path path, Options options)
             throws IOException
     {
         Problems report = new Problems();

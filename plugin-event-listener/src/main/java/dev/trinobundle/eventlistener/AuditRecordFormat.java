@@ -22,14 +22,12 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The line format shared by the journal, the file sink, the checkpoints and the verifier, and the one reader of such
- * lines. It uses no Trino class, so that {@link AuditLogVerifier} runs with only the plugin directory on the class path.
- * <p>
- * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a
- * newline, where {@code H = HMAC-SHA256(key, canonical)} and the canonical bytes are the line without
- * {@code ,"hash":"H"} and the newline. A checkpoint line is
- * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed the same way without its
- * {@code mac}. The two canonical forms start differently, so the MAC of one is never accepted for the other.
+ * The lines of the journal, the file sink, the checkpoints and the verifier, and their one reader; no Trino class, so
+ * that {@link AuditLogVerifier} runs with the plugin directory alone. A record line is
+ * {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a newline, where
+ * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and the newline)}. A checkpoint line is
+ * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two MACed forms
+ * start differently, so the MAC of one is never accepted for the other.
  */
 final class AuditRecordFormat
 {
@@ -47,10 +45,7 @@ final class AuditRecordFormat
 
     private AuditRecordFormat() {}
 
-    /**
-     * A parsed record or checkpoint line. For a record, {@code hash} is its {@code prevHash} and {@code mac} its
-     * {@code hash}; for a checkpoint, {@code hash} is the hash of the record it names and {@code time} its time.
-     */
+    // a record's hash is its prevHash and its mac its hash; a checkpoint's hash is the one of the record it names
     record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
 
     static byte[] header(long sequence, String keyId, String previousHash)
@@ -59,25 +54,19 @@ final class AuditRecordFormat
         return ("{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":" + sequence + keyMember + ",\"prevHash\":\"" + previousHash + "\",").getBytes(US_ASCII);
     }
 
-    /**
-     * The checkpoint line up to its {@code mac}, without the closing brace.
-     */
+    // the checkpoint line before its mac
     static String checkpointStart(String keyId, long sequence, String hash, String time)
     {
         return "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(keyId, sequence, hash, time);
     }
 
-    /**
-     * {@code ,"<field>":"<hex>"}} and a newline.
-     */
+    // ,"<field>":"<hex>"} and a newline
     static byte[] suffix(String field, String hex)
     {
         return (",\"" + field + "\":\"" + hex + "\"}\n").getBytes(US_ASCII);
     }
 
-    /**
-     * The schema version and sequence number of a line that starts like a record of any version, or null.
-     */
+    // the schema version and sequence number of a line that starts like a record of any version, or null
     static long[] versionAndSequence(byte[] line)
     {
         try (JsonParser parser = MAPPER.createParser(line)) {
@@ -160,8 +149,8 @@ final class AuditRecordFormat
     }
 
     /**
-     * Reads the newline-terminated lines of a file front to back, never past a limit; a line whose newline is not
-     * (yet) there is not returned.
+     * The newline-terminated lines of a file, front to back, never past a limit; a line whose newline is not (yet)
+     * there is not returned.
      */
     static final class LineReader
             implements Closeable
@@ -170,7 +159,7 @@ final class AuditRecordFormat
 
         private final FileChannel channel;
         private final Queue<byte[]> lines = new ArrayDeque<>();
-        // where the first line not yet read from the file starts
+        // the start of the first line not read yet
         private long position;
 
         LineReader(Path file)
@@ -179,13 +168,11 @@ final class AuditRecordFormat
             this.channel = FileChannel.open(file, READ);
         }
 
-        /**
-         * The next line with its newline, or null if the file has no complete line before {@code limit} (yet).
-         */
+        // the next line with its newline, or null
         byte[] next(long limit)
                 throws IOException
         {
-            // a chunk without a newline is read again, twice as large: a line longer than a chunk
+            // a chunk without a newline is read again twice as large
             for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
                 ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
                 while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {

@@ -23,13 +23,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.stream.Collectors.joining;
 
 /**
- * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), and the signed
- * checkpoints into {@code <table>_checkpoints}, creating them if missing (so that the sink's user needs only INSERT
- * on existing tables). The primary key (query_id, event_kind) with {@code ON CONFLICT DO NOTHING} makes redelivery
- * harmless, so a batch retried after a lost connection or a restart never duplicates rows.
- * <p>
- * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, and {@code record} holds the exact
- * record line, in which JSON escapes it. Error messages carry no bound values ({@code logServerErrorDetail=false}).
+ * Inserts records in batches into {@code <schema>.<table>} and the signed checkpoints into {@code <table>_checkpoints},
+ * creating what is missing. {@code ON CONFLICT (query_id, event_kind) DO NOTHING} makes a redelivery harmless.
+ * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, {@code record} holds the exact line, in
+ * which JSON escapes it.
  */
 public final class PostgresqlAuditSink
         implements AuditSink
@@ -136,7 +133,6 @@ public final class PostgresqlAuditSink
         }
     }
 
-    // what identifies a row, and its record's hash
     private record Row(long sequence, String queryId, String kind, String hash) {}
 
     private static Row bind(PreparedStatement insert, JournalRecord record)
@@ -166,7 +162,7 @@ public final class PostgresqlAuditSink
             else if (value.isArray()) {
                 StringJoiner names = new StringJoiner(",");
                 value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
-                insert.setString(i + 1, text(names.toString()));
+                insert.setString(i + 1, names.toString().replace('\u0000', '\uFFFD'));
             }
             else if (value.isMissingNode() || value.isNull()) {
                 insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
@@ -181,7 +177,8 @@ public final class PostgresqlAuditSink
                 insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
             }
             else {
-                insert.setString(i + 1, text(value.asText()));
+                // PostgreSQL text cannot hold U+0000
+                insert.setString(i + 1, value.asText().replace('\u0000', '\uFFFD'));
             }
         }
     }
@@ -214,14 +211,6 @@ public final class PostgresqlAuditSink
             connection.rollback();
             log.warn("Audit sink postgresql cannot compare rows in %s with the records it skipped (%s): grant its user SELECT (query_id, event_kind, hash)", qualifiedTable, describe(e));
         }
-    }
-
-    /**
-     * PostgreSQL text cannot hold U+0000.
-     */
-    private static String text(String value)
-    {
-        return value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
     }
 
     @Override

@@ -20,22 +20,20 @@ import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.Executors.newSingleThreadExecutor;
 
 /**
- * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
- * in {@code <journal>/sink-<name>.offset} (at most once a second, and when idle) so that a restart resumes where
- * delivery stopped. A failing sink is retried every second; its records wait in the journal meanwhile. A record the
- * sink refuses for its data ({@link AuditSink#isRecordError}) {@value #RECORD_ERROR_ATTEMPTS} times goes to
- * {@code <journal>/dead-letter-<name>.jsonl} with an ERROR, and delivery goes on. Logs and JMX never show a record's
- * content.
+ * Ships journal records to one sink on its own thread, in order, and commits the last delivered sequence number to
+ * {@code <journal>/sink-<name>.offset} (at most once a second, and when idle). A failing sink is retried every
+ * second while its records wait in the journal; a record it refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
+ * times goes to {@code <journal>/dead-letter-<name>.jsonl} with an ERROR. Logs and JMX never show record content.
  */
 public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
-    // how long an idle shipper waits before looking at the journal again: the delivery latency of a quiet server
+    // the delivery latency of a quiet server
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
-    // a crash redelivers at most what was delivered in this time, which every sink skips
+    // a crash redelivers at most this much, which every sink skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
     // no crash loses that many journal records: a sink this far ahead was written by someone else
@@ -170,10 +168,7 @@ public final class SinkShipper
         return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
     }
 
-    /**
-     * Best effort: the checkpoint is also in the checkpoint directory, and a checkpoint table that refuses it (no
-     * grant, no table) must not stop the records. A failed checkpoint is not retried; the next one is tried.
-     */
+    // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
     private void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
     {
         try {
@@ -188,10 +183,7 @@ public final class SinkShipper
         }
     }
 
-    /**
-     * After a batch failed with record errors again and again: each record alone, so that only the ones the sink
-     * refuses go to the dead-letter file. Any other failure is thrown and the rest retried as usual.
-     */
+    // after a batch failed for its data again and again: only the records the sink refuses alone are dead letters
     private void deliverOneByOne(List<JournalRecord> batch)
             throws Exception
     {
@@ -236,9 +228,7 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    /**
-     * Delivers what it can until the deadline, then stops; undelivered records stay in the journal.
-     */
+    // delivers what it can until the deadline; the rest stays in the journal
     void stop(long deadlineNanos)
     {
         stopDeadlineNanos = deadlineNanos;
@@ -260,8 +250,8 @@ public final class SinkShipper
     }
 
     /**
-     * The highest sequence number this sink is known to hold: its committed offset, or what the destination reports.
-     * Refuses one far ahead of the journal: numbering after it would let one line suppress the log.
+     * The highest sequence number the sink is known to hold. One far ahead of the journal is refused: numbering after
+     * it would let one planted line suppress the log.
      */
     long highestKnownSequence(long journalEnd)
     {
