@@ -177,6 +177,48 @@ final class TestAuditLogVerifier
     }
 
     @Test
+    void testEveryFindingIsReported()
+            throws IOException
+    {
+        // review M3: the verifier stopped at the first finding, so an edit early in the log hid a deletion behind it
+        List<String> lines = lines();
+        List<String> tampered = new ArrayList<>(lines);
+        tampered.set(2, lines.get(2).replace("\"user\":\"alice\"", "\"user\":\"carol\""));
+        tampered.remove(6);
+        write(tampered);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "record 3: its hash does not match its content")
+                .contains("BROKEN (deleted)", "records 7..7 are missing")
+                .contains("2 findings");
+    }
+
+    @Test
+    void testCheckpointIsNotAcceptedAsARecord()
+            throws IOException
+    {
+        // review L1: the MAC of a checkpoint must never pass for a record's, whatever its members are renamed to
+        String checkpoint = Files.readAllLines(checkpoints).getLast();
+        Path forged = directory.resolve("forged");
+        Files.createDirectories(forged);
+        Files.writeString(forged.resolve("audit-00000000000000000010.jsonl"), checkpoint.replace("\"mac\":", "\"hash\":") + "\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = AuditLogVerifier.run(new String[] {"--key", keyFile.toString(), "--from", "10", forged.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, UTF_8));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(UTF_8)).contains("BROKEN (malformed)");
+    }
+
+    @Test
+    void testTornLastCheckpointLineIsIgnored()
+            throws IOException
+    {
+        // review M2: a checkpoint being appended (or torn by a crash) made every later verification fail
+        String last = Files.readAllLines(checkpoints).getLast();
+        Files.writeString(checkpoints, last.substring(0, 30), java.nio.file.StandardOpenOption.APPEND);
+        assertThat(verify()).isZero();
+        assertThat(output).contains("last checkpoint record 10", "an incomplete last line of " + checkpoints + " is ignored");
+    }
+
+    @Test
     void testKeyedLogWithoutTheKeyIsAUsageError()
     {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

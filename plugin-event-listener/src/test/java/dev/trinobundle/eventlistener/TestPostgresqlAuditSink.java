@@ -219,7 +219,7 @@ final class TestPostgresqlAuditSink
             statement.execute("CREATE ROLE audit_writer LOGIN PASSWORD 'writer-password'");
             statement.execute("GRANT USAGE ON SCHEMA audit TO audit_writer");
             // SELECT on the key columns only: ON CONFLICT needs it to find a row delivered before
-            statement.execute("GRANT INSERT, SELECT (query_id, event_kind) ON audit.insert_only_queries TO audit_writer");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.insert_only_queries TO audit_writer");
             statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
         }
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
@@ -277,6 +277,112 @@ final class TestPostgresqlAuditSink
             assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("cannot store checkpoint") && message.contains("42501"));
         }
         assertThat(shipper.getFailedDeliveries()).isZero();
+    }
+
+    @Test
+    void testRowInsertedFirstByAnotherIsReported()
+            throws Exception
+    {
+        // review L4: a holder of the sink's credentials may insert a row for a query id it guesses; ON CONFLICT DO
+        // NOTHING then kept that row, and nobody noticed
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "preinserted_queries"));
+            statement.execute(PostgresqlAuditSink.createCheckpointTableSql("audit", "preinserted_queries"));
+            statement.execute("CREATE ROLE audit_preinserted LOGIN PASSWORD 'preinserted-password'");
+            // the README's grants
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_preinserted");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.preinserted_queries TO audit_preinserted");
+            statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.preinserted_queries_checkpoints TO audit_preinserted");
+            statement.execute("INSERT INTO audit.preinserted_queries (query_id, event_kind, seq, event_time, user_name, impersonated, query_state, record, hash) " +
+                    "VALUES ('preinserted-q1', 'completed', 1, now(), 'nobody', false, 'FINISHED', '{}', 'not-the-record')");
+        }
+        PostgresqlSinkConfig config = config("preinserted_queries").setUser("audit_preinserted").setPassword("preinserted-password");
+        Path journalDirectory = directory.resolve("preinserted-journal");
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        try (LogCapture log = new LogCapture(PostgresqlAuditSink.class.getName())) {
+            AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+            AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
+            delivery.start();
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q1")));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q2")));
+            waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
+            delivery.stop(5_000);
+            journal.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).singleElement().asString()
+                    .contains("audit.preinserted_queries", "preinserted-q1", "not audit record 1", "hash differs");
+
+            // the sink's own rows, delivered again after a crash before the offset commit, are not reported
+            Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
+            AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+            AuditDelivery redelivery = delivery(reopened, new PostgresqlAuditSink(config));
+            redelivery.start();
+            waitFor(() -> redelivery.shippers().getFirst().getCommittedSequence() == 2);
+            redelivery.stop(5_000);
+            reopened.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).hasSize(2).noneMatch(message -> message.contains("preinserted-q2"));
+        }
+        assertThat(count("SELECT count(*) FROM audit.preinserted_queries")).isEqualTo(2);
+    }
+
+    @Test
+    void testTableWithTheFirstVersionsJsonbRecordGetsAClearError()
+            throws Exception
+    {
+        // review L5: the first version's table has record jsonb, which refuses U+0000; every batch failed with 42804
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "jsonb_queries"));
+            statement.execute("ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE jsonb USING record::jsonb");
+        }
+        AuditJournal journal = new AuditJournal(directory.resolve("jsonb-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("jsonb_queries")));
+        SinkShipper shipper = delivery.shippers().getFirst();
+        delivery.start();
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("jsonb-q1")));
+        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        assertThat(shipper.getLastError()).contains("audit.jsonb_queries", "column record is of type jsonb", "ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE text");
+
+        // the fix the message names
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE text");
+        }
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+        assertThat(count("SELECT count(*) FROM audit.jsonb_queries")).isEqualTo(1);
+    }
+
+    @Test
+    void testMissingCheckpointTableDoesNotStopAnInsertOnlyUser()
+            throws Exception
+    {
+        // review L5: an insert-only user whose checkpoint table is missing (an upgrade) failed at CREATE SCHEMA on every
+        // connect, so no record was delivered, with a message that did not name the fix
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "upgraded_queries"));
+            statement.execute("CREATE ROLE audit_upgraded LOGIN PASSWORD 'upgraded-password'");
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_upgraded");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.upgraded_queries TO audit_upgraded");
+        }
+        PostgresqlSinkConfig config = config("upgraded_queries").setUser("audit_upgraded").setPassword("upgraded-password");
+        AuditKey key = AuditKey.fromFile(Files.writeString(directory.resolve("upgraded.key"), "u".repeat(64)));
+        AuditJournal journal = new AuditJournal(directory.resolve("upgraded-journal"), 1 << 20, FsyncPolicy.NONE, key);
+        Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("upgraded-checkpoints")));
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50);
+        try (LogCapture log = new LogCapture(PostgresqlAuditSink.class.getName())) {
+            delivery.start();
+            AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+            for (int i = 1; i <= 3; i++) {
+                TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("upgraded-q" + i)));
+            }
+            waitFor(() -> count("SELECT count(*) FROM audit.upgraded_queries") == 3);
+            delivery.stop(5_000);
+            journal.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("audit.upgraded_queries_checkpoints does not exist")
+                    && message.contains("42501") && message.contains("INSERT, SELECT (seq, key_id)"));
+        }
     }
 
     @Test
