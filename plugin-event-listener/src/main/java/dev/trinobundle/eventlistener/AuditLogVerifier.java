@@ -125,7 +125,8 @@ public final class AuditLogVerifier
                 return 0;
             }
             result.problems().forEach(err::println);
-            err.println("%s findings (at most %s shown); %s".formatted(result.problemCount(), MAX_PROBLEMS, result.summary()));
+            String shown = result.problemCount() > MAX_PROBLEMS ? " (the first %s shown)".formatted(MAX_PROBLEMS) : "";
+            err.println("%s findings%s; %s".formatted(result.problemCount(), shown, result.summary()));
             return 1;
         }
         catch (IOException | RuntimeException e) {
@@ -253,8 +254,8 @@ public final class AuditLogVerifier
     }
 
     /**
-     * Whether the MAC of a record or checkpoint matches; if not, reports why: it names another key, or none although a key was
-     * given, or its bytes changed.
+     * Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
+     * was given, or changed bytes).
      */
     private static boolean checkMac(Map<String, AuditKey> keys, Line line, String location, String what, Problems report)
             throws IOException

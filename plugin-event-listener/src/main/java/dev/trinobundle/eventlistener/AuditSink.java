@@ -10,9 +10,7 @@ import java.util.OptionalLong;
 interface AuditSink
         extends Closeable
 {
-    /**
-     * Stable name, used for the committed-offset file and in JMX and log messages.
-     */
+    // names the offset file, the JMX bean and the log messages
     String name();
 
     /**
@@ -25,41 +23,31 @@ interface AuditSink
     }
 
     /**
-     * Stores the records, in order. Must be idempotent: after a failure or a crash the same records may be delivered
-     * again. Throws if the records are not all stored; the batch is then retried.
+     * Stores the records in order, idempotently: after a failure or a crash the same records come again. Throws if
+     * not all are stored; the batch is then retried.
      */
     void deliver(List<JournalRecord> records)
             throws Exception;
 
-    /**
-     * Makes what {@link #deliver} stored durable; called before the sink's offset is committed, since the journal
-     * deletes what every sink committed.
-     */
+    // makes what deliver stored durable: the journal deletes what every sink committed
     default void flush()
             throws Exception
     {
     }
 
-    /**
-     * Whether a failure of {@link #deliver} is the records' fault (the destination refuses their data): retrying
-     * cannot help, so such a record goes to the dead-letter file after a few tries.
-     */
+    // whether the destination refuses the records' data: such a record goes to the dead-letter file after a few tries
     default boolean isRecordError(Throwable failure)
     {
         return false;
     }
 
-    /**
-     * A description of a failure for the log and JMX that holds no record content (no query text, no bound values).
-     */
+    // a description for the log and JMX without record content (no query text, no bound values)
     default String describe(Throwable failure)
     {
         return failure.toString();
     }
 
-    /**
-     * Stores a signed checkpoint where the log's writer cannot rewrite it, if this destination can. Idempotent.
-     */
+    // stores a signed checkpoint where the log's writer cannot rewrite it, if this destination can; idempotent
     default void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
             throws Exception
     {
