@@ -1,12 +1,9 @@
 package dev.trinobundle.eventlistener;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,6 +12,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
 import java.util.regex.Pattern;
 
@@ -22,8 +21,8 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The lines of the journal, the file sink, the checkpoints and the verifier, and their one reader; no Trino class, so
- * that {@link AuditLogVerifier} runs with the plugin directory alone. A record line is
+ * The lines of the journal, the file sink, the checkpoints and the verifier, and their one reader. Only jackson-core:
+ * {@link AuditLogVerifier} runs with the plugin directory alone, which has no Trino class nor jackson-annotations. A record line is
  * {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a newline, where
  * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and the newline)}. A checkpoint line is
  * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two MACed forms
@@ -36,10 +35,7 @@ final class AuditRecordFormat
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final Pattern HEX_64 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
@@ -69,7 +65,7 @@ final class AuditRecordFormat
     // the schema version and sequence number of a line that starts like a record of any version, or null
     static long[] versionAndSequence(byte[] line)
     {
-        try (JsonParser parser = MAPPER.createParser(line)) {
+        try (JsonParser parser = JSON.createParser(line)) {
             if (parser.nextToken() == JsonToken.START_OBJECT && "schemaVersion".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
                 long version = parser.getLongValue();
                 if ("seq".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT && parser.getLongValue() > 0) {
@@ -94,14 +90,14 @@ final class AuditRecordFormat
      */
     static Line parseRecord(byte[] line)
     {
-        JsonNode record = tree(line);
+        Map<String, String> record = members(line);
         if (record == null) {
             return null;
         }
-        long sequence = record.path("seq").asLong();
-        String keyId = record.path("keyId").textValue();
-        String previousHash = record.path("prevHash").asText();
-        String hash = record.path(HASH_FIELD).asText();
+        long sequence = number(record.get("seq"));
+        String keyId = record.get("keyId");
+        String previousHash = String.valueOf(record.get("prevHash"));
+        String hash = String.valueOf(record.get(HASH_FIELD));
         byte[] header = header(sequence, keyId, previousHash);
         byte[] suffix = suffix(HASH_FIELD, hash);
         if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(previousHash).matches() || !HEX_64.matcher(hash).matches()
@@ -120,15 +116,15 @@ final class AuditRecordFormat
      */
     static Line parseCheckpoint(byte[] line)
     {
-        JsonNode checkpoint = tree(line);
+        Map<String, String> checkpoint = members(line);
         if (checkpoint == null) {
             return null;
         }
-        String keyId = checkpoint.path("keyId").asText();
-        long sequence = checkpoint.path("seq").asLong();
-        String hash = checkpoint.path("hash").asText();
-        String time = checkpoint.path("time").asText();
-        String mac = checkpoint.path(MAC_FIELD).asText();
+        String keyId = String.valueOf(checkpoint.get("keyId"));
+        long sequence = number(checkpoint.get("seq"));
+        String hash = String.valueOf(checkpoint.get("hash"));
+        String time = String.valueOf(checkpoint.get("time"));
+        String mac = String.valueOf(checkpoint.get(MAC_FIELD));
         String start = checkpointStart(keyId, sequence, hash, time);
         if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(hash).matches() || !HEX_64.matcher(mac).matches()
                 || !new String(line, US_ASCII).equals(start + new String(suffix(MAC_FIELD, mac), US_ASCII))) {
@@ -137,14 +133,37 @@ final class AuditRecordFormat
         return new Line(sequence, keyId, hash, time, (start + "}").getBytes(US_ASCII), mac);
     }
 
-    private static JsonNode tree(byte[] line)
+    // the top-level scalar members of a line that is one JSON object, as text; null for another line
+    private static Map<String, String> members(byte[] line)
+    {
+        Map<String, String> members = new HashMap<>();
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (parser.nextToken().isScalarValue()) {
+                    members.put(name, parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText());
+                }
+                else {
+                    parser.skipChildren();
+                }
+            }
+            return parser.currentToken() == JsonToken.END_OBJECT && parser.nextToken() == null ? members : null;
+        }
+        catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long number(String text)
     {
         try {
-            JsonNode node = MAPPER.readTree(line);
-            return node != null && node.isObject() ? node : null;
+            return text == null ? -1 : Long.parseLong(text);
         }
-        catch (IOException e) {
-            return null;
+        catch (NumberFormatException e) {
+            return -1;
         }
     }
 
