@@ -169,7 +169,7 @@ public final class AuditJournal
 
     private boolean write(long sequence, String hash, ByteBuffer[] line)
     {
-        long length = Stream.of(line).mapToLong(ByteBuffer::remaining).sum();
+        long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
         long before = activeSize;
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
