@@ -174,7 +174,8 @@ final class AuditRecordFormat
     static final class LineReader
             implements Closeable
     {
-        private static final int CHUNK_SIZE = 1 << 20;
+        // small enough to stay out of G1's humongous allocations; longer lines double it
+        private static final int CHUNK_SIZE = 64 * 1024;
 
         private final FileChannel channel;
         private final Queue<byte[]> lines = new ArrayDeque<>();
@@ -197,10 +198,11 @@ final class AuditRecordFormat
                 while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
                     // until the chunk is full or the file ends
                 }
+                byte[] bytes = buffer.array();
                 int start = 0;
                 for (int i = 0; i < buffer.position(); i++) {
-                    if (buffer.get(i) == '\n') {
-                        lines.add(Arrays.copyOfRange(buffer.array(), start, i + 1));
+                    if (bytes[i] == '\n') {
+                        lines.add(Arrays.copyOfRange(bytes, start, i + 1));
                         start = i + 1;
                     }
                 }

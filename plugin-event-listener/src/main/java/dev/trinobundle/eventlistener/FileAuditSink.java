@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
@@ -103,25 +104,41 @@ public final class FileAuditSink
             lastStoredSequence = recoverLastStoredSequence();
             repairBeforeNextWrite = false;
         }
+        // one gathering write per file touched, without copies: the background side must keep up with bursts
+        List<ByteBuffer> pending = new ArrayList<>(records.size());
+        long pendingLastSequence = lastStoredSequence;
+        long pendingBytes = 0;
         for (JournalRecord record : records) {
-            // a lower number is in the files already: the committed offset lagged behind when the process stopped
-            if (record.sequence() > lastStoredSequence) {
-                if (channel == null || channelSize + record.line().length > maxFileSize && channelSize > 0 || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
-                    rotate(record.sequence());
-                }
-                write(record);
+            if (record.sequence() <= pendingLastSequence) {
+                // already in the files: the committed offset lagged behind when the process stopped
+                continue;
             }
+            boolean full = channelSize + pendingBytes + record.line().length > maxFileSize && channelSize + pendingBytes > 0;
+            if (channel == null || full || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
+                write(pending, pendingLastSequence);
+                pendingBytes = 0;
+                rotate(record.sequence());
+            }
+            pending.add(ByteBuffer.wrap(record.line()));
+            pendingBytes += record.line().length;
+            pendingLastSequence = record.sequence();
         }
+        write(pending, pendingLastSequence);
     }
 
-    private void write(JournalRecord record)
+    private void write(List<ByteBuffer> pending, long lastSequence)
             throws IOException
     {
+        if (pending.isEmpty()) {
+            return;
+        }
+        ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
+        pending.clear();
         try {
-            AuditFiles.writeFully(channel, ByteBuffer.wrap(record.line()));
+            AuditFiles.writeFully(channel, buffers);
         }
         catch (IOException e) {
-            // part of the line may be in the file: the next delivery cuts it first, as at a start, and writes again
+            // part of a line may be in the file: the next delivery cuts it first, as at a start, and writes again
             try {
                 channel.close();
             }
@@ -132,8 +149,8 @@ public final class FileAuditSink
             repairBeforeNextWrite = true;
             throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
         }
-        channelSize += record.line().length;
-        lastStoredSequence = record.sequence();
+        channelSize = channel.position();
+        lastStoredSequence = lastSequence;
     }
 
     @Override

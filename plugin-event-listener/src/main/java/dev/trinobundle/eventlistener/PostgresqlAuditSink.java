@@ -16,6 +16,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -191,6 +192,9 @@ public final class PostgresqlAuditSink
     private void checkSkippedRows(Connection connection, List<Row> rows, int[] counts)
             throws SQLException
     {
+        if (Arrays.stream(counts).allMatch(count -> count != 0)) {
+            return;
+        }
         try (PreparedStatement select = connection.prepareStatement("SELECT hash FROM %s WHERE query_id = ? AND event_kind = ?".formatted(qualifiedTable))) {
             for (int i = 0; i < counts.length; i++) {
                 if (counts[i] != 0) {
