@@ -3,16 +3,22 @@ package dev.trinobundle.eventlistener;
 import com.google.common.collect.ImmutableList;
 import io.airlift.log.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
 
 /**
- * Background side of the listener: one {@link SinkShipper} per sink plus a maintenance task that fsyncs the journal ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes segments
- * every sink has.
+ * Background side of the listener: one {@link SinkShipper} per sink, and a maintenance task that fsyncs the journal
+ * ({@link FsyncPolicy#INTERVAL}), writes checkpoints and deletes the segments every sink has.
  */
 public final class AuditDelivery
 {
@@ -24,11 +30,10 @@ public final class AuditDelivery
     private final Checkpoints checkpoints;
     private final long checkpointIntervalNanos;
     private final long maintenanceIntervalMillis;
+    private final ScheduledExecutorService maintenance = newSingleThreadScheduledExecutor(daemonThreadsNamed("audit-journal-maintenance"));
     private long lastCheckpointNanos;
-    private final ScheduledExecutorService maintenance;
 
-    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy,
-            long maintenanceIntervalMillis, long retryDelayMillis, long maxRetryDelayMillis)
+    public AuditDelivery(AuditJournal journal, List<AuditSink> sinks, Checkpoints checkpoints, long checkpointIntervalMillis, FsyncPolicy fsyncPolicy, long maintenanceIntervalMillis)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
@@ -36,9 +41,8 @@ public final class AuditDelivery
         this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
         this.maintenanceIntervalMillis = maintenanceIntervalMillis;
         this.shippers = sinks.stream()
-                .map(sink -> new SinkShipper(journal, sink, checkpoints, retryDelayMillis, maxRetryDelayMillis))
+                .map(sink -> new SinkShipper(journal, sink, checkpoints))
                 .collect(ImmutableList.toImmutableList());
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-journal-maintenance").factory());
     }
 
     public void start()
@@ -53,23 +57,48 @@ public final class AuditDelivery
     private void maintain()
     {
         try {
+            // taken before the fsync: a checkpoint names only records that are on the disk
+            Checkpoints.Head head = journal.head();
             journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
             long now = System.nanoTime();
             if (now - lastCheckpointNanos >= checkpointIntervalNanos) {
-                // after the fsync: a checkpoint names records that are on the disk
-                checkpoints.checkpoint(journal.head());
+                checkpoints.checkpoint(head);
                 lastCheckpointNanos = now;
             }
-            journal.deleteDeliveredSegments(committedByAllSinks());
+            deleteDeliveredSegments(journal, committedByAllSinks());
         }
         catch (Throwable t) {
             log.error(t, "Audit journal maintenance failed for %s", journal.getDirectory());
         }
     }
 
-    public long committedByAllSinks()
+    private long committedByAllSinks()
     {
         return shippers.stream().mapToLong(SinkShipper::getCommittedSequence).min().orElse(0);
+    }
+
+    /**
+     * Deletes the journal segments whose records every sink has; the newest stays, the chain continues from it.
+     */
+    static void deleteDeliveredSegments(AuditJournal journal, long deliveredUpToSequence)
+    {
+        NavigableMap<Long, Path> segments = journal.segments();
+        while (true) {
+            Map.Entry<Long, Path> oldest = segments.firstEntry();
+            Map.Entry<Long, Path> next = oldest == null ? null : segments.higherEntry(oldest.getKey());
+            // every record of "oldest" is below next's first sequence
+            if (next == null || next.getKey() - 1 > deliveredUpToSequence || next.getKey() > journal.getLastWrittenSequence()) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(oldest.getValue());
+                segments.remove(oldest.getKey());
+            }
+            catch (IOException e) {
+                log.error("Cannot delete delivered audit journal segment %s: %s", oldest.getValue(), e);
+                return;
+            }
+        }
     }
 
     List<SinkShipper> shippers()
@@ -90,13 +119,14 @@ public final class AuditDelivery
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Checkpoints.Head head = journal.head();
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
-        checkpoints.checkpoint(journal.head());
+        checkpoints.checkpoint(head);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         // all are told first, so that a sink that is down does not eat the time of the others
         shippers.forEach(shipper -> shipper.stop(deadline));
         shippers.forEach(shipper -> shipper.awaitStop(deadline));
-        journal.deleteDeliveredSegments(committedByAllSinks());
+        deleteDeliveredSegments(journal, committedByAllSinks());
         for (SinkShipper shipper : shippers) {
             if (shipper.getPendingRecords() > 0) {
                 log.warn("Audit sink %s: %s records not delivered at shutdown stay in the journal %s and are delivered at the next start",

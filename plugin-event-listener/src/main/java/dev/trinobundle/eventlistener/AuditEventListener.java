@@ -83,12 +83,11 @@ public final class AuditEventListener
         append("completed", event.getMetadata().getQueryId(), () -> serializer.write(event));
     }
 
-    private void append(String kind, String queryId, Supplier<AuditRecordSerializer.Body> record)
+    private void append(String kind, String queryId, Supplier<byte[]> record)
     {
         try {
             // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
-            AuditRecordSerializer.Body body = record.get();
-            journal.append(body.bytes(), body.size());
+            journal.append(record.get());
         }
         catch (Throwable t) {
             eventFailures.incrementAndGet();

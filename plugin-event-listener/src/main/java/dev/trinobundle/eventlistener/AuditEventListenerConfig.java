@@ -16,8 +16,6 @@ public class AuditEventListenerConfig
     private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
     private Duration fsyncInterval = new Duration(1, SECONDS);
     private int maxQueryTextLength = 65_536;
-    private Duration retryDelay = new Duration(1, SECONDS);
-    private Duration maxRetryDelay = new Duration(30, SECONDS);
     private boolean fileSinkEnabled = true;
     private boolean postgresqlSinkEnabled;
     private String macKeyFile;
@@ -78,36 +76,6 @@ public class AuditEventListenerConfig
     public AuditEventListenerConfig setMaxQueryTextLength(int maxQueryTextLength)
     {
         this.maxQueryTextLength = maxQueryTextLength;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getRetryDelay()
-    {
-        return retryDelay;
-    }
-
-    @Config("audit.delivery.retry-delay")
-    @ConfigDescription("First delay before a batch a sink rejected is retried; doubles up to audit.delivery.max-retry-delay")
-    public AuditEventListenerConfig setRetryDelay(Duration retryDelay)
-    {
-        this.retryDelay = retryDelay;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("1ms")
-    public Duration getMaxRetryDelay()
-    {
-        return maxRetryDelay;
-    }
-
-    @Config("audit.delivery.max-retry-delay")
-    @ConfigDescription("Longest delay between two delivery attempts to a sink that is down")
-    public AuditEventListenerConfig setMaxRetryDelay(Duration maxRetryDelay)
-    {
-        this.maxRetryDelay = maxRetryDelay;
         return this;
     }
 

@@ -12,9 +12,11 @@ import org.weakref.jmx.MBeanExporter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
 import java.util.Optional;
 
+import static com.google.common.base.Preconditions.checkState;
 import static com.google.inject.multibindings.OptionalBinder.newOptionalBinder;
 import static io.airlift.configuration.ConfigBinder.configBinder;
 
@@ -30,10 +32,12 @@ public class AuditEventListenerModule
     {
         configBinder(binder).bindConfig(AuditEventListenerConfig.class);
         AuditEventListenerConfig config = buildConfigObject(AuditEventListenerConfig.class);
+        checkApart(config.getCheckpointDirectory(), config.getJournalDirectory(), "audit.journal.directory");
         // Optional<Sink> is present exactly when the sink class is bound below.
         newOptionalBinder(binder, FileAuditSink.class);
         if (config.isFileSinkEnabled()) {
             configBinder(binder).bindConfig(FileSinkConfig.class);
+            checkApart(config.getCheckpointDirectory(), buildConfigObject(FileSinkConfig.class).getDirectory(), "audit.file.directory");
             binder.bind(FileAuditSink.class).in(Scopes.SINGLETON);
         }
         newOptionalBinder(binder, PostgresqlAuditSink.class);
@@ -41,9 +45,23 @@ public class AuditEventListenerModule
             configBinder(binder).bindConfig(PostgresqlSinkConfig.class);
             binder.bind(PostgresqlAuditSink.class).in(Scopes.SINGLETON);
         }
+        else if (config.getMacKeyFile() != null && config.getCheckpointDirectory() == null) {
+            log.warn("audit.mac.key-file is set, but the signed checkpoints go nowhere (no audit.checkpoint.directory, no PostgreSQL sink): a truncated tail of the audit log cannot be detected");
+        }
         binder.bind(AuditRecordSerializer.class).in(Scopes.SINGLETON);
         binder.bind(AuditEventListener.class).in(Scopes.SINGLETON);
         binder.bind(MBeanExporter.class).toInstance(new MBeanExporter(ManagementFactory.getPlatformMBeanServer()));
+    }
+
+    // whoever writes the audit files must not be able to rewrite the checkpoints that pin them
+    private static void checkApart(String checkpointDirectory, String directory, String property)
+    {
+        if (checkpointDirectory != null && directory != null) {
+            Path checkpoints = Path.of(checkpointDirectory).toAbsolutePath().normalize();
+            Path other = Path.of(directory).toAbsolutePath().normalize();
+            checkState(!checkpoints.startsWith(other) && !other.startsWith(checkpoints),
+                    "audit.checkpoint.directory %s must be apart from %s %s: put it next to it, better on another volume or owner", checkpoints, property, other);
+        }
     }
 
     @Provides
@@ -54,9 +72,10 @@ public class AuditEventListenerModule
             log.warn("audit.mac.key-file is not set: the audit records are chained with a public key, which shows accidents but not someone who rewrites the files");
             return AuditKey.unkeyed();
         }
-        Path file = Paths.get(config.getMacKeyFile()).toAbsolutePath();
-        if (AuditKey.readableByOthers(file)) {
-            log.warn("The audit MAC key file %s (audit.mac.key-file) is readable by group or others: whoever reads it can forge the audit log. Run chmod 400 %s", file, file);
+        Path file = Path.of(config.getMacKeyFile()).toAbsolutePath();
+        // group read is how Kubernetes hands a Secret to a pod's fsGroup (mode 0440)
+        if (AuditFiles.permits(file, EnumSet.of(PosixFilePermission.OTHERS_READ))) {
+            log.warn("The audit MAC key file %s (audit.mac.key-file) is readable by others: whoever reads it can forge the audit log. Run chmod 400 %s", file, file);
         }
         try {
             return AuditKey.fromFile(file);
@@ -70,14 +89,14 @@ public class AuditEventListenerModule
     @Singleton
     public static AuditJournal createJournal(AuditEventListenerConfig config, AuditKey key)
     {
-        return new AuditJournal(Paths.get(config.getJournalDirectory()), SEGMENT_SIZE, config.getFsyncPolicy(), key);
+        return new AuditJournal(Path.of(config.getJournalDirectory()), SEGMENT_SIZE, config.getFsyncPolicy(), key);
     }
 
     @Provides
     @Singleton
     public static Checkpoints createCheckpoints(AuditEventListenerConfig config, AuditKey key)
     {
-        return new Checkpoints(key, Optional.ofNullable(config.getCheckpointDirectory()).map(Paths::get));
+        return new Checkpoints(key, Optional.ofNullable(config.getCheckpointDirectory()).map(Path::of));
     }
 
     @Provides
@@ -92,14 +111,6 @@ public class AuditEventListenerModule
         ImmutableList.Builder<AuditSink> sinks = ImmutableList.builder();
         fileSink.ifPresent(sinks::add);
         postgresqlSink.ifPresent(sinks::add);
-        return new AuditDelivery(
-                journal,
-                sinks.build(),
-                checkpoints,
-                config.getCheckpointInterval().toMillis(),
-                config.getFsyncPolicy(),
-                config.getFsyncInterval().toMillis(),
-                config.getRetryDelay().toMillis(),
-                config.getMaxRetryDelay().toMillis());
+        return new AuditDelivery(journal, sinks.build(), checkpoints, config.getCheckpointInterval().toMillis(), config.getFsyncPolicy(), config.getFsyncInterval().toMillis());
     }
 }

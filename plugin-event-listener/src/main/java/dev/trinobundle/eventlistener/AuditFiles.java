@@ -1,5 +1,6 @@
 package dev.trinobundle.eventlistener;
 
+import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 import io.airlift.log.Logger;
 
 import java.io.IOException;
@@ -11,29 +12,34 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
-import java.util.HashSet;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
+import static com.google.common.collect.ImmutableSet.toImmutableSet;
 import static java.lang.String.format;
-import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
+import static java.nio.file.StandardOpenOption.APPEND;
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
- * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for an existing directory that
- * others may read. Plus the line-file helpers the journal and the file sink share.
+ * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones that others may
+ * access. Plus the line-file helpers the journal, the sinks and the checkpoints share.
  */
 final class AuditFiles
 {
     private static final Logger log = Logger.get(AuditFiles.class);
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.complementOf(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
 
     private AuditFiles() {}
 
@@ -48,21 +54,37 @@ final class AuditFiles
             if (!Files.isDirectory(directory)) {
                 Files.createDirectories(directory, DIRECTORY_MODE);
             }
-            else {
-                Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
-                if (permissions.stream().anyMatch(permission -> permission.name().startsWith("GROUP") || permission.name().startsWith("OTHERS"))) {
-                    log.warn("Audit directory %s (%s) has mode %s: other users may read the query texts in it. Run chmod 700 %s",
-                            directory, property, PosixFilePermissions.toString(permissions), directory);
+            else if (permits(directory, GROUP_OR_OTHERS)) {
+                log.warn("Audit directory %s (%s) has mode %s: other users may read the query texts in it. Run chmod 700 %s",
+                        directory, property, PosixFilePermissions.toString(Files.getPosixFilePermissions(directory)), directory);
+            }
+            try (Stream<Path> files = Files.list(directory)) {
+                List<Path> loose = files.filter(file -> permits(file, GROUP_OR_OTHERS)).sorted().toList();
+                if (!loose.isEmpty()) {
+                    log.warn("Audit directory %s (%s) holds %s files other users may access, e.g. %s (created by an earlier version or by hand). Run chmod 600 on them",
+                            directory, property, loose.size(), loose.getFirst().getFileName());
                 }
             }
-            Path probe = Files.createTempFile(directory, ".write-probe", ".tmp", FILE_MODE);
-            Files.delete(probe);
+            Files.delete(Files.createTempFile(directory, ".write-probe", ".tmp", FILE_MODE));
             return directory;
         }
         catch (IOException | RuntimeException e) {
             throw new IllegalStateException(format(
                     "Audit directory %s (%s) is not a writable directory: %s. Create it with write permission for the Trino user or point %s elsewhere",
                     directory, property, e, property), e);
+        }
+    }
+
+    /**
+     * Whether the file grants any of the permissions; false where POSIX permissions do not exist.
+     */
+    static boolean permits(Path file, Set<PosixFilePermission> permissions)
+    {
+        try {
+            return Files.getPosixFilePermissions(file).stream().anyMatch(permissions::contains);
+        }
+        catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 
@@ -99,9 +121,7 @@ final class AuditFiles
     static FileChannel open(Path file, OpenOption... options)
             throws IOException
     {
-        Set<OpenOption> all = new HashSet<>(Arrays.asList(options));
-        all.add(StandardOpenOption.CREATE);
-        all.add(StandardOpenOption.WRITE);
+        Set<OpenOption> all = Stream.concat(Stream.of(CREATE, WRITE), Stream.of(options)).collect(toImmutableSet());
         return FileChannel.open(file, all, FILE_MODE);
     }
 
@@ -112,30 +132,42 @@ final class AuditFiles
             throws IOException
     {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = open(temporary, StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(channel, content);
+        try (FileChannel channel = open(temporary, TRUNCATE_EXISTING)) {
+            writeFully(channel, ByteBuffer.wrap(content));
         }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temporary, file, ATOMIC_MOVE, REPLACE_EXISTING);
     }
 
-    static void writeFully(FileChannel channel, byte[] bytes)
+    static void writeFully(FileChannel channel, ByteBuffer... buffers)
             throws IOException
     {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+        while (buffers[buffers.length - 1].hasRemaining()) {
+            channel.write(buffers);
         }
     }
 
     /**
-     * Appends one line and forces it to disk.
+     * Appends one line and forces it to disk. A failed append is cut back, so that the next line does not continue
+     * a partial one.
      */
     static void appendLine(Path file, byte[] line)
             throws IOException
     {
-        try (FileChannel channel = open(file, StandardOpenOption.APPEND)) {
-            writeFully(channel, line);
-            channel.force(false);
+        try (FileChannel channel = open(file, APPEND)) {
+            long size = channel.size();
+            try {
+                writeFully(channel, ByteBuffer.wrap(line));
+                channel.force(false);
+            }
+            catch (IOException e) {
+                try {
+                    channel.truncate(size);
+                }
+                catch (IOException cutFailure) {
+                    e.addSuppressed(cutFailure);
+                }
+                throw e;
+            }
         }
     }
 
@@ -146,23 +178,25 @@ final class AuditFiles
     static byte[] cutAfterLastRecord(Path file, Predicate<byte[]> isRecord)
             throws IOException
     {
-        try (AuditRecordFormat.LineReader lines = new AuditRecordFormat.LineReader(FileChannel.open(file, READ))) {
-            byte[] last = null;
-            long end = 0;
+        byte[] last = null;
+        long end = 0;
+        long offset = 0;
+        try (LineReader lines = new LineReader(file)) {
             for (byte[] line = lines.next(); line != null; line = lines.next()) {
+                offset += line.length;
                 if (isRecord.test(line)) {
                     last = line;
-                    end = lines.offset();
+                    end = offset;
                 }
             }
-            long size = Files.size(file);
-            if (end < size) {
-                log.warn("Audit file %s: cutting %s bytes after its last complete record (the process stopped during a write); they were never acknowledged", file, size - end);
-                try (FileChannel channel = FileChannel.open(file, WRITE)) {
-                    channel.truncate(end);
-                }
-            }
-            return last;
         }
+        long size = Files.size(file);
+        if (end < size) {
+            log.warn("Audit file %s: cutting %s bytes after its last complete record (the process stopped during a write); they were never acknowledged", file, size - end);
+            try (FileChannel channel = FileChannel.open(file, WRITE)) {
+                channel.truncate(end);
+            }
+        }
+        return last;
     }
 }

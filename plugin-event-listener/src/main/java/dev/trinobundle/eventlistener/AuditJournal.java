@@ -7,38 +7,49 @@ import javax.crypto.Mac;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static dev.trinobundle.eventlistener.AuditRecordFormat.HASH_FIELD;
+import static java.lang.String.format;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Local append-only journal. On Trino's calling thread a record is numbered, MAC-chained to the previous one and
- * written with one {@code write(2)} to the current segment, before the callback returns: a killed process loses
- * nothing (the page cache belongs to the kernel), on any file system. Sinks read it back in the background.
- * <p>
- * Segments are files {@code journal-<first sequence, 20 digits>.jsonl} of {@link AuditRecordFormat} lines. A record
- * that cannot be written (full disk, directory removed) is dropped, counted and logged, and takes no sequence number,
- * so the chain on disk stays whole. One process per journal directory (a file lock).
+ * Local append-only journal of segments {@code journal-<first sequence, 20 digits>.jsonl}. On Trino's calling thread
+ * a record is numbered, MAC-chained to the previous one and written with one {@code write(2)} before the callback
+ * returns: a killed process loses nothing (the page cache belongs to the kernel), on any file system. A record that
+ * cannot be written is dropped, counted and logged, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
 {
     private static final Logger log = Logger.get(AuditJournal.class);
     private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
+    private static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{20})\\.jsonl");
 
     private final Path directory;
     private final long segmentSize;
     private final FsyncPolicy fsyncPolicy;
     private final AuditKey key;
-    private final JournalSegments segments;
     private final FileLock lock;
+    // by first sequence number
+    private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
 
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
@@ -60,11 +71,8 @@ public final class AuditJournal
     // what readers may read: complete, acknowledged records only
     private volatile Written written = new Written(0, 0, 0, AuditRecordFormat.GENESIS_HASH);
 
-    /**
-     * The last record written: its sequence number and hash (null when no record of the journal has that number),
-     * and where the segment it is in ends. Readers never read past {@code end} of segment {@code segment}: a failed
-     * write may leave bytes there until it is cut back.
-     */
+    // The last record written (hash null if the journal has no record of that number) and where its segment ends:
+    // readers never read past it, where a failed write may leave bytes until it is cut back.
     record Written(long segment, long end, long sequence, String hash) {}
 
     public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, AuditKey key)
@@ -74,15 +82,14 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
-        this.segments = new JournalSegments(this.directory);
         // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
         this.lock = AuditFiles.lock(this.directory);
         try {
-            byte[] last = segments.recover();
+            AuditRecordFormat.Line last = recover();
             if (last != null) {
-                lastHash = AuditRecordFormat.hashOf(last);
-                written = new Written(0, 0, AuditRecordFormat.sequence(last), lastHash);
-                log.info("Audit journal %s: %s segments, last sequence %s", this.directory, segments.count(), written.sequence());
+                lastHash = last.mac();
+                written = new Written(0, 0, last.sequence(), lastHash);
+                log.info("Audit journal %s: %s segments, last sequence %s", this.directory, segments.size(), last.sequence());
             }
         }
         catch (RuntimeException | Error e) {
@@ -91,16 +98,51 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Numbers, chains and writes one record. Never throws for the disk: a record that cannot be written is dropped,
-     * logged with the path and counted.
-     *
-     * @param body a serialized JSON object with at least one member, in {@code body[0, length)}
-     * @return the record's sequence number, or -1 if it was dropped
-     */
-    public synchronized long append(byte[] body, int length)
+    // a torn last line (the process died during its write, never acknowledged) is cut off; empty segments go
+    private AuditRecordFormat.Line recover()
     {
-        checkArgument(length >= 3 && body[0] == '{' && body[length - 1] == '}', "record body is not a non-empty JSON object");
+        try (Stream<Path> files = Files.list(directory)) {
+            files.forEach(file -> {
+                Matcher matcher = SEGMENT_NAME.matcher(file.getFileName().toString());
+                if (matcher.matches()) {
+                    segments.put(Long.parseLong(matcher.group(1)), file);
+                }
+            });
+            byte[] last = null;
+            for (Map.Entry<Long, Path> segment : List.copyOf(segments.entrySet())) {
+                byte[] line = AuditFiles.cutAfterLastRecord(segment.getValue(), this::isRecord);
+                if (line == null) {
+                    Files.delete(segment.getValue());
+                    segments.remove(segment.getKey());
+                }
+                else {
+                    last = line;
+                }
+            }
+            return last == null ? null : AuditRecordFormat.parseRecord(last);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot recover audit journal " + directory, e);
+        }
+    }
+
+    private boolean isRecord(byte[] line)
+    {
+        long[] start = AuditRecordFormat.versionAndSequence(line);
+        if (start != null && start[0] != AuditRecordFormat.SCHEMA_VERSION) {
+            throw new IllegalStateException(format("Audit journal %s (audit.journal.directory) holds records of schema version %s, written by another version of the listener. " +
+                    "Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start[0]));
+        }
+        return AuditRecordFormat.parseRecord(line) != null;
+    }
+
+    /**
+     * @param body a serialized JSON object with at least one member
+     * @return the record's sequence number, or -1 if it could not be written and was dropped
+     */
+    public synchronized long append(byte[] body)
+    {
+        checkArgument(body.length >= 3 && body[0] == '{' && body[body.length - 1] == '}', "record body is not a non-empty JSON object");
         if (closed) {
             recordsDropped.incrementAndGet();
             logError("Audit journal %s is closed; record dropped", directory);
@@ -109,17 +151,14 @@ public final class AuditJournal
         long sequence = written.sequence() + 1;
         byte[] header = AuditRecordFormat.header(sequence, key.keyId(), lastHash);
         mac.update(header);
-        mac.update(body, 1, length - 2);
+        mac.update(body, 1, body.length - 2);
         mac.update((byte) '}');
-        byte[] suffix = AuditRecordFormat.suffix(HASH_FIELD, mac.doFinal());
-        byte[] line = new byte[header.length + length - 2 + suffix.length];
-        System.arraycopy(header, 0, line, 0, header.length);
-        System.arraycopy(body, 1, line, header.length, length - 2);
-        System.arraycopy(suffix, 0, line, header.length + length - 2, suffix.length);
+        String hash = HexFormat.of().formatHex(mac.doFinal());
+        ByteBuffer[] line = {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(AuditRecordFormat.suffix(HASH_FIELD, hash))};
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();
         try {
-            return write(sequence, line) ? sequence : -1;
+            return write(sequence, hash, line) ? sequence : -1;
         }
         finally {
             if (interrupted) {
@@ -128,21 +167,21 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Whether the record was written; if not, it was dropped, and it took no sequence number unless its segment had
-     * to be given up.
-     */
-    private boolean write(long sequence, byte[] line)
+    private boolean write(long sequence, String hash, ByteBuffer[] line)
     {
+        long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
         long before = activeSize;
         try {
-            if (active == null || activeSize + line.length > segmentSize && activeSize > 0) {
+            if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                 if (active != null) {
                     retired.add(active);
                     active = null;
                 }
                 before = 0;
-                active = segments.create(sequence);
+                // a file of that name holds at most a failed attempt at this very record
+                Path path = directory.resolve("journal-%020d.jsonl".formatted(sequence));
+                active = AuditFiles.open(path, TRUNCATE_EXISTING);
+                segments.put(sequence, path);
                 activeStart = sequence;
                 activeSize = 0;
             }
@@ -161,17 +200,16 @@ public final class AuditJournal
                 return false;
             }
             catch (IOException | RuntimeException cutFailure) {
-                // Give the segment up: a torn tail is cut at the next start, and readers stop at its last newline. The
-                // record may be in it whole (a write that completed, then reported an interrupt): it keeps its number
-                // and hash, so that no other record takes them; verify shows the gap if it is not there.
+                // Give the segment up: readers stop at its last newline. The record may be in it whole (a write that
+                // completed, then failed): it keeps its number and hash, so that no other record takes them.
                 retired.add(active);
                 active = null;
-                lastHash = AuditRecordFormat.hashOf(line);
-                written = new Written(activeStart, before + line.length, sequence, lastHash);
+                lastHash = hash;
+                written = new Written(activeStart, before + length, sequence, hash);
                 return false;
             }
         }
-        activeSize += line.length;
+        activeSize += length;
         recordsWritten.incrementAndGet();
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
             try {
@@ -183,14 +221,13 @@ public final class AuditJournal
                 logError("Cannot fsync audit journal %s: %s", directory, e);
             }
         }
-        lastHash = AuditRecordFormat.hashOf(line);
-        written = new Written(activeStart, activeSize, sequence, lastHash);
+        lastHash = hash;
+        written = new Written(activeStart, activeSize, sequence, hash);
         return true;
     }
 
     /**
-     * Fsyncs and closes rolled segments, and with {@code fsync} the current one; off Trino's threads, since an fsync
-     * can take milliseconds.
+     * Fsyncs and closes rolled segments, and with {@code fsync} the current one: off Trino's threads.
      */
     public void force(boolean fsync)
     {
@@ -226,17 +263,9 @@ public final class AuditJournal
     }
 
     /**
-     * Deletes segments whose records every sink has; the newest always stays.
-     */
-    public void deleteDeliveredSegments(long deliveredUpToSequence)
-    {
-        segments.deleteDelivered(deliveredUpToSequence, written.sequence());
-    }
-
-    /**
-     * Called at start with the highest sequence number a sink holds. Beyond the journal's end, a machine crash lost
-     * the journal's newest records after a sink had them: new records must not reuse those numbers (a sink would skip
-     * them as delivered), so numbering continues after it, and verify reports the gap.
+     * Called at start with the highest number a sink holds. Beyond the journal's end, a machine crash lost the
+     * journal's newest records after a sink had them: new records must not reuse those numbers (a sink would skip
+     * them as delivered).
      */
     public synchronized void continueAfter(long sequence)
     {
@@ -249,9 +278,6 @@ public final class AuditJournal
         written = new Written(written.segment(), written.end(), sequence, null);
     }
 
-    /**
-     * The last written record's sequence number and hash, for a checkpoint.
-     */
     public Checkpoints.Head head()
     {
         Written last = written;
@@ -263,9 +289,14 @@ public final class AuditJournal
         return written;
     }
 
-    JournalSegments segments()
+    NavigableMap<Long, Path> segments()
     {
         return segments;
+    }
+
+    void unreadableLine()
+    {
+        unreadableLines.incrementAndGet();
     }
 
     public Path getDirectory()
@@ -303,11 +334,6 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    AtomicLong unreadableLines()
-    {
-        return unreadableLines;
-    }
-
     @Managed(description = "Journal lines a sink reader skipped because they are not audit records (written by someone else)")
     public long getUnreadableLines()
     {
@@ -317,7 +343,16 @@ public final class AuditJournal
     @Managed(description = "Total size of the journal segment files in bytes")
     public long getJournalSizeBytes()
     {
-        return segments.sizeBytes();
+        long size = 0;
+        for (Path segment : segments.values()) {
+            try {
+                size += Files.size(segment);
+            }
+            catch (IOException ignored) {
+                // deleted concurrently
+            }
+        }
+        return size;
     }
 
     @Override

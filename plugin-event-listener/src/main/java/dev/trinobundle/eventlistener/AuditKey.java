@@ -6,7 +6,6 @@ import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -58,20 +57,6 @@ public final class AuditKey
         }
         byte[] key = Arrays.copyOf(content, length);
         return new AuditKey(key, HexFormat.of().formatHex(unkeyed().mac(key), 0, 8));
-    }
-
-    /**
-     * Whether any user may read a key file: they could forge the chain. Group read is not warned about: that is how
-     * Kubernetes hands a Secret to a pod that does not run as root (mode 0440, group = the pod's fsGroup).
-     */
-    static boolean readableByOthers(Path file)
-    {
-        try {
-            return Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ);
-        }
-        catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 
     public boolean isKeyed()

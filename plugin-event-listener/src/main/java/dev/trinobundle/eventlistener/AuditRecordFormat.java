@@ -1,46 +1,47 @@
 package dev.trinobundle.eventlistener;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.regex.Matcher;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
 import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The line format shared by the journal, the file sink, the checkpoints and the verifier, and the one reader and
- * parser of such lines. It uses no Trino SPI class, so that {@link AuditLogVerifier} runs with only the plugin
- * directory on the class path.
- * <p>
- * A record line is {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}}
- * and a newline. Its canonical bytes are the line without the {@code ,"hash":"H"} suffix (and newline), closed with
- * {@code }}; {@code H = HMAC-SHA256(key, canonical)} (without a configured key, with a fixed public one). The
- * canonical bytes hold {@code seq} and {@code prevHash} (the previous record's H), which chains the records.
- * A checkpoint line is {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}.
+ * The lines of the journal, the file sink, the checkpoints and the verifier, and their one reader. Only jackson-core:
+ * {@link AuditLogVerifier} runs with the plugin directory alone, which has no Trino class nor jackson-annotations. A record line is
+ * {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a newline, where
+ * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and the newline)}. A checkpoint line is
+ * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two MACed forms
+ * start differently, so the MAC of one is never accepted for the other.
  */
-public final class AuditRecordFormat
+final class AuditRecordFormat
 {
-    public static final int SCHEMA_VERSION = 2;
-    public static final String GENESIS_HASH = "0".repeat(64);
+    static final int SCHEMA_VERSION = 2;
+    static final String GENESIS_HASH = "0".repeat(64);
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
 
-    // the start of any version's record: the file sink counts every version's numbers
-    private static final Pattern START = Pattern.compile("\\{\"schemaVersion\":(\\d{1,9}),\"seq\":(\\d{1,19})[,}]");
-    private static final Pattern RECORD = Pattern.compile("\\{\"schemaVersion\":2,\"seq\":(\\d{1,19})(?:,\"keyId\":\"([0-9a-f]{1,64})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
-    private static final Pattern CHECKPOINT = Pattern.compile("\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{1,64})\",\"seq\":(\\d{1,19}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.-]{1,40})\"}");
-    private static final HexFormat HEX = HexFormat.of();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final Pattern HEX_64 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
     private AuditRecordFormat() {}
 
-    /**
-     * A parsed record or checkpoint line. For a record, {@code hash} is its {@code prevHash}; for a checkpoint, the
-     * hash of the record it names, and {@code time} its time (null for a record).
-     */
+    // a record's hash is its prevHash and its mac its hash; a checkpoint's hash is the one of the record it names
     record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
 
     static byte[] header(long sequence, String keyId, String previousHash)
@@ -49,172 +50,175 @@ public final class AuditRecordFormat
         return ("{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":" + sequence + keyMember + ",\"prevHash\":\"" + previousHash + "\",").getBytes(US_ASCII);
     }
 
-    /**
-     * {@code ,"<field>":"<hex>"}} and a newline.
-     */
-    static byte[] suffix(String field, byte[] mac)
+    // the checkpoint line before its mac
+    static String checkpointStart(String keyId, long sequence, String hash, String time)
     {
-        return (",\"" + field + "\":\"" + HEX.formatHex(mac) + "\"}\n").getBytes(US_ASCII);
+        return "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(keyId, sequence, hash, time);
     }
 
-    /**
-     * The schema version and sequence number from the start of a line, without parsing the JSON; null if the line
-     * does not start like a record of any version.
-     */
+    // ,"<field>":"<hex>"} and a newline
+    static byte[] suffix(String field, String hex)
+    {
+        return (",\"" + field + "\":\"" + hex + "\"}\n").getBytes(US_ASCII);
+    }
+
+    // the schema version and sequence number of a line that starts like a record of any version, or null
     static long[] versionAndSequence(byte[] line)
     {
-        Matcher matcher = START.matcher(new String(line, 0, Math.min(line.length, 64), US_ASCII));
-        long sequence = matcher.lookingAt() ? positiveLong(matcher.group(2)) : -1;
-        return sequence > 0 ? new long[] {Long.parseLong(matcher.group(1)), sequence} : null;
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() == JsonToken.START_OBJECT && "schemaVersion".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+                long version = parser.getLongValue();
+                if ("seq".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT && parser.getLongValue() > 0) {
+                    return new long[] {version, parser.getLongValue()};
+                }
+            }
+        }
+        catch (IOException e) {
+            // not JSON, or a number beyond a long
+        }
+        return null;
     }
 
-    // any positive long: a number the writer can give must be readable back
-    private static long positiveLong(String digits)
-    {
-        try {
-            return Long.parseLong(digits);
-        }
-        catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    public static long sequence(byte[] line)
+    static long sequence(byte[] line)
     {
         long[] start = versionAndSequence(line);
         return start == null ? -1 : start[1];
     }
 
     /**
-     * The hex hash of a complete record line (with its newline), read from its fixed position at the end.
-     */
-    static String hashOf(byte[] line)
-    {
-        return new String(line, line.length - 1 - 2 - 64, 64, US_ASCII);
-    }
-
-    /**
-     * A record line of this schema version (with or without its newline), or null.
+     * A complete record line of this schema version, exactly as the journal writes it, or null.
      */
     static Line parseRecord(byte[] line)
     {
-        byte[] canonical = canonical(line, HASH_FIELD);
-        Matcher matcher = canonical == null ? null : RECORD.matcher(new String(canonical, 0, Math.min(canonical.length, 256), US_ASCII));
-        if (matcher == null || !matcher.lookingAt() || positiveLong(matcher.group(1)) <= 0) {
+        Map<String, String> record = members(line);
+        if (record == null) {
             return null;
         }
-        return new Line(Long.parseLong(matcher.group(1)), matcher.group(2), matcher.group(3), null, canonical, macOf(line, HASH_FIELD));
+        long sequence = number(record.get("seq"));
+        String keyId = record.get("keyId");
+        String previousHash = String.valueOf(record.get("prevHash"));
+        String hash = String.valueOf(record.get(HASH_FIELD));
+        byte[] header = header(sequence, keyId, previousHash);
+        byte[] suffix = suffix(HASH_FIELD, hash);
+        if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(previousHash).matches() || !HEX_64.matcher(hash).matches()
+                || line.length < header.length + suffix.length
+                || !Arrays.equals(line, 0, header.length, header, 0, header.length)
+                || !Arrays.equals(line, line.length - suffix.length, line.length, suffix, 0, suffix.length)) {
+            return null;
+        }
+        byte[] canonical = Arrays.copyOf(line, line.length - suffix.length + 1);
+        canonical[canonical.length - 1] = '}';
+        return new Line(sequence, keyId, previousHash, null, canonical, hash);
     }
 
     /**
-     * A checkpoint line (with or without its newline), or null.
+     * A complete checkpoint line, exactly as the listener writes it, or null.
      */
     static Line parseCheckpoint(byte[] line)
     {
-        byte[] canonical = canonical(line, MAC_FIELD);
-        Matcher matcher = canonical == null ? null : CHECKPOINT.matcher(new String(canonical, US_ASCII));
-        if (matcher == null || !matcher.matches() || positiveLong(matcher.group(2)) <= 0) {
+        Map<String, String> checkpoint = members(line);
+        if (checkpoint == null) {
             return null;
         }
-        return new Line(Long.parseLong(matcher.group(2)), matcher.group(1), matcher.group(3), matcher.group(4), canonical, macOf(line, MAC_FIELD));
-    }
-
-    private static int contentLength(byte[] line)
-    {
-        return line.length > 0 && line[line.length - 1] == '\n' ? line.length - 1 : line.length;
-    }
-
-    /**
-     * The line without its {@code ,"<field>":"<64 hex>"} suffix, closed with {@code }}; null without such a suffix.
-     */
-    private static byte[] canonical(byte[] line, String field)
-    {
-        int length = contentLength(line);
-        byte[] prefix = (",\"" + field + "\":\"").getBytes(US_ASCII);
-        int suffixStart = length - prefix.length - 64 - 2;
-        if (suffixStart < 2 || !Arrays.equals(line, suffixStart, suffixStart + prefix.length, prefix, 0, prefix.length)
-                || line[length - 2] != '"' || line[length - 1] != '}') {
+        String keyId = String.valueOf(checkpoint.get("keyId"));
+        long sequence = number(checkpoint.get("seq"));
+        String hash = String.valueOf(checkpoint.get("hash"));
+        String time = String.valueOf(checkpoint.get("time"));
+        String mac = String.valueOf(checkpoint.get(MAC_FIELD));
+        String start = checkpointStart(keyId, sequence, hash, time);
+        if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(hash).matches() || !HEX_64.matcher(mac).matches()
+                || !new String(line, US_ASCII).equals(start + new String(suffix(MAC_FIELD, mac), US_ASCII))) {
             return null;
         }
-        for (int i = length - 66; i < length - 2; i++) {
-            if (Character.digit(line[i], 16) < 0 || line[i] >= 'A' && line[i] <= 'F') {
+        return new Line(sequence, keyId, hash, time, (start + "}").getBytes(US_ASCII), mac);
+    }
+
+    // the top-level scalar members of a line that is one JSON object, as text; null for another line
+    private static Map<String, String> members(byte[] line)
+    {
+        Map<String, String> members = new HashMap<>();
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (parser.nextToken().isScalarValue()) {
+                    members.put(name, parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText());
+                }
+                else {
+                    parser.skipChildren();
+                }
+            }
+            return parser.currentToken() == JsonToken.END_OBJECT && parser.nextToken() == null ? members : null;
         }
-        byte[] canonical = Arrays.copyOf(line, suffixStart + 1);
-        canonical[suffixStart] = '}';
-        return canonical;
+        catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
-    private static String macOf(byte[] line, String field)
+    private static long number(String text)
     {
-        return new String(line, contentLength(line) - 66, 64, US_ASCII);
+        try {
+            return text == null ? -1 : Long.parseLong(text);
+        }
+        catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
-     * Reads the newline-terminated lines of a file, front to back; a line whose newline is not (yet) there is not
-     * returned.
+     * The newline-terminated lines of a file, front to back, never past a limit; a line whose newline is not (yet)
+     * there is not returned.
      */
     static final class LineReader
             implements Closeable
     {
+        // small enough to stay out of G1's humongous allocations; longer lines double it
+        private static final int CHUNK_SIZE = 64 * 1024;
+
         private final FileChannel channel;
-        private byte[] buffer = new byte[64 * 1024];
-        // unreturned bytes: buffer[start, end), of which [start, scanned) hold no newline
-        private int start;
-        private int scanned;
-        private int end;
+        private final Queue<byte[]> lines = new ArrayDeque<>();
+        // the start of the first line not read yet
         private long position;
 
-        LineReader(FileChannel channel)
+        LineReader(Path file)
+                throws IOException
         {
-            this.channel = channel;
+            this.channel = FileChannel.open(file, READ);
         }
 
-        /**
-         * The next line with its newline, or null if the file has no complete line before {@code limit} (yet).
-         */
+        // the next line with its newline, or null
         byte[] next(long limit)
                 throws IOException
         {
-            while (true) {
-                for (; scanned < end; scanned++) {
-                    if (buffer[scanned] == '\n') {
-                        byte[] line = Arrays.copyOfRange(buffer, start, scanned + 1);
-                        start = ++scanned;
-                        return line;
+            // a chunk without a newline is read again twice as large
+            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
+                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
+                while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
+                    // until the chunk is full or the file ends
+                }
+                byte[] bytes = buffer.array();
+                int start = 0;
+                for (int i = 0; i < buffer.position(); i++) {
+                    if (bytes[i] == '\n') {
+                        lines.add(Arrays.copyOfRange(bytes, start, i + 1));
+                        start = i + 1;
                     }
                 }
-                System.arraycopy(buffer, start, buffer, 0, end - start);
-                end -= start;
-                scanned -= start;
-                start = 0;
-                if (end == buffer.length) {
-                    // a line longer than the buffer
-                    buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                if (start == 0 && (buffer.hasRemaining() || buffer.capacity() == limit - position)) {
+                    // the file or the limit ends inside a line
+                    break;
                 }
-                int length = (int) Math.min(buffer.length - end, limit - position);
-                int read = length <= 0 ? -1 : channel.read(ByteBuffer.wrap(buffer, end, length), position);
-                if (read <= 0) {
-                    return null;
-                }
-                position += read;
-                end += read;
+                position += start;
             }
+            return lines.poll();
         }
 
         byte[] next()
                 throws IOException
         {
             return next(Long.MAX_VALUE);
-        }
-
-        /**
-         * The file offset after the last line returned.
-         */
-        long offset()
-        {
-            return position - (end - start);
         }
 
         @Override

@@ -1,7 +1,6 @@
 package dev.trinobundle.eventlistener;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerationException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.inject.Inject;
 import io.trino.spi.ErrorCode;
@@ -22,13 +21,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Objects;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Maps Trino's query events to the body of an audit record (documented in the module README) with Jackson's
- * streaming generator. Field order is fixed by this code, so equal events give equal bytes.
+ * streaming generator. Field order is fixed by this code, so equal events give equal bytes. Jackson escapes what JSON
+ * requires, U+0000 and lone surrogates included.
  * <p>
  * Only members present in both the 476 and the 477 SPI are used: no {@code QueryStatistics.getTotalBytes/getTotalRows},
  * no {@code getCatalogVersion}, no lazily computed payloads or plans.
@@ -36,11 +37,8 @@ import java.util.function.Function;
 public final class AuditRecordSerializer
 {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int MAX_RETAINED_BUFFER_BYTES = 256 * 1024;
 
     private final int maxQueryTextLength;
-    // each of Trino's dispatcher threads reuses its buffer from query to query
-    private final ThreadLocal<Body> buffers = ThreadLocal.withInitial(Body::new);
 
     @Inject
     public AuditRecordSerializer(AuditEventListenerConfig config)
@@ -48,15 +46,12 @@ public final class AuditRecordSerializer
         this(config.getMaxQueryTextLength());
     }
 
-    public AuditRecordSerializer(int maxQueryTextLength)
+    AuditRecordSerializer(int maxQueryTextLength)
     {
         this.maxQueryTextLength = maxQueryTextLength;
     }
 
-    /**
-     * The record body in this thread's buffer, valid until the thread's next call.
-     */
-    Body write(QueryCreatedEvent event)
+    byte[] write(QueryCreatedEvent event)
     {
         return write(g -> {
             start(g, "created", event.getCreateTime(), event.getContext());
@@ -70,10 +65,7 @@ public final class AuditRecordSerializer
         });
     }
 
-    /**
-     * The record body in this thread's buffer, valid until the thread's next call.
-     */
-    Body write(QueryCompletedEvent event)
+    byte[] write(QueryCompletedEvent event)
     {
         return write(g -> {
             start(g, "completed", event.getEndTime(), event.getContext());
@@ -98,52 +90,29 @@ public final class AuditRecordSerializer
         });
     }
 
-    private Body write(Writer writer)
+    private static byte[] write(Writer writer)
     {
-        Body body = buffers.get();
-        if (body.capacity() > MAX_RETAINED_BUFFER_BYTES) {
-            // one huge query text must not pin megabytes on every dispatcher thread
-            body = new Body();
-            buffers.set(body);
-        }
-        try {
-            try {
-                write(writer, body, false);
-            }
-            catch (JsonGenerationException e) {
-                // Jackson refuses a lone UTF-16 surrogate in UTF-8 output; escaped as \\uXXXX (with all non-ASCII) it is kept
-                write(writer, body, true);
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return body;
-    }
-
-    private static void write(Writer writer, Body body, boolean escapeNonAscii)
-            throws IOException
-    {
-        body.reset();
+        ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
         try (JsonGenerator generator = JSON.createGenerator(body)) {
-            if (escapeNonAscii) {
-                generator.enable(JsonGenerator.Feature.ESCAPE_NON_ASCII);
-            }
             generator.writeStartObject();
             writer.write(generator);
             generator.writeEndObject();
         }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return body.toByteArray();
     }
 
     private static void start(JsonGenerator g, String kind, Instant eventTime, QueryContext context)
             throws IOException
     {
-        string(g, "kind", kind);
-        string(g, "eventTime", eventTime);
+        g.writeStringField("kind", kind);
+        g.writeStringField("eventTime", Objects.toString(eventTime, null));
         g.writeObjectFieldStart("identity");
-        string(g, "principal", context.getPrincipal().orElse(null));
-        string(g, "user", context.getUser());
-        string(g, "originalUser", context.getOriginalUser());
+        g.writeStringField("principal", context.getPrincipal().orElse(null));
+        g.writeStringField("user", context.getUser());
+        g.writeStringField("originalUser", context.getOriginalUser());
         // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
         g.writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
         sorted(g, "groups", context.getGroups());
@@ -151,12 +120,12 @@ public final class AuditRecordSerializer
         sorted(g, "originalRoles", context.getOriginalRoles());
         g.writeEndObject();
         g.writeObjectFieldStart("client");
-        string(g, "source", context.getSource().orElse(null));
-        string(g, "clientInfo", context.getClientInfo().orElse(null));
+        g.writeStringField("source", context.getSource().orElse(null));
+        g.writeStringField("clientInfo", context.getClientInfo().orElse(null));
         sorted(g, "tags", context.getClientTags());
-        string(g, "userAgent", context.getUserAgent().orElse(null));
-        string(g, "remoteAddress", context.getRemoteClientAddress().orElse(null));
-        string(g, "traceToken", context.getTraceToken().orElse(null));
+        g.writeStringField("userAgent", context.getUserAgent().orElse(null));
+        g.writeStringField("remoteAddress", context.getRemoteClientAddress().orElse(null));
+        g.writeStringField("traceToken", context.getTraceToken().orElse(null));
         g.writeEndObject();
     }
 
@@ -165,36 +134,36 @@ public final class AuditRecordSerializer
             throws IOException
     {
         g.writeObjectFieldStart("query");
-        string(g, "id", metadata.getQueryId());
+        g.writeStringField("id", metadata.getQueryId());
         String sql = metadata.getQuery();
         boolean truncated = sql.length() > maxQueryTextLength;
         // never cut a surrogate pair in half: the kept text stays valid Unicode
         int end = maxQueryTextLength > 0 && truncated && Character.isHighSurrogate(sql.charAt(maxQueryTextLength - 1)) ? maxQueryTextLength - 1 : maxQueryTextLength;
-        string(g, "sql", truncated ? sql.substring(0, end) : sql);
+        g.writeStringField("sql", truncated ? sql.substring(0, end) : sql);
         g.writeBooleanField("sqlTruncated", truncated);
         g.writeNumberField("sqlLength", sql.length());
-        string(g, "type", context.getQueryType().map(Enum::name).orElse(null));
-        string(g, "updateType", metadata.getUpdateType().orElse(null));
-        string(g, "catalog", context.getCatalog().orElse(null));
-        string(g, "schema", context.getSchema().orElse(null));
-        string(g, "resourceGroup", context.getResourceGroupId().map(Object::toString).orElse(null));
-        string(g, "state", metadata.getQueryState());
+        g.writeStringField("type", context.getQueryType().map(Enum::name).orElse(null));
+        g.writeStringField("updateType", metadata.getUpdateType().orElse(null));
+        g.writeStringField("catalog", context.getCatalog().orElse(null));
+        g.writeStringField("schema", context.getSchema().orElse(null));
+        g.writeStringField("resourceGroup", context.getResourceGroupId().map(Object::toString).orElse(null));
+        g.writeStringField("state", metadata.getQueryState());
         if (failure.isPresent()) {
             ErrorCode errorCode = failure.get().getErrorCode();
             g.writeObjectFieldStart("error");
-            string(g, "code", errorCode.getName());
+            g.writeStringField("code", errorCode.getName());
             g.writeNumberField("codeNumber", errorCode.getCode());
-            string(g, "type", errorCode.getType().name());
-            string(g, "failureType", failure.get().getFailureType().orElse(null));
-            string(g, "message", failure.get().getFailureMessage().orElse(null));
+            g.writeStringField("type", errorCode.getType().name());
+            g.writeStringField("failureType", failure.get().getFailureType().orElse(null));
+            g.writeStringField("message", failure.get().getFailureMessage().orElse(null));
             g.writeEndObject();
         }
         else {
             g.writeNullField("error");
         }
-        string(g, "createTime", createTime);
-        string(g, "executionStartTime", executionStartTime);
-        string(g, "endTime", endTime);
+        g.writeStringField("createTime", Objects.toString(createTime, null));
+        g.writeStringField("executionStartTime", Objects.toString(executionStartTime, null));
+        g.writeStringField("endTime", Objects.toString(endTime, null));
         number(g, "wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
         number(g, "cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
         number(g, "queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
@@ -215,16 +184,16 @@ public final class AuditRecordSerializer
         for (TableInfo table : metadata.getTables()) {
             writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
             g.writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
-            string(g, "authorization", table.getAuthorization());
+            g.writeStringField("authorization", table.getAuthorization());
             g.writeEndObject();
         }
         g.writeEndArray();
         // closes "objects"
         g.writeEndObject();
         g.writeObjectFieldStart("server");
-        string(g, "environment", context.getEnvironment());
-        string(g, "version", context.getServerVersion());
-        string(g, "address", context.getServerAddress());
+        g.writeStringField("environment", context.getEnvironment());
+        g.writeStringField("version", context.getServerVersion());
+        g.writeStringField("address", context.getServerAddress());
         g.writeEndObject();
     }
 
@@ -235,12 +204,12 @@ public final class AuditRecordSerializer
             throws IOException
     {
         g.writeStartObject();
-        string(g, "catalog", catalog);
-        string(g, "schema", schema);
-        string(g, "table", table);
+        g.writeStringField("catalog", catalog);
+        g.writeStringField("schema", schema);
+        g.writeStringField("table", table);
         g.writeArrayFieldStart("columns");
         for (C column : columns) {
-            string(g, null, columnName.apply(column));
+            g.writeString(columnName.apply(column));
         }
         g.writeEndArray();
     }
@@ -249,23 +218,6 @@ public final class AuditRecordSerializer
     {
         void write(JsonGenerator generator)
                 throws IOException;
-    }
-
-    /**
-     * A member (an array element if {@code name} is null) holding a string or null.
-     */
-    private static void string(JsonGenerator g, String name, Object value)
-            throws IOException
-    {
-        if (name != null) {
-            g.writeFieldName(name);
-        }
-        if (value == null) {
-            g.writeNull();
-        }
-        else {
-            g.writeString(value.toString());
-        }
     }
 
     private static void number(JsonGenerator g, String name, Long value)
@@ -285,30 +237,8 @@ public final class AuditRecordSerializer
         // Trino hands out unordered sets; sorting keeps the serialized bytes of equal records equal.
         g.writeArrayFieldStart(name);
         for (String value : values.size() == 1 ? values : values.stream().sorted().toList()) {
-            string(g, null, value);
+            g.writeString(value);
         }
         g.writeEndArray();
-    }
-
-    /**
-     * The thread's output buffer; {@link #bytes()} is its array, without a copy.
-     */
-    static final class Body
-            extends ByteArrayOutputStream
-    {
-        Body()
-        {
-            super(4096);
-        }
-
-        byte[] bytes()
-        {
-            return buf;
-        }
-
-        int capacity()
-        {
-            return buf.length;
-        }
     }
 }

@@ -4,6 +4,7 @@ import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -14,9 +15,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Signed checkpoints: every {@code audit.checkpoint.interval} the sequence number and hash of the journal's last
- * record, MACed with the key: {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}. They go to
- * places the log's writer does not control: a separate directory ({@code checkpoints.jsonl}) and the PostgreSQL
- * sink's checkpoint table. Against them the verifier detects a truncated tail, which a chain alone cannot show.
+ * record, MACed with the key (see {@link AuditRecordFormat}). They go to places the log's writer does not control: a
+ * separate directory ({@code checkpoints.jsonl}) and the PostgreSQL sink's checkpoint table. Against them the
+ * verifier detects a truncated tail, which a chain alone cannot show.
  */
 public final class Checkpoints
 {
@@ -27,6 +28,8 @@ public final class Checkpoints
     private final Optional<Path> file;
     private final AtomicLong failures = new AtomicLong();
     private long lastSequence = -1;
+    // a torn last line (a crash or a failed cut-back during an append) must not run into the next checkpoint
+    private boolean repairBeforeAppend = true;
     private volatile Checkpoint latest;
 
     public Checkpoints(AuditKey key, Optional<Path> directory)
@@ -41,17 +44,15 @@ public final class Checkpoints
 
     static Checkpoint create(AuditKey key, Head head, Instant time)
     {
-        String canonical = "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(key.keyId(), head.sequence(), head.hash(), time);
-        byte[] prefix = canonical.getBytes(US_ASCII);
-        byte[] suffix = AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, key.mac((canonical + "}").getBytes(US_ASCII)));
-        byte[] line = new byte[prefix.length + suffix.length];
-        System.arraycopy(prefix, 0, line, 0, prefix.length);
-        System.arraycopy(suffix, 0, line, prefix.length, suffix.length);
+        String start = AuditRecordFormat.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
+        String mac = key.macHex((start + "}").getBytes(US_ASCII));
+        byte[] line = (start + new String(AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
         return new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
     /**
-     * Called by the maintenance task and at shutdown. Without a key there is nothing to sign; without new records nothing new.
+     * Called by the maintenance task and at shutdown with a head that is on the disk. Without a key there is nothing
+     * to sign; without new records nothing new.
      */
     synchronized void checkpoint(Head head)
     {
@@ -61,9 +62,14 @@ public final class Checkpoints
         Checkpoint checkpoint = create(key, head, Instant.now());
         if (file.isPresent()) {
             try {
+                if (repairBeforeAppend && Files.exists(file.get())) {
+                    AuditFiles.cutAfterLastRecord(file.get(), line -> true);
+                }
+                repairBeforeAppend = false;
                 AuditFiles.appendLine(file.get(), checkpoint.line());
             }
             catch (IOException | RuntimeException e) {
+                repairBeforeAppend = true;
                 failures.incrementAndGet();
                 log.error("Cannot write audit checkpoint %s to %s (audit.checkpoint.directory): %s", head.sequence(), file.get(), e);
                 return;

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,46 +29,40 @@ public final class FileAuditSink
         implements AuditSink
 {
     private static final Logger log = Logger.get(FileAuditSink.class);
-    static final Pattern FILE_NAME = Pattern.compile("audit-(\\d{20})\\.jsonl");
+    private static final Pattern FILE_NAME = Pattern.compile("audit-(\\d{20})\\.jsonl");
 
     private final Path directory;
     private final long maxFileSize;
     private final long rotationIntervalMillis;
     private final int maxFiles;
     private final boolean fsync;
-    private final long fsyncIntervalMillis;
     private final Clock clock;
 
     private FileChannel channel;
     private long channelSize;
     private long channelOpenedMillis;
     private long lastStoredSequence;
-    private Path lastStoredFile;
-    private long lastForceMillis;
     private boolean repairBeforeNextWrite;
 
     @Inject
     public FileAuditSink(FileSinkConfig config, AuditEventListenerConfig listenerConfig)
     {
-        this(Paths.get(config.getDirectory()),
+        this(Path.of(config.getDirectory()),
                 config.getMaxFileSize().toBytes(),
                 config.getRotationInterval().toMillis(),
                 config.getMaxFiles(),
                 listenerConfig.getFsyncPolicy() != FsyncPolicy.NONE,
-                listenerConfig.getFsyncPolicy() == FsyncPolicy.EVERY_RECORD ? 0 : listenerConfig.getFsyncInterval().toMillis(),
                 Clock.systemUTC());
     }
 
-    public FileAuditSink(Path directory, long maxFileSize, long rotationIntervalMillis, int maxFiles, boolean fsync, long fsyncIntervalMillis, Clock clock)
+    FileAuditSink(Path directory, long maxFileSize, long rotationIntervalMillis, int maxFiles, boolean fsync, Clock clock)
     {
-        this.directory = requireNonNull(directory, "directory is null").toAbsolutePath();
+        this.directory = AuditFiles.createDirectory(requireNonNull(directory, "directory is null").toAbsolutePath(), "audit.file.directory");
         this.maxFileSize = maxFileSize;
         this.rotationIntervalMillis = rotationIntervalMillis;
         this.maxFiles = maxFiles;
         this.fsync = fsync;
-        this.fsyncIntervalMillis = fsyncIntervalMillis;
         this.clock = requireNonNull(clock, "clock is null");
-        AuditFiles.createDirectory(this.directory, "audit.file.directory");
         this.lastStoredSequence = recoverLastStoredSequence();
     }
 
@@ -85,12 +78,6 @@ public final class FileAuditSink
         return lastStoredSequence > 0 ? OptionalLong.of(lastStoredSequence) : OptionalLong.empty();
     }
 
-    @Override
-    public String where()
-    {
-        return "the last line of " + lastStoredFile;
-    }
-
     private long recoverLastStoredSequence()
     {
         // records of every schema version count: numbers are never reused
@@ -98,7 +85,6 @@ public final class FileAuditSink
             try {
                 byte[] last = AuditFiles.cutAfterLastRecord(file, line -> AuditRecordFormat.sequence(line) > 0);
                 if (last != null) {
-                    lastStoredFile = file;
                     return AuditRecordFormat.sequence(last);
                 }
             }
@@ -113,56 +99,46 @@ public final class FileAuditSink
     public void deliver(List<JournalRecord> records)
             throws IOException
     {
-        // One gathering write per file touched instead of one per record, and no copy into a staging buffer: the
-        // background side must keep up with bursts.
         if (repairBeforeNextWrite) {
             // a failed write could not be cut back: cut the partial line now, as at a start
             lastStoredSequence = recoverLastStoredSequence();
             repairBeforeNextWrite = false;
         }
+        // one gathering write per file touched, without copies: the background side must keep up with bursts
         List<ByteBuffer> pending = new ArrayList<>(records.size());
-        long pendingLastSequence = -1;
+        long pendingLastSequence = lastStoredSequence;
         long pendingBytes = 0;
         for (JournalRecord record : records) {
-            if (record.sequence() <= lastStoredSequence || record.sequence() <= pendingLastSequence) {
+            if (record.sequence() <= pendingLastSequence) {
                 // already in the files: the committed offset lagged behind when the process stopped
                 continue;
             }
             boolean full = channelSize + pendingBytes + record.line().length > maxFileSize && channelSize + pendingBytes > 0;
             if (channel == null || full || clock.millis() - channelOpenedMillis >= rotationIntervalMillis) {
-                if (!pending.isEmpty()) {
-                    write(pending, pendingBytes, pendingLastSequence);
-                    pending.clear();
-                    pendingBytes = 0;
-                }
+                write(pending, pendingLastSequence);
+                pendingBytes = 0;
                 rotate(record.sequence());
             }
             pending.add(ByteBuffer.wrap(record.line()));
             pendingBytes += record.line().length;
             pendingLastSequence = record.sequence();
         }
-        if (!pending.isEmpty()) {
-            write(pending, pendingBytes, pendingLastSequence);
-            if (fsync && clock.millis() - lastForceMillis >= fsyncIntervalMillis) {
-                channel.force(false);
-                lastForceMillis = clock.millis();
-            }
-        }
+        write(pending, pendingLastSequence);
     }
 
-    private void write(List<ByteBuffer> pending, long bytes, long lastSequence)
+    private void write(List<ByteBuffer> pending, long lastSequence)
             throws IOException
     {
+        if (pending.isEmpty()) {
+            return;
+        }
         ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
+        pending.clear();
         try {
-            long written = 0;
-            while (written < bytes) {
-                written += channel.write(buffers);
-            }
+            AuditFiles.writeFully(channel, buffers);
         }
         catch (IOException e) {
-            // part of a line may be in the file: start over with a fresh channel; the next delivery cuts it first, as
-            // at a start, and appends the batch again
+            // part of a line may be in the file: the next delivery cuts it first, as at a start, and writes again
             try {
                 channel.close();
             }
@@ -173,32 +149,36 @@ public final class FileAuditSink
             repairBeforeNextWrite = true;
             throw new IOException(format("Cannot write audit file in %s: %s", directory, e), e);
         }
-        channelSize += bytes;
+        channelSize = channel.position();
         lastStoredSequence = lastSequence;
+    }
+
+    @Override
+    public void flush()
+            throws IOException
+    {
+        // rotated files were forced when they were closed
+        if (fsync && channel != null) {
+            channel.force(false);
+        }
     }
 
     private void rotate(long firstSequence)
             throws IOException
     {
         closeChannel();
-        Path file = directory.resolve("audit-%020d.jsonl".formatted(firstSequence));
-        channel = AuditFiles.open(file);
+        channel = AuditFiles.open(directory.resolve("audit-%020d.jsonl".formatted(firstSequence)));
         channelSize = channel.size();
         channel.position(channelSize);
         channelOpenedMillis = clock.millis();
-        applyRetention();
-    }
-
-    private void applyRetention()
-    {
         List<Path> files = listFiles();
-        for (int i = 0; i < files.size() - maxFiles; i++) {
+        for (Path file : files.subList(0, Math.max(0, files.size() - maxFiles))) {
             try {
-                Files.deleteIfExists(files.get(i));
-                log.info("Audit file %s deleted (audit.file.max-files=%s)", files.get(i), maxFiles);
+                Files.deleteIfExists(file);
+                log.info("Audit file %s deleted (audit.file.max-files=%s)", file, maxFiles);
             }
             catch (IOException e) {
-                log.error("Cannot delete audit file %s for retention (audit.file.max-files): %s", files.get(i), e);
+                log.error("Cannot delete audit file %s for retention (audit.file.max-files): %s", file, e);
             }
         }
     }
@@ -219,9 +199,7 @@ public final class FileAuditSink
             throws IOException
     {
         if (channel != null) {
-            if (fsync) {
-                channel.force(false);
-            }
+            flush();
             channel.close();
             channel = null;
         }

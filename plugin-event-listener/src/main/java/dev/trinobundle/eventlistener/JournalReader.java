@@ -1,17 +1,16 @@
 package dev.trinobundle.eventlistener;
 
+import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 import io.airlift.log.Logger;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static java.nio.file.StandardOpenOption.READ;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -26,7 +25,7 @@ final class JournalReader
     private final AuditJournal journal;
     private long nextSequence;
     private long segmentStart = -1;
-    private AuditRecordFormat.LineReader lines;
+    private LineReader lines;
 
     JournalReader(AuditJournal journal, long firstSequence)
     {
@@ -48,7 +47,7 @@ final class JournalReader
     /**
      * @return the next record, or null if there is none (yet)
      */
-    JournalRecord next()
+    private JournalRecord next()
             throws IOException
     {
         while (true) {
@@ -63,7 +62,7 @@ final class JournalReader
                     return null;
                 }
                 // end of a finished segment (whose torn tail, after a failed write, has no newline)
-                Map.Entry<Long, Path> newer = journal.segments().after(segmentStart);
+                Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
                 if (newer == null) {
                     return null;
                 }
@@ -79,7 +78,7 @@ final class JournalReader
             long sequence = AuditRecordFormat.sequence(line);
             if (sequence < 0) {
                 // written by someone else: no sink gets it, so say so
-                journal.unreadableLines().incrementAndGet();
+                journal.unreadableLine();
                 log.error("Audit journal %s: a line after record %s in segment %s is not an audit record; skipped (see UnreadableLines)",
                         journal.getDirectory(), nextSequence - 1, segmentStart);
             }
@@ -97,9 +96,9 @@ final class JournalReader
     private boolean openSegmentContaining(long sequence)
             throws IOException
     {
-        Map.Entry<Long, Path> segment = journal.segments().floor(sequence);
+        Map.Entry<Long, Path> segment = journal.segments().floorEntry(sequence);
         if (segment == null) {
-            segment = journal.segments().ceiling(sequence);
+            segment = journal.segments().ceilingEntry(sequence);
             if (segment == null) {
                 return false;
             }
@@ -108,7 +107,7 @@ final class JournalReader
             nextSequence = segment.getKey();
         }
         try {
-            lines = new AuditRecordFormat.LineReader(FileChannel.open(segment.getValue(), READ));
+            lines = new LineReader(segment.getValue());
         }
         catch (NoSuchFileException e) {
             return false;

@@ -3,13 +3,11 @@ package dev.trinobundle.eventlistener;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One stored audit line as read back from the journal.
- *
- * @param line the complete line including the trailing newline, exactly as written
+ * One journal line as written, with its newline.
  */
-public record JournalRecord(long sequence, byte[] line)
+record JournalRecord(long sequence, byte[] line)
 {
-    public JournalRecord
+    JournalRecord
     {
         requireNonNull(line, "line is null");
     }

@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import io.airlift.log.Logger;
-import org.postgresql.Driver;
 import org.postgresql.util.PSQLException;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,24 +15,19 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.StringJoiner;
 
-import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static java.util.Objects.requireNonNull;
 import static java.util.stream.Collectors.joining;
 
 /**
- * Inserts records in batches into {@code <schema>.<table>} (default {@code audit.trino_queries}), and the signed
- * checkpoints into {@code <table>_checkpoints}, creating them if missing (so that the sink's user needs only INSERT
- * on existing tables). The primary key (query_id, event_kind) with {@code ON CONFLICT DO NOTHING} makes redelivery
- * harmless, so a batch retried after a lost connection or a restart never duplicates rows.
- * <p>
- * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, and {@code record} holds the exact
- * record line, in which JSON escapes it. Error messages carry no bound values ({@code logServerErrorDetail=false}).
+ * Inserts records in batches into {@code <schema>.<table>} and the signed checkpoints into {@code <table>_checkpoints},
+ * creating what is missing. {@code ON CONFLICT (query_id, event_kind) DO NOTHING} makes a redelivery harmless.
+ * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, {@code record} holds the exact line, in
+ * which JSON escapes it.
  */
 public final class PostgresqlAuditSink
         implements AuditSink
@@ -43,50 +35,24 @@ public final class PostgresqlAuditSink
     private static final Logger log = Logger.get(PostgresqlAuditSink.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final String url;
-    // the URL may carry credentials as parameters: only this part is ever logged
-    private final String urlForLogs;
-    private final Properties connectionProperties;
-    private final Optional<Path> passwordFile;
+    private final PostgresqlConnectionFactory connections;
     private final String qualifiedTable;
     private final String schema;
     private final String table;
     private final String checkpointTable;
+    private final String insertSql;
     private Connection connection;
 
     @Inject
     public PostgresqlAuditSink(PostgresqlSinkConfig config)
     {
-        this.url = requireNonNull(config.getUrl(), "url is null");
-        this.urlForLogs = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
+        this.connections = new PostgresqlConnectionFactory(config);
         this.schema = config.getSchema();
         this.table = config.getTable();
         this.qualifiedTable = schema + "." + table;
         this.checkpointTable = schema + "." + table + "_checkpoints";
-        Properties properties = new Properties();
-        if (config.getUser() != null) {
-            properties.setProperty("user", config.getUser());
-        }
-        if (config.getPassword() != null) {
-            properties.setProperty("password", config.getPassword());
-        }
-        this.passwordFile = Optional.ofNullable(config.getPasswordFile()).map(file -> Path.of(file).toAbsolutePath());
-        if (passwordFile.isPresent()) {
-            // Fail the start on a missing or unreadable file, as for the directories, rather than at the first delivery.
-            try {
-                readPasswordFile(passwordFile.get());
-            }
-            catch (IOException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        }
-        // a stuck server must not hold the shipper forever; the batch is then retried like any failure
-        properties.setProperty("connectTimeout", "10");
-        properties.setProperty("socketTimeout", "30");
-        properties.setProperty("ApplicationName", "trino-audit-event-listener");
-        // the server's error details and the driver's batch errors would show the bound record, query text included
-        properties.setProperty("logServerErrorDetail", "false");
-        this.connectionProperties = properties;
+        this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (query_id, event_kind) DO NOTHING".formatted(qualifiedTable,
+                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
     }
 
     // the columns, their types, and where their value is in the record ("" for the record itself)
@@ -120,13 +86,13 @@ public final class PostgresqlAuditSink
 
     private record Column(String name, String type, String pointer) {}
 
-    public static String createTableSql(String schema, String table)
+    static String createTableSql(String schema, String table)
     {
         return COLUMNS.stream().map(column -> column.name() + " " + column.type())
                 .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (query_id, event_kind))"));
     }
 
-    public static String createCheckpointTableSql(String schema, String table)
+    static String createCheckpointTableSql(String schema, String table)
     {
         return "CREATE TABLE IF NOT EXISTS %s.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
                 .formatted(schema, table);
@@ -142,18 +108,19 @@ public final class PostgresqlAuditSink
     public void deliver(List<JournalRecord> records)
             throws SQLException
     {
-        String insert = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (query_id, event_kind) DO NOTHING".formatted(qualifiedTable,
-                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
         try {
             Connection connection = connection();
-            try (PreparedStatement statement = connection.prepareStatement(insert)) {
+            List<Row> rows = new ArrayList<>(records.size());
+            int[] counts;
+            try (PreparedStatement statement = connection.prepareStatement(insertSql)) {
                 for (JournalRecord record : records) {
-                    bind(statement, record);
+                    rows.add(bind(statement, record));
                     statement.addBatch();
                 }
-                statement.executeBatch();
+                counts = statement.executeBatch();
             }
             connection.commit();
+            checkSkippedRows(connection, rows, counts);
         }
         catch (SQLException | RuntimeException e) {
             // The connection may be broken (server restarted): start over with a new one on the retry.
@@ -167,40 +134,36 @@ public final class PostgresqlAuditSink
         }
     }
 
-    private static void bind(PreparedStatement insert, JournalRecord record)
+    private record Row(long sequence, String queryId, String kind, String hash) {}
+
+    private static Row bind(PreparedStatement insert, JournalRecord record)
             throws SQLException
     {
         try {
-            bindColumns(insert, record);
+            JsonNode root = MAPPER.readTree(record.line());
+            bindColumns(insert, root, new String(record.line(), 0, record.line().length - 1, UTF_8));
+            return new Row(record.sequence(), root.at("/query/id").asText(), root.at("/kind").asText(), root.at("/hash").asText());
         }
-        catch (RuntimeException e) {
+        catch (IOException | RuntimeException e) {
             // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
             throw new SQLException("Audit record %s in the journal cannot be bound (%s)".formatted(record.sequence(), e.getClass().getSimpleName()), "22000");
         }
     }
 
-    private static void bindColumns(PreparedStatement insert, JournalRecord record)
+    private static void bindColumns(PreparedStatement insert, JsonNode root, String line)
             throws SQLException
     {
-        String json = new String(record.line(), 0, record.line().length - 1, UTF_8);
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
-        }
-        catch (Exception e) {
-            throw new IllegalArgumentException("not valid JSON");
-        }
         for (int i = 0; i < COLUMNS.size(); i++) {
             Column column = COLUMNS.get(i);
             JsonNode value = root.at(column.pointer());
             if (column.pointer().isEmpty()) {
                 // exact: JSON escapes U+0000, so the line itself has none
-                insert.setString(i + 1, json);
+                insert.setString(i + 1, line);
             }
             else if (value.isArray()) {
                 StringJoiner names = new StringJoiner(",");
                 value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
-                insert.setString(i + 1, text(names.toString()));
+                insert.setString(i + 1, names.toString().replace('\u0000', '\uFFFD'));
             }
             else if (value.isMissingNode() || value.isNull()) {
                 insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
@@ -215,17 +178,43 @@ public final class PostgresqlAuditSink
                 insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
             }
             else {
-                insert.setString(i + 1, text(value.asText()));
+                // PostgreSQL text cannot hold U+0000
+                insert.setString(i + 1, value.asText().replace('\u0000', '\uFFFD'));
             }
         }
     }
 
     /**
-     * PostgreSQL text cannot hold U+0000.
+     * ON CONFLICT skipped rows that exist: a redelivery after a crash (the same record), or a row that someone with
+     * the sink's credentials inserted first for a query id they guessed. The second is an ERROR; the record stays in
+     * the journal's other sinks.
      */
-    private static String text(String value)
+    private void checkSkippedRows(Connection connection, List<Row> rows, int[] counts)
+            throws SQLException
     {
-        return value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
+        if (Arrays.stream(counts).allMatch(count -> count != 0)) {
+            return;
+        }
+        try (PreparedStatement select = connection.prepareStatement("SELECT hash FROM %s WHERE query_id = ? AND event_kind = ?".formatted(qualifiedTable))) {
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 0) {
+                    continue;
+                }
+                select.setString(1, rows.get(i).queryId());
+                select.setString(2, rows.get(i).kind());
+                try (ResultSet result = select.executeQuery()) {
+                    if (result.next() && !rows.get(i).hash().equals(result.getString(1))) {
+                        log.error("Audit table %s holds a row for query %s (%s) that is not audit record %s (its hash differs): inserted by someone else with the sink's credentials",
+                                qualifiedTable, rows.get(i).queryId(), rows.get(i).kind(), rows.get(i).sequence());
+                    }
+                }
+            }
+            connection.commit();
+        }
+        catch (SQLException e) {
+            connection.rollback();
+            log.warn("Audit sink postgresql cannot compare rows in %s with the records it skipped (%s): grant its user SELECT (query_id, event_kind, hash)", qualifiedTable, describe(e));
+        }
     }
 
     @Override
@@ -297,93 +286,60 @@ public final class PostgresqlAuditSink
         return failure.getCause() == failure ? null : failure.getCause();
     }
 
-    /**
-     * The properties of a new connection. The password file is read each time, so that a rotated secret (Kubernetes
-     * updates a mounted Secret in place) is used from the next connect on, without a restart.
-     */
-    Properties newConnectionProperties()
-            throws SQLException
-    {
-        if (passwordFile.isEmpty()) {
-            return connectionProperties;
-        }
-        Properties properties = new Properties();
-        properties.putAll(connectionProperties);
-        try {
-            properties.setProperty("password", readPasswordFile(passwordFile.get()));
-        }
-        catch (IOException e) {
-            // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
-            throw new SQLException(e.getMessage(), e);
-        }
-        return properties;
-    }
-
-    /**
-     * The file's content as UTF-8 without one trailing line break (editors and {@code echo} add one; a Secret created
-     * with {@code --from-literal} has none). Nothing else is trimmed: spaces may belong to the password. Error messages
-     * name the file, never its content.
-     */
-    static String readPasswordFile(Path file)
-            throws IOException
-    {
-        String content;
-        try {
-            content = Files.readString(file, UTF_8);
-        }
-        catch (IOException e) {
-            throw new IOException(format(
-                    "Cannot read the PostgreSQL password file %s (audit.postgresql.password-file): %s. It must be a UTF-8 file readable " +
-                            "by the Trino user: mount the Secret holding the password there or correct audit.postgresql.password-file",
-                    file, e), e);
-        }
-        if (content.endsWith("\r\n")) {
-            content = content.substring(0, content.length() - 2);
-        }
-        else if (content.endsWith("\n")) {
-            content = content.substring(0, content.length() - 1);
-        }
-        if (content.isEmpty()) {
-            throw new IOException(format(
-                    "The PostgreSQL password file %s (audit.postgresql.password-file) is empty. " +
-                            "Put the password in it (the Secret's key must hold the password) or correct audit.postgresql.password-file",
-                    file));
-        }
-        return content;
-    }
-
     private Connection connection()
             throws SQLException
     {
         if (connection == null) {
-            // The driver is instantiated directly: DriverManager would not see it through the plugin class loader.
-            Connection newConnection = new Driver().connect(url, newConnectionProperties());
-            if (newConnection == null) {
-                throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
-            }
+            Connection newConnection = connections.open();
             try (Statement statement = newConnection.createStatement()) {
-                // only when missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS
-                if (!exists(statement, qualifiedTable) || !exists(statement, checkpointTable)) {
-                    statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                    statement.execute(createTableSql(schema, table));
-                    statement.execute(createCheckpointTableSql(schema, table));
-                }
+                prepareTables(statement);
             }
             catch (SQLException e) {
                 newConnection.close();
-                throw new SQLException("Cannot create audit table %s in %s: %s".formatted(qualifiedTable, urlForLogs, e.getMessage()), e);
+                throw new SQLException("Cannot use audit table %s in %s: %s".formatted(qualifiedTable, connections.urlForLogs(), e.getMessage()), e.getSQLState(), e);
             }
             newConnection.setAutoCommit(false);
             connection = newConnection;
-            log.info("Audit sink postgresql connected to %s, table %s", urlForLogs, qualifiedTable);
+            log.info("Audit sink postgresql connected to %s, table %s", connections.urlForLogs(), qualifiedTable);
         }
         return connection;
     }
 
-    private static boolean exists(Statement statement, String table)
+    /**
+     * Creates only what is missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS.
+     */
+    private void prepareTables(Statement statement)
             throws SQLException
     {
-        try (ResultSet result = statement.executeQuery("SELECT to_regclass('%s') IS NOT NULL".formatted(table))) {
+        if (!exists(statement, "to_regclass", qualifiedTable)) {
+            if (!exists(statement, "to_regnamespace", schema)) {
+                statement.execute("CREATE SCHEMA " + schema);
+            }
+            statement.execute(createTableSql(schema, table));
+        }
+        try (ResultSet type = statement.executeQuery("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass('%s') AND attname = 'record'".formatted(qualifiedTable))) {
+            String recordType = type.next() ? type.getString(1) : null;
+            if (!"text".equals(recordType)) {
+                // jsonb in tables of the first version: it refuses records with U+0000
+                throw new SQLException("column record is of type %s, not text. Run: ALTER TABLE %s ALTER COLUMN record TYPE text".formatted(recordType, qualifiedTable), "42804");
+            }
+        }
+        if (!exists(statement, "to_regclass", checkpointTable)) {
+            try {
+                statement.execute(createCheckpointTableSql(schema, table));
+            }
+            catch (SQLException e) {
+                // records are delivered without it (checkpoints are best effort)
+                log.error("Audit checkpoint table %s does not exist and the sink's user cannot create it (%s): create it as the README shows and grant the user INSERT, SELECT (seq, key_id) on it. " +
+                        "Until then no checkpoint is stored in PostgreSQL", checkpointTable, describe(e));
+            }
+        }
+    }
+
+    private static boolean exists(Statement statement, String function, String name)
+            throws SQLException
+    {
+        try (ResultSet result = statement.executeQuery("SELECT %s('%s') IS NOT NULL".formatted(function, name))) {
             return result.next() && result.getBoolean(1);
         }
     }

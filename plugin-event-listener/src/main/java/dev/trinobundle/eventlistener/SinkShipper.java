@@ -7,44 +7,44 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.Executors.newSingleThreadExecutor;
 
 /**
- * Ships journal records to one sink on its own thread, in order, and remembers the last delivered sequence number
- * in {@code <journal>/sink-<name>.offset} (at most once a second, and when idle) so that a restart resumes where
- * delivery stopped. A failing sink is retried
- * with exponential backoff; its records wait in the journal meanwhile. A record the sink refuses for its data
- * ({@link AuditSink#isRecordError}) {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-<name>.jsonl}
- * with an ERROR, and delivery goes on. Logs and JMX never show a record's content.
+ * Ships journal records to one sink on its own thread, in order, and commits the last delivered sequence number to
+ * {@code <journal>/sink-<name>.offset} (at most once a second, and when idle). A failing sink is retried every
+ * second while its records wait in the journal; a record it refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
+ * times goes to {@code <journal>/dead-letter-<name>.jsonl} with an ERROR. Logs and JMX never show record content.
  */
 public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
-    // how long an idle shipper waits before looking at the journal again: the delivery latency of a quiet server
+    // the delivery latency of a quiet server
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
-    // the offset file is rewritten at most this often while records flow (and whenever the sink is idle): a crash
-    // redelivers at most that much, which every sink skips
+    // a crash redelivers at most this much, which every sink skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
-    static final long MAX_LEAD = 1_000_000;
+    // no crash loses that many journal records: a sink this far ahead was written by someone else
+    private static final long MAX_LEAD = 1_000_000;
 
     private final AuditJournal journal;
     private final AuditSink sink;
     private final Checkpoints checkpoints;
-    private final long retryDelayMillis;
-    private final long maxRetryDelayMillis;
     private final Path offsetFile;
     private final Path deadLetterFile;
-    private final Thread thread = Thread.ofPlatform().daemon().unstarted(this::run);
+    private final ExecutorService executor;
 
     private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
@@ -54,19 +54,20 @@ public final class SinkShipper
     // delivered, not necessarily in the offset file yet (shipper thread only)
     private long acknowledgedSequence;
     private long committedNanos;
+    private long failureLoggedNanos;
+    private long checkpointFailureLoggedNanos;
     private volatile long stopDeadlineNanos;
     private volatile boolean stopping;
     private volatile String lastError;
 
-    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints, long retryDelayMillis, long maxRetryDelayMillis)
+    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
-        this.retryDelayMillis = retryDelayMillis;
-        this.maxRetryDelayMillis = maxRetryDelayMillis;
         this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
         this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
+        this.executor = newSingleThreadExecutor(daemonThreadsNamed("audit-sink-" + sink.name()));
         try {
             committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
             checkArgument(committedSequence >= 0, "negative");
@@ -77,12 +78,11 @@ public final class SinkShipper
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
         }
         acknowledgedSequence = committedSequence;
-        thread.setName("audit-sink-" + sink.name());
     }
 
     void start()
     {
-        thread.start();
+        executor.execute(this::run);
     }
 
     String name()
@@ -92,11 +92,8 @@ public final class SinkShipper
 
     private void run()
     {
-        long failureLoggedNanos = 0;
-        long delay = retryDelayMillis;
         int recordErrors = 0;
         long storedCheckpoint = -1;
-        long checkpointLoggedNanos = 0;
         JournalReader reader = null;
         List<JournalRecord> batch = List.of();
         try {
@@ -109,7 +106,7 @@ public final class SinkShipper
                     Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
                     if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
                         storedCheckpoint = checkpoint.sequence();
-                        checkpointLoggedNanos = storeCheckpoint(checkpoint, checkpointLoggedNanos);
+                        storeCheckpoint(checkpoint);
                     }
                     batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                     if (batch.isEmpty()) {
@@ -130,7 +127,6 @@ public final class SinkShipper
                     deliveredRecords.addAndGet(batch.size());
                     batch = List.of();
                     recordErrors = 0;
-                    delay = retryDelayMillis;
                     if (lastError != null) {
                         log.info("Audit sink %s recovered; delivering again", sink.name());
                         lastError = null;
@@ -144,14 +140,12 @@ public final class SinkShipper
                     failedDeliveries.incrementAndGet();
                     recordErrors += sink.isRecordError(e) ? 1 : 0;
                     lastError = sink.describe(e);
-                    if (failureLoggedNanos == 0 || System.nanoTime() - failureLoggedNanos > FAILURE_LOG_INTERVAL_NANOS) {
+                    if (due(failureLoggedNanos)) {
                         failureLoggedNanos = System.nanoTime();
                         log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
                                 sink.name(), lastError, getPendingRecords(), journal.getDirectory());
                     }
-                    long backoffNanos = TimeUnit.MILLISECONDS.toNanos(delay);
-                    LockSupport.parkNanos(stopping ? Math.min(backoffNanos, stopDeadlineNanos - System.nanoTime()) : backoffNanos);
-                    delay = Math.min(maxRetryDelayMillis, delay * 2);
+                    LockSupport.parkNanos(stopping ? Math.min(RETRY_DELAY_NANOS, stopDeadlineNanos - System.nanoTime()) : RETRY_DELAY_NANOS);
                 }
             }
         }
@@ -162,36 +156,34 @@ public final class SinkShipper
             try (JournalReader closingReader = reader; AuditSink closingSink = sink) {
                 commit();
             }
-            catch (IOException e) {
+            catch (Exception e) {
                 log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
             }
         }
     }
 
-    /**
-     * Best effort: the checkpoint is also in the checkpoint directory, and a checkpoint table that refuses it (no
-     * grant, no table) must not stop the records. A failed checkpoint is not retried; the next one is tried.
-     */
-    private long storeCheckpoint(Checkpoints.Checkpoint checkpoint, long loggedNanos)
+    // errors are logged at once, then at most every 30 s; the counters keep the full count
+    private static boolean due(long loggedNanos)
+    {
+        return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
+    }
+
+    // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
+    private void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
     {
         try {
             sink.storeCheckpoint(checkpoint);
-            return loggedNanos;
         }
         catch (Exception e) {
             checkpointFailures.incrementAndGet();
-            if (loggedNanos != 0 && System.nanoTime() - loggedNanos < FAILURE_LOG_INTERVAL_NANOS) {
-                return loggedNanos;
+            if (due(checkpointFailureLoggedNanos)) {
+                checkpointFailureLoggedNanos = System.nanoTime();
+                log.error("Audit sink %s cannot store checkpoint %s: %s (see CheckpointFailures); records are still delivered", sink.name(), checkpoint.sequence(), sink.describe(e));
             }
-            log.error("Audit sink %s cannot store checkpoint %s: %s (see CheckpointFailures); records are still delivered", sink.name(), checkpoint.sequence(), sink.describe(e));
-            return System.nanoTime();
         }
     }
 
-    /**
-     * After a batch failed with record errors again and again: each record alone, so that only the ones the sink
-     * refuses go to the dead-letter file. Any other failure is thrown and the rest retried as usual.
-     */
+    // after a batch failed for its data again and again: only the records the sink refuses alone are dead letters
     private void deliverOneByOne(List<JournalRecord> batch)
             throws Exception
     {
@@ -216,7 +208,7 @@ public final class SinkShipper
     }
 
     private void acknowledge(long sequence)
-            throws IOException
+            throws Exception
     {
         acknowledgedSequence = sequence;
         if (System.nanoTime() - committedNanos >= COMMIT_INTERVAL_NANOS) {
@@ -225,57 +217,48 @@ public final class SinkShipper
     }
 
     private void commit()
-            throws IOException
+            throws Exception
     {
         if (acknowledgedSequence > committedSequence) {
+            // durable in the sink before the journal may delete it
+            sink.flush();
             AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
             committedSequence = acknowledgedSequence;
         }
         committedNanos = System.nanoTime();
     }
 
-    /**
-     * Delivers what it can until the deadline, then stops; undelivered records stay in the journal.
-     */
+    // delivers what it can until the deadline; the rest stays in the journal
     void stop(long deadlineNanos)
     {
         stopDeadlineNanos = deadlineNanos;
         stopping = true;
-        LockSupport.unpark(thread);
+        executor.shutdown();
     }
 
     void awaitStop(long deadlineNanos)
     {
         try {
-            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())) + 1000);
+            if (!executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
+                executor.shutdownNow();
+            }
         }
         catch (InterruptedException e) {
+            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        thread.interrupt();
     }
 
     /**
-     * The highest sequence number this sink is known to hold: its committed offset, or what the destination reports.
-     * A crash can lose the journal's newest records after a sink had them, but never millions: a sink far ahead of
-     * the journal was written to by someone else, and numbering after it would let one line suppress the log.
+     * The highest sequence number the sink is known to hold. One far ahead of the journal is refused: numbering after
+     * it would let one planted line suppress the log.
      */
     long highestKnownSequence(long journalEnd)
     {
+        long stored = sink.lastStoredSequence().orElse(0);
         checkLead(committedSequence, journalEnd, offsetFile.toString(), "delete that file; the journal is then delivered again and the sink skips what it holds");
-        try {
-            long stored = sink.lastStoredSequence().orElse(0);
-            checkLead(stored, journalEnd, sink.where(), "remove the records not written by this listener from it");
-            return Math.max(committedSequence, stored);
-        }
-        catch (IllegalStateException e) {
-            throw e;
-        }
-        catch (Exception e) {
-            // a destination that cannot answer now (database down): its committed offset still counts
-            log.warn("Audit sink %s cannot tell the last record it holds: %s", sink.name(), sink.describe(e));
-            return committedSequence;
-        }
+        checkLead(stored, journalEnd, "the files of audit sink " + sink.name(), "remove the records not written by this listener from them");
+        return Math.max(committedSequence, stored);
     }
 
     private void checkLead(long held, long journalEnd, String where, String fix)

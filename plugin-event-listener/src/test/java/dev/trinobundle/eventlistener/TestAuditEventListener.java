@@ -153,6 +153,38 @@ final class TestAuditEventListener
         AuditLogVerifier.Result result = TestingAuditEvents.verify(fileDirectory);
         assertThat(result.intact()).isFalse();
         assertThat(result.message()).contains("record 11 does not chain to record 10");
+
+        // review M3: that documented break does not hide tampering behind it
+        Path file = fileNames(fileDirectory).getLast();
+        List<String> fileLines = Files.readAllLines(file, UTF_8);
+        fileLines.set(fileLines.size() - 1, fileLines.getLast().replace("after-crash", "innocent"));
+        Files.write(file, fileLines, UTF_8);
+        result = TestingAuditEvents.verify(fileDirectory);
+        assertThat(result.message()).contains("record 11 does not chain to record 10", "record 11: its hash does not match its content");
+    }
+
+    @Test
+    void testTornCheckpointLineIsCutBeforeTheNextCheckpoint()
+            throws Exception
+    {
+        // review M2: a process killed while appending a checkpoint left a partial line that the next checkpoint was
+        // appended to, and verification failed from then on
+        Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
+        Path checkpointFile = directory.resolve("checkpoints").resolve(Checkpoints.FILE_NAME);
+        Map<String, String> keyed = Map.of("audit.mac.key-file", keyFile.toString(), "audit.checkpoint.directory", checkpointFile.getParent().toString());
+        EventListener listener = create(keyed);
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+        String checkpoint = Files.readAllLines(checkpointFile, UTF_8).getLast();
+        Files.writeString(checkpointFile, checkpoint.substring(0, 40), StandardOpenOption.APPEND);
+
+        listener = create(keyed);
+        listener.queryCompleted(completed("q2"));
+        listener.shutdown();
+        assertThat(Files.readAllLines(checkpointFile, UTF_8)).hasSize(2).allMatch(line -> line.startsWith("{\"checkpoint\":1,") && line.endsWith("\"}"));
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(fileDirectory, new AuditLogVerifier.Options(List.of(AuditKey.fromFile(keyFile)), List.of(checkpointFile), 1));
+        assertThat(result.intact()).as(result.message()).isTrue();
+        assertThat(result.message()).contains("last checkpoint record 2");
     }
 
     @Test
@@ -188,7 +220,7 @@ final class TestAuditEventListener
         }
         Files.writeString(file, "{\"schemaVersion\":2,\"seq\":999999999999999999}\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> create(Map.of()))
-                .hasMessageContaining("the last line of " + file)
+                .hasMessageContaining("the files of audit sink file")
                 .hasMessageContaining("Refusing to start");
     }
 
@@ -239,6 +271,50 @@ final class TestAuditEventListener
     }
 
     @Test
+    void testFilesOthersMayReadAreWarnedAbout()
+            throws Exception
+    {
+        // review L6: files an earlier version (or an operator) created with mode 0644 stayed so without a word
+        EventListener listener = create(Map.of());
+        listener.queryCompleted(completed("q1"));
+        listener.shutdown();
+        Path offset = journalDirectory.resolve("sink-file.offset");
+        Files.setPosixFilePermissions(offset, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(AuditFiles.class.getName())) {
+            create(Map.of()).shutdown();
+            warnings = log.messages(Level.WARNING);
+        }
+        assertThat(warnings).anyMatch(warning -> warning.contains(journalDirectory.toString()) && warning.contains("sink-file.offset") && warning.contains("chmod 600"));
+    }
+
+    @Test
+    void testCheckpointDirectoryInsideTheAuditDirectoriesFailsStartup()
+            throws IOException
+    {
+        // review L6: whoever may rewrite the audit files must not be able to rewrite the checkpoints that pin them
+        Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
+        for (Path inside : List.of(journalDirectory.resolve("checkpoints"), fileDirectory.resolve("checkpoints"), fileDirectory)) {
+            assertThatThrownBy(() -> create(Map.of("audit.mac.key-file", keyFile.toString(), "audit.checkpoint.directory", inside.toString())))
+                    .hasMessageContaining("audit.checkpoint.directory " + inside.toAbsolutePath().normalize() + " must be apart from");
+        }
+    }
+
+    @Test
+    void testKeyWithoutAnyPlaceForCheckpointsIsWarnedAbout()
+            throws Exception
+    {
+        // review L6: with a key but neither a checkpoint directory nor a PostgreSQL sink, a truncated tail goes unnoticed
+        Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(AuditEventListenerModule.class.getName())) {
+            create(Map.of("audit.mac.key-file", keyFile.toString())).shutdown();
+            warnings = log.messages(Level.WARNING);
+        }
+        assertThat(warnings).anyMatch(warning -> warning.contains("the signed checkpoints go nowhere") && warning.contains("truncated tail"));
+    }
+
+    @Test
     void testUnknownPropertyFailsStartup()
     {
         assertThatThrownBy(() -> create(Map.of("audit.no-such-property", "x")))
@@ -265,6 +341,14 @@ final class TestAuditEventListener
                 .putAll(extra)
                 .buildOrThrow();
         return factory.create(config, TestingPluginContext.TRINO_476);
+    }
+
+    private static List<Path> fileNames(Path directory)
+            throws IOException
+    {
+        try (var files = Files.list(directory)) {
+            return files.sorted().toList();
+        }
     }
 
     private List<JsonNode> fileRecords()

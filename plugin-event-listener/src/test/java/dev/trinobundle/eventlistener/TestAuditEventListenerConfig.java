@@ -23,8 +23,6 @@ final class TestAuditEventListenerConfig
                 .setFsyncPolicy(FsyncPolicy.INTERVAL)
                 .setFsyncInterval(new Duration(1, SECONDS))
                 .setMaxQueryTextLength(65_536)
-                .setRetryDelay(new Duration(1, SECONDS))
-                .setMaxRetryDelay(new Duration(30, SECONDS))
                 .setFileSinkEnabled(true)
                 .setPostgresqlSinkEnabled(false)
                 .setMacKeyFile(null)
@@ -50,8 +48,6 @@ final class TestAuditEventListenerConfig
                 Map.entry("audit.journal.fsync", "EVERY_RECORD"),
                 Map.entry("audit.journal.fsync-interval", "250ms"),
                 Map.entry("audit.query-text.max-length", "100"),
-                Map.entry("audit.delivery.retry-delay", "5ms"),
-                Map.entry("audit.delivery.max-retry-delay", "2s"),
                 Map.entry("audit.file.enabled", "false"),
                 Map.entry("audit.postgresql.enabled", "true"),
                 Map.entry("audit.mac.key-file", "/etc/trino/audit-key/key"),
@@ -63,8 +59,6 @@ final class TestAuditEventListenerConfig
                 .setFsyncPolicy(FsyncPolicy.EVERY_RECORD)
                 .setFsyncInterval(new Duration(250, MILLISECONDS))
                 .setMaxQueryTextLength(100)
-                .setRetryDelay(new Duration(5, MILLISECONDS))
-                .setMaxRetryDelay(new Duration(2, SECONDS))
                 .setFileSinkEnabled(false)
                 .setPostgresqlSinkEnabled(true)
                 .setMacKeyFile("/etc/trino/audit-key/key")

@@ -12,6 +12,7 @@ import java.util.List;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A really full file system, not a simulated one: a 4 MB tmpfs mounted for the test (the build runs as root, as the
@@ -81,6 +82,26 @@ final class TestAuditJournalOnFullDisk
         AuditLogVerifier.Result result = TestingAuditEvents.verify(journalDirectory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("seq 1..");
+    }
+
+    @Test
+    void testFailedAppendIsCutBack()
+            throws IOException
+    {
+        // review M2: a checkpoint (or dead letter) that did not fit left part of its line, which the next one continued
+        Path file = Files.writeString(mountPoint.resolve("checkpoints.jsonl"), "{\"checkpoint\":1}\n");
+        try (var filler = Files.newOutputStream(mountPoint.resolve("filler"))) {
+            byte[] block = new byte[64 * 1024];
+            while (true) {
+                filler.write(block);
+            }
+        }
+        catch (IOException e) {
+            // the file system is full; the file's first page still has room for part of a line
+        }
+        byte[] line = ("{\"checkpoint\":2,\"x\":\"" + "x".repeat(20_000) + "\"}\n").getBytes(UTF_8);
+        assertThatThrownBy(() -> AuditFiles.appendLine(file, line)).isInstanceOf(IOException.class);
+        assertThat(Files.readString(file)).isEqualTo("{\"checkpoint\":1}\n");
     }
 
     private static void run(String... command)

@@ -142,7 +142,8 @@ final class TestAuditLogVerifier
         reordered.set(5, lines.get(4));
         write(reordered);
         assertThat(verify()).isEqualTo(1);
-        assertThat(errors).contains("BROKEN (deleted)", "records 5..5 are missing");
+        // a swap: record 5 is there, one line late
+        assertThat(errors).contains("BROKEN (reordered)", "record 5 after record 6 (reordered)").doesNotContain("BROKEN (deleted)");
 
         List<String> duplicated = new ArrayList<>(lines);
         duplicated.add(3, lines.get(2));
@@ -173,6 +174,48 @@ final class TestAuditLogVerifier
         Files.writeString(file, String.join("\n", lines) + "\n" + lines.getLast().substring(0, 40));
         assertThat(verify()).isZero();
         assertThat(output).contains("an incomplete last line is ignored");
+    }
+
+    @Test
+    void testEveryFindingIsReported()
+            throws IOException
+    {
+        // review M3: the verifier stopped at the first finding, so an edit early in the log hid a deletion behind it
+        List<String> lines = lines();
+        List<String> tampered = new ArrayList<>(lines);
+        tampered.set(2, lines.get(2).replace("\"user\":\"alice\"", "\"user\":\"carol\""));
+        tampered.remove(6);
+        write(tampered);
+        assertThat(verify()).isEqualTo(1);
+        assertThat(errors).contains("BROKEN (rewritten)", "record 3: its hash does not match its content")
+                .contains("BROKEN (deleted)", "records 7..7 are missing")
+                .contains("2 findings");
+    }
+
+    @Test
+    void testCheckpointIsNotAcceptedAsARecord()
+            throws IOException
+    {
+        // review L1: the MAC of a checkpoint must never pass for a record's, whatever its members are renamed to
+        String checkpoint = Files.readAllLines(checkpoints).getLast();
+        Path forged = directory.resolve("forged");
+        Files.createDirectories(forged);
+        Files.writeString(forged.resolve("audit-00000000000000000010.jsonl"), checkpoint.replace("\"mac\":", "\"hash\":") + "\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = AuditLogVerifier.run(new String[] {"--key", keyFile.toString(), "--from", "10", forged.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, UTF_8));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(UTF_8)).contains("BROKEN (malformed)");
+    }
+
+    @Test
+    void testTornLastCheckpointLineIsIgnored()
+            throws IOException
+    {
+        // review M2: a checkpoint being appended (or torn by a crash) made every later verification fail
+        String last = Files.readAllLines(checkpoints).getLast();
+        Files.writeString(checkpoints, last.substring(0, 30), java.nio.file.StandardOpenOption.APPEND);
+        assertThat(verify()).isZero();
+        assertThat(output).contains("last checkpoint record 10", "an incomplete last line of " + checkpoints + " is ignored");
     }
 
     @Test

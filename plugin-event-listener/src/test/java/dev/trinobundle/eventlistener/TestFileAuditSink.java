@@ -52,7 +52,7 @@ final class TestFileAuditSink
     void testRotationBySize()
             throws IOException
     {
-        FileAuditSink sink = new FileAuditSink(directory, 1024, 3_600_000, 100, false, 0, clock);
+        FileAuditSink sink = new FileAuditSink(directory, 1024, 3_600_000, 100, false, clock);
         List<JournalRecord> records = records(20);
         sink.deliver(records);
         sink.close();
@@ -72,7 +72,7 @@ final class TestFileAuditSink
     void testRotationByTime()
             throws IOException
     {
-        FileAuditSink sink = new FileAuditSink(directory, 1 << 20, 60_000, 100, false, 0, clock);
+        FileAuditSink sink = new FileAuditSink(directory, 1 << 20, 60_000, 100, false, clock);
         sink.deliver(records(2));
         clock.advance(59_000);
         sink.deliver(records(1));
@@ -90,7 +90,7 @@ final class TestFileAuditSink
     void testRetentionKeepsNewestFiles()
             throws IOException
     {
-        FileAuditSink sink = new FileAuditSink(directory, 1024, 3_600_000, 3, false, 0, clock);
+        FileAuditSink sink = new FileAuditSink(directory, 1024, 3_600_000, 3, false, clock);
         sink.deliver(records(40));
         sink.close();
 
@@ -110,12 +110,12 @@ final class TestFileAuditSink
             throws IOException
     {
         List<JournalRecord> records = records(5);
-        FileAuditSink sink = new FileAuditSink(directory, 1 << 20, 3_600_000, 100, false, 0, clock);
+        FileAuditSink sink = new FileAuditSink(directory, 1 << 20, 3_600_000, 100, false, clock);
         sink.deliver(records.subList(0, 3));
         sink.close();
 
         // the committed offset lagged behind: the journal delivers 2..5 again to a new sink instance
-        FileAuditSink restarted = new FileAuditSink(directory, 1 << 20, 3_600_000, 100, false, 0, clock);
+        FileAuditSink restarted = new FileAuditSink(directory, 1 << 20, 3_600_000, 100, false, clock);
         assertThat(restarted.lastStoredSequence()).hasValue(3);
         restarted.deliver(records.subList(1, 5));
         restarted.close();
@@ -129,7 +129,7 @@ final class TestFileAuditSink
             throws IOException
     {
         Path file = Files.writeString(directory.resolve("file"), "x");
-        assertThatThrownBy(() -> new FileAuditSink(file.resolve("audit"), 1024, 1000, 1, false, 0, clock))
+        assertThatThrownBy(() -> new FileAuditSink(file.resolve("audit"), 1024, 1000, 1, false, clock))
                 .hasMessageContaining(file.resolve("audit").toString())
                 .hasMessageContaining("audit.file.directory");
     }

@@ -219,7 +219,7 @@ final class TestPostgresqlAuditSink
             statement.execute("CREATE ROLE audit_writer LOGIN PASSWORD 'writer-password'");
             statement.execute("GRANT USAGE ON SCHEMA audit TO audit_writer");
             // SELECT on the key columns only: ON CONFLICT needs it to find a row delivered before
-            statement.execute("GRANT INSERT, SELECT (query_id, event_kind) ON audit.insert_only_queries TO audit_writer");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.insert_only_queries TO audit_writer");
             statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
         }
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
@@ -260,7 +260,7 @@ final class TestPostgresqlAuditSink
         AuditKey key = AuditKey.fromFile(Files.writeString(directory.resolve("no-grant.key"), "d".repeat(64)));
         AuditJournal journal = new AuditJournal(directory.resolve("no-checkpoint-grant-journal"), 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("no-grant-checkpoints")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50);
         SinkShipper shipper = delivery.shippers().getFirst();
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
             delivery.start();
@@ -280,6 +280,112 @@ final class TestPostgresqlAuditSink
     }
 
     @Test
+    void testRowInsertedFirstByAnotherIsReported()
+            throws Exception
+    {
+        // review L4: a holder of the sink's credentials may insert a row for a query id it guesses; ON CONFLICT DO
+        // NOTHING then kept that row, and nobody noticed
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "preinserted_queries"));
+            statement.execute(PostgresqlAuditSink.createCheckpointTableSql("audit", "preinserted_queries"));
+            statement.execute("CREATE ROLE audit_preinserted LOGIN PASSWORD 'preinserted-password'");
+            // the README's grants
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_preinserted");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.preinserted_queries TO audit_preinserted");
+            statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.preinserted_queries_checkpoints TO audit_preinserted");
+            statement.execute("INSERT INTO audit.preinserted_queries (query_id, event_kind, seq, event_time, user_name, impersonated, query_state, record, hash) " +
+                    "VALUES ('preinserted-q1', 'completed', 1, now(), 'nobody', false, 'FINISHED', '{}', 'not-the-record')");
+        }
+        PostgresqlSinkConfig config = config("preinserted_queries").setUser("audit_preinserted").setPassword("preinserted-password");
+        Path journalDirectory = directory.resolve("preinserted-journal");
+        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        try (LogCapture log = new LogCapture(PostgresqlAuditSink.class.getName())) {
+            AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+            AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config));
+            delivery.start();
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q1")));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q2")));
+            waitFor(() -> delivery.shippers().getFirst().getPendingRecords() == 0);
+            delivery.stop(5_000);
+            journal.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).singleElement().asString()
+                    .contains("audit.preinserted_queries", "preinserted-q1", "not audit record 1", "hash differs");
+
+            // the sink's own rows, delivered again after a crash before the offset commit, are not reported
+            Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
+            AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+            AuditDelivery redelivery = delivery(reopened, new PostgresqlAuditSink(config));
+            redelivery.start();
+            waitFor(() -> redelivery.shippers().getFirst().getCommittedSequence() == 2);
+            redelivery.stop(5_000);
+            reopened.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).hasSize(2).noneMatch(message -> message.contains("preinserted-q2"));
+        }
+        assertThat(count("SELECT count(*) FROM audit.preinserted_queries")).isEqualTo(2);
+    }
+
+    @Test
+    void testTableWithTheFirstVersionsJsonbRecordGetsAClearError()
+            throws Exception
+    {
+        // review L5: the first version's table has record jsonb, which refuses U+0000; every batch failed with 42804
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "jsonb_queries"));
+            statement.execute("ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE jsonb USING record::jsonb");
+        }
+        AuditJournal journal = new AuditJournal(directory.resolve("jsonb-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditDelivery delivery = delivery(journal, new PostgresqlAuditSink(config("jsonb_queries")));
+        SinkShipper shipper = delivery.shippers().getFirst();
+        delivery.start();
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("jsonb-q1")));
+        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        assertThat(shipper.getLastError()).contains("audit.jsonb_queries", "column record is of type jsonb", "ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE text");
+
+        // the fix the message names
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE audit.jsonb_queries ALTER COLUMN record TYPE text");
+        }
+        waitFor(() -> shipper.getPendingRecords() == 0);
+        delivery.stop(5_000);
+        journal.close();
+        assertThat(count("SELECT count(*) FROM audit.jsonb_queries")).isEqualTo(1);
+    }
+
+    @Test
+    void testMissingCheckpointTableDoesNotStopAnInsertOnlyUser()
+            throws Exception
+    {
+        // review L5: an insert-only user whose checkpoint table is missing (an upgrade) failed at CREATE SCHEMA on every
+        // connect, so no record was delivered, with a message that did not name the fix
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS audit");
+            statement.execute(PostgresqlAuditSink.createTableSql("audit", "upgraded_queries"));
+            statement.execute("CREATE ROLE audit_upgraded LOGIN PASSWORD 'upgraded-password'");
+            statement.execute("GRANT USAGE ON SCHEMA audit TO audit_upgraded");
+            statement.execute("GRANT INSERT, SELECT (query_id, event_kind, hash) ON audit.upgraded_queries TO audit_upgraded");
+        }
+        PostgresqlSinkConfig config = config("upgraded_queries").setUser("audit_upgraded").setPassword("upgraded-password");
+        AuditKey key = AuditKey.fromFile(Files.writeString(directory.resolve("upgraded.key"), "u".repeat(64)));
+        AuditJournal journal = new AuditJournal(directory.resolve("upgraded-journal"), 1 << 20, FsyncPolicy.NONE, key);
+        Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("upgraded-checkpoints")));
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config)), checkpoints, 100, FsyncPolicy.NONE, 50);
+        try (LogCapture log = new LogCapture(PostgresqlAuditSink.class.getName())) {
+            delivery.start();
+            AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+            for (int i = 1; i <= 3; i++) {
+                TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("upgraded-q" + i)));
+            }
+            waitFor(() -> count("SELECT count(*) FROM audit.upgraded_queries") == 3);
+            delivery.stop(5_000);
+            journal.close();
+            assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("audit.upgraded_queries_checkpoints does not exist")
+                    && message.contains("42501") && message.contains("INSERT, SELECT (seq, key_id)"));
+        }
+    }
+
+    @Test
     void testSignedCheckpointsReachTheirTableAndVerifyTheLog()
             throws Exception
     {
@@ -288,7 +394,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("checkpoint-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
-        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50, 20, 200);
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(new PostgresqlAuditSink(config("checkpointed_queries"))), checkpoints, 100, FsyncPolicy.NONE, 50);
         delivery.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
@@ -372,7 +478,8 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("rotated-password");
         Files.writeString(passwordFile, "the-old-password\n");
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
-        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
+        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "rotation_queries"));
+        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
         AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
         AuditDelivery delivery = delivery(journal, sink);
@@ -387,7 +494,7 @@ final class TestPostgresqlAuditSink
 
         // what the kubelet does when the Secret changes: new content under the same path, no restart
         Files.writeString(passwordFile, postgres.password() + "\n");
-        assertThat(sink.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
+        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
         waitFor(() -> shipper.getPendingRecords() == 0);
         delivery.stop(5_000);
         journal.close();
@@ -401,8 +508,9 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("removed-password");
         Files.writeString(passwordFile, postgres.password());
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "removed_password_queries"));
+        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "removed_password_queries"));
         Files.delete(passwordFile);
-        assertThatThrownBy(sink::newConnectionProperties)
+        assertThatThrownBy(connections::newConnectionProperties)
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining(passwordFile.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -446,7 +554,7 @@ final class TestPostgresqlAuditSink
     {
         Path empty = directory.resolve("empty-password");
         Files.writeString(empty, "\n");
-        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(empty))
+        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(empty))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(empty.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -454,7 +562,7 @@ final class TestPostgresqlAuditSink
 
         Path notUtf8 = directory.resolve("latin1-password");
         Files.write(notUtf8, "secret-in-latin1-\u00e9\n".getBytes(ISO_8859_1));
-        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(notUtf8))
+        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(notUtf8))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(notUtf8.toString())
                 .hasMessageContaining("UTF-8")
@@ -493,7 +601,7 @@ final class TestPostgresqlAuditSink
     {
         Path file = Files.createTempFile(directory, "password", "");
         Files.write(file, content);
-        return PostgresqlAuditSink.readPasswordFile(file);
+        return PostgresqlConnectionFactory.readPasswordFile(file);
     }
 
     private PostgresqlSinkConfig passwordFileConfig(Path passwordFile, String table)
@@ -520,7 +628,7 @@ final class TestPostgresqlAuditSink
 
     private static AuditDelivery delivery(AuditJournal journal, AuditSink sink)
     {
-        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100, 20, 200);
+        return new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()), 60_000, FsyncPolicy.NONE, 100);
     }
 
     private AuditDelivery delivery(AuditJournal journal)

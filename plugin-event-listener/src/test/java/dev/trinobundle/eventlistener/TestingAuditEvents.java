@@ -14,17 +14,17 @@ final class TestingAuditEvents
 
     static long append(AuditJournal journal, byte[] body)
     {
-        return journal.append(body, body.length);
+        return journal.append(body);
     }
 
     static byte[] serialize(AuditRecordSerializer serializer, QueryCompletedEvent event)
     {
-        return serializer.write(event).toByteArray();
+        return serializer.write(event);
     }
 
     static byte[] serialize(AuditRecordSerializer serializer, QueryCreatedEvent event)
     {
-        return serializer.write(event).toByteArray();
+        return serializer.write(event);
     }
 
     static AuditLogVerifier.Result verify(java.nio.file.Path path)

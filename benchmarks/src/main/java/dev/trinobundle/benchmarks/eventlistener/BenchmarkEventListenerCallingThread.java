@@ -87,8 +87,6 @@ public class BenchmarkEventListenerCallingThread
                         "audit.file.enabled", "false",
                         "audit.postgresql.enabled", "true",
                         "audit.postgresql.url", "jdbc:postgresql://127.0.0.1:1/audit",
-                        "audit.delivery.retry-delay", "1h",
-                        "audit.delivery.max-retry-delay", "1h",
                         "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
             }
             case "http" -> {

@@ -84,9 +84,7 @@ final class TestAuditEventListenerOnTrino
                         Map.entry("audit.postgresql.enabled", "true"),
                         Map.entry("audit.postgresql.url", postgres.jdbcUrl()),
                         Map.entry("audit.postgresql.user", postgres.user()),
-                        Map.entry("audit.postgresql.password", postgres.password()),
-                        Map.entry("audit.delivery.retry-delay", "50ms"),
-                        Map.entry("audit.delivery.max-retry-delay", "200ms")));
+                        Map.entry("audit.postgresql.password", postgres.password())));
         server = builder.start();
     }
 
