@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleFunction;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static dev.trinobundle.it.deployment.SoakLoad.Outcome;
@@ -76,7 +76,7 @@ final class SoakAudit
                 .count();
     }
 
-    static Result reconcile(List<Outcome> outcomes, Map<String, Integer> file, Map<String, Integer> postgresql, DoubleFunction<String> phaseAt, Path log, SoakConfiguration.AuditFiles audit)
+    static Result reconcile(List<Outcome> outcomes, Map<String, Integer> file, Map<String, Integer> postgresql, Function<Outcome, String> phaseAt, Path log, SoakConfiguration.AuditFiles audit)
             throws IOException, InterruptedException
     {
         List<Outcome> completed = outcomes.stream().filter(outcome -> outcome.result() == SoakLoad.Result.COMPLETED).toList();
@@ -85,7 +85,7 @@ final class SoakAudit
         Map<String, Integer> failedWithoutRecord = new TreeMap<>();
         for (Outcome outcome : failed) {
             if (!file.containsKey(outcome.queryId())) {
-                failedWithoutRecord.merge(phaseAt.apply(outcome.start()), 1, Integer::sum);
+                failedWithoutRecord.merge(phaseAt.apply(outcome), 1, Integer::sum);
             }
         }
         String[] verifier = verify(log, audit);
@@ -93,7 +93,7 @@ final class SoakAudit
                 failedWithoutRecord.values().stream().mapToInt(Integer::intValue).sum(), failedWithoutRecord, Integer.parseInt(verifier[0]), verifier[1]);
     }
 
-    private static SinkCheck check(String sink, List<Outcome> completed, Set<String> seen, Map<String, Integer> records, DoubleFunction<String> phaseAt)
+    private static SinkCheck check(String sink, List<Outcome> completed, Set<String> seen, Map<String, Integer> records, Function<Outcome, String> phaseAt)
     {
         Map<String, Integer> lostByPhase = new LinkedHashMap<>();
         int lost = 0;
@@ -102,7 +102,7 @@ final class SoakAudit
             int count = records.getOrDefault(outcome.queryId(), 0);
             if (count == 0) {
                 lost++;
-                lostByPhase.merge(phaseAt.apply(outcome.start()), 1, Integer::sum);
+                lostByPhase.merge(phaseAt.apply(outcome), 1, Integer::sum);
             }
             else if (count > 1) {
                 duplicated++;

@@ -45,7 +45,7 @@ final class SoakCluster
         BUNDLE, BUILTINS
     }
 
-    static final String AUDIT_VOLUME_SIZE = "512m";
+    static final String AUDIT_VOLUME_SIZE = "256m";
     // htpasswd -B -C 10, as deployment/helm/README.md tells operators to store passwords
     private static final int BCRYPT_COST = 10;
 

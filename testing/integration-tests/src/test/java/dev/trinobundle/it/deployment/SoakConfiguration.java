@@ -199,6 +199,6 @@ final class SoakConfiguration
 
     private static String seconds(Duration duration)
     {
-        return Math.max(1, duration.toSeconds()) + "s";
+        return Math.max(1, duration.toMillis()) + "ms";
     }
 }

@@ -67,7 +67,7 @@ final class SoakLoad
     }
 
     /** One query as the client saw it; {@code start} in seconds on the soak's clock. */
-    record Outcome(String client, Kind kind, String principal, String user, double start, double millis, Result result, String queryId, String error) {}
+    record Outcome(String client, Kind kind, String principal, String user, double start, double millis, Result result, String queryId, String error, String message) {}
 
     private final SoakCluster cluster;
     private final SoakClock clock;
@@ -155,11 +155,11 @@ final class SoakLoad
         return List.copyOf(outcomes);
     }
 
-    /** The burst: {@code attempts} logins of the service user with wrong passwords, four at a time. */
+    /** The burst: {@code attempts} logins of the service user with wrong passwords, eight at a time. */
     String wrongPasswordBurst(int attempts)
             throws InterruptedException
     {
-        ExecutorService burst = Executors.newFixedThreadPool(4);
+        ExecutorService burst = Executors.newFixedThreadPool(8);
         AtomicInteger accepted = new AtomicInteger();
         double start = clock.seconds();
         for (int i = 0; i < attempts; i++) {
@@ -209,6 +209,7 @@ final class SoakLoad
         AtomicReference<String> queryId = new AtomicReference<>();
         Result result;
         String error = null;
+        String message = null;
         try (Connection connection = cluster.connect(principal, password, sessionUser, "soak-" + client);
                 Statement statement = connection.createStatement()) {
             statement.unwrap(TrinoStatement.class).setProgressMonitor(stats -> queryId.compareAndSet(null, stats.getQueryId()));
@@ -235,8 +236,11 @@ final class SoakLoad
             }
             result = queryId.get() == null ? Result.REFUSED : Result.FAILED;
             error = category(e, queryId.get() != null);
+            // the soak's own query texts only; kept short for the report's samples
+            String text = String.valueOf(e.getMessage()).lines().findFirst().orElse("") + (e.getCause() == null ? "" : " / " + e.getCause());
+            message = text.substring(0, Math.min(300, text.length()));
         }
-        Outcome outcome = new Outcome(client, kind, principal, sessionUser.orElse(principal), start, (System.nanoTime() - startNanos) / 1e6, result, queryId.get(), error);
+        Outcome outcome = new Outcome(client, kind, principal, sessionUser.orElse(principal), start, (System.nanoTime() - startNanos) / 1e6, result, queryId.get(), error, message);
         outcomes.add(outcome);
         return outcome;
     }

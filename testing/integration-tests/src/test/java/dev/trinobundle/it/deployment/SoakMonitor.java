@@ -90,13 +90,16 @@ final class SoakMonitor
      * {@code auditsink,sink=file}, ...), read through Trino's jmx catalog as an operator would; empty when the
      * coordinator does not answer.
      */
-    static Map<String, Map<String, Long>> auditCounters(SoakLoad load)
+    static Map<String, Map<String, Long>> auditCounters(SoakLoad load, String mbeanPattern)
     {
         Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
-        List<List<String>> tables = load.monitorQuery("SHOW TABLES FROM jmx.current LIKE 'dev.trinobundle.eventlistener:%'");
+        List<List<String>> tables = load.monitorQuery("SHOW TABLES FROM jmx.current LIKE 'dev.trinobundle.eventlistener:%s'".formatted(mbeanPattern));
         for (List<String> table : tables) {
             String name = table.getFirst();
-            String kind = name.substring(name.indexOf(':') + 1).replaceAll(",journal=.*", "");
+            // the object name's keys other than the journal's path: auditjournal, auditsink:file, ...
+            java.util.regex.Matcher type = java.util.regex.Pattern.compile("type=(\\w+)").matcher(name);
+            java.util.regex.Matcher sink = java.util.regex.Pattern.compile("sink=(\\w+)").matcher(name);
+            String kind = (type.find() ? type.group(1) : name) + (sink.find() ? ":" + sink.group(1) : "");
             List<List<String>> rows = load.monitorQuery("SELECT * FROM jmx.current.\"%s\"".formatted(name.replace("\"", "\"\"")));
             List<List<String>> columns = load.monitorQuery("SELECT column_name FROM jmx.information_schema.columns WHERE table_schema = 'current' AND table_name = '%s' ORDER BY ordinal_position"
                     .formatted(name.replace("'", "''")));

@@ -148,7 +148,7 @@ final class SoakReport
     /** Records the listener says it dropped (JMX RecordsDropped) when the disk-full window ended; empty if not read. */
     static Optional<Long> recordsDroppedOnFullDisk(SoakRun.Result run)
     {
-        return Optional.ofNullable(run.countersAfterDiskFull().getOrDefault("type=auditjournal", Map.of()).get("recordsdropped"));
+        return Optional.ofNullable(run.countersAfterDiskFull().getOrDefault("auditjournal", Map.of()).get("recordsdropped"));
     }
 
     /** Every figure that must be 0, by name; the run fails if one is not. */

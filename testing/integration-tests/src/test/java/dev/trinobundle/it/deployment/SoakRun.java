@@ -32,6 +32,9 @@ final class SoakRun
     private final SoakClock clock;
     private final String rules;
     private Map<String, Map<String, Long>> countersAfterDiskFull = Map.of();
+    // faults carried out over time (a burst, a restart) run beside the schedule, which joins them at their end
+    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newCachedThreadPool();
+    private final Map<Fault, java.util.concurrent.Future<String>> inProgress = new java.util.concurrent.ConcurrentHashMap<>();
 
     private SoakRun(SoakCluster cluster, SoakSchedule.Timing timing, SoakLoad load, SoakClock clock, String rules)
     {
@@ -64,8 +67,10 @@ final class SoakRun
                 monitor.close();
                 out.printf("== %s: load stopped at %.0f s, %d queries%n", flavor, clock.seconds(), load.outcomes().size());
                 if (flavor == SoakCluster.Flavor.BUILTINS) {
+                    run.background.shutdownNow();
                     return new Result(flavor, timing, load.outcomes(), faults, monitor.samples(), Optional.empty(), Map.of(), Map.of(), cluster.coordinatorLog().toString());
                 }
+                run.background.shutdownNow();
                 return run.finishBundle(faults, monitor, out);
             }
         }
@@ -74,7 +79,7 @@ final class SoakRun
     private Result finishBundle(List<SoakSchedule.Executed> faults, SoakMonitor monitor, PrintStream out)
             throws Exception
     {
-        Map<String, Map<String, Long>> finalCounters = SoakMonitor.auditCounters(load);
+        Map<String, Map<String, Long>> finalCounters = SoakMonitor.auditCounters(load, "%");
         List<SoakLoad.Outcome> outcomes = load.outcomes();
         SoakConfiguration.AuditFiles audit = cluster.auditFiles();
         // the sinks catch up with the journal (PostgreSQL was down, the disk full): wait until nothing more arrives
@@ -94,7 +99,8 @@ final class SoakRun
         cluster.stopCoordinator();
         out.println("== BUNDLE: coordinator stopped; reconciling the audit and verifying the log");
         SoakAudit.Result result = SoakAudit.reconcile(outcomes, SoakAudit.fileRecords(audit.log()), SoakAudit.postgresRecords(cluster.postgres(), audit),
-                timing::phaseAt, audit.log(), audit);
+                // attributed to the faults that really happened while the query ran
+                outcome -> SoakSchedule.faultsBetween(faults, outcome.start(), outcome.start() + outcome.millis() / 1000), audit.log(), audit);
         return new Result(SoakCluster.Flavor.BUNDLE, timing, outcomes, faults, monitor.samples(), Optional.of(result), countersAfterDiskFull, finalCounters,
                 cluster.coordinatorLog().toString());
     }
@@ -124,13 +130,15 @@ final class SoakRun
                 cluster.publishRules(rules);
                 yield "";
             }
-            case WRONG_PASSWORD_BURST -> load.wrongPasswordBurst(timing.burstAttempts());
-            case HOSTILE_QUERY_TEXTS -> load.hostileQueryTexts();
+            case WRONG_PASSWORD_BURST -> inBackground(fault, () -> load.wrongPasswordBurst(timing.burstAttempts()));
+            case HOSTILE_QUERY_TEXTS -> inBackground(fault, load::hostileQueryTexts);
             case COORDINATOR_KILLED -> {
                 long start = System.nanoTime();
                 cluster.killCoordinator();
-                cluster.restartCoordinator();
-                yield "restarted and serving after %.1f s".formatted((System.nanoTime() - start) / 1e9);
+                yield inBackground(fault, () -> {
+                    cluster.restartCoordinator();
+                    return "restarted and serving after %.1f s".formatted((System.nanoTime() - start) / 1e9);
+                });
             }
             case AUDIT_DISK_FULL -> cluster.tmpfsProblem()
                     .map(problem -> "NOT APPLIED: " + problem)
@@ -163,12 +171,19 @@ final class SoakRun
                     yield "";
                 }
                 // what the listener says it dropped while the disk was full, before the space comes back
-                countersAfterDiskFull = SoakMonitor.auditCounters(load);
+                countersAfterDiskFull = SoakMonitor.auditCounters(load, "%type=auditjournal");
                 cluster.freeAuditDisk();
-                yield "freed; RecordsDropped=" + countersAfterDiskFull.getOrDefault("type=auditjournal", Map.of()).get("recordsdropped");
+                yield "freed; RecordsDropped=" + countersAfterDiskFull.getOrDefault("auditjournal", Map.of()).get("recordsdropped");
             }
+            case WRONG_PASSWORD_BURST, HOSTILE_QUERY_TEXTS, COORDINATOR_KILLED -> inProgress.remove(fault).get();
             default -> "";
         };
+    }
+
+    private String inBackground(Fault fault, java.util.concurrent.Callable<String> work)
+    {
+        inProgress.put(fault, background.submit(work));
+        return "";
     }
 
     /** The chart's rules with one user revoked: a first catalogs rule that gives analyst1 no catalog. */

@@ -24,7 +24,7 @@ final class SoakSchedule
         RULES_GARBAGE("rules-garbage", "rules.json replaced by garbage (ConfigMap symlink swap)", true),
         RULES_REVOKE("rules-revoke", "rules.json edited to revoke analyst1 (catalogs: allow none)", false),
         RULES_RESTORED("rules-restored", "rules.json restored to the chart's rules", false),
-        WRONG_PASSWORD_BURST("wrong-password-burst", "wrong passwords for the service user admin, 4 at a time", false),
+        WRONG_PASSWORD_BURST("wrong-password-burst", "wrong passwords for the service user admin, 8 at a time", false),
         HOSTILE_QUERY_TEXTS("hostile-query-texts", "query texts with U+0000 and of 1,000,000 characters", false),
         VAULT_SEALED_BEYOND_WINDOW("vault-sealed-beyond-window", "Vault sealed longer than ttl + stale window", true),
         COORDINATOR_KILLED("coordinator-kill-9", "coordinator killed with kill -9, restarted at once", false),
@@ -39,12 +39,6 @@ final class SoakSchedule
             this.label = label;
             this.description = description;
             this.bundleOnly = bundleOnly;
-        }
-
-        /** The start action does the whole fault (and its end action nothing). */
-        boolean instant()
-        {
-            return this == COORDINATOR_KILLED || this == WRONG_PASSWORD_BURST || this == HOSTILE_QUERY_TEXTS;
         }
 
         String label()
@@ -141,11 +135,11 @@ final class SoakSchedule
                 new Planned(Fault.RULES_GARBAGE, 105 * unit, 135 * unit),
                 new Planned(Fault.RULES_REVOKE, 135 * unit, 185 * unit),
                 new Planned(Fault.RULES_RESTORED, 185 * unit, 200 * unit),
-                new Planned(Fault.WRONG_PASSWORD_BURST, 215 * unit, 260 * unit),
-                new Planned(Fault.HOSTILE_QUERY_TEXTS, 265 * unit, 275 * unit),
+                new Planned(Fault.WRONG_PASSWORD_BURST, 215 * unit, 265 * unit),
+                new Planned(Fault.HOSTILE_QUERY_TEXTS, 268 * unit, 278 * unit),
                 new Planned(Fault.VAULT_SEALED_BEYOND_WINDOW, 280 * unit, 375 * unit),
-                new Planned(Fault.COORDINATOR_KILLED, 390 * unit, 450 * unit),
-                new Planned(Fault.AUDIT_DISK_FULL, 480 * unit, 525 * unit));
+                new Planned(Fault.COORDINATOR_KILLED, 390 * unit, 470 * unit),
+                new Planned(Fault.AUDIT_DISK_FULL, 490 * unit, 535 * unit));
         // TTL 20, stale window 50 (of 600): sealed 35 is > TTL and ends before the stale copy does even if the secret
         // was last read a TTL before the seal (refresh at 3/4 TTL + maintenance every TTL/4); sealed 95 outlasts it.
         // The chart's refresh period (30 s) is kept up to 10 minutes and shrunk below.
@@ -166,6 +160,17 @@ final class SoakSchedule
                 new Planned(Fault.POSTGRES_DOWN, 62, 80));
         // TTL 4 s, stale window 12 s: sealed 8 s is inside it (see full())
         return new Timing(seconds(90), seconds(4), seconds(12), seconds(5), 100, plan);
+    }
+
+    /** The faults that really happened at some point between {@code from} and {@code to}, or {@code no fault}. */
+    static String faultsBetween(List<Executed> executed, double from, double to)
+    {
+        String label = executed.stream()
+                .filter(Executed::applied)
+                .filter(fault -> fault.start() <= to && from < fault.end())
+                .map(fault -> fault.fault().label())
+                .collect(Collectors.joining("+"));
+        return label.isEmpty() ? "no fault" : label;
     }
 
     private static Duration seconds(double seconds)
@@ -224,15 +229,9 @@ final class SoakSchedule
             }
             double after = clock.seconds();
             double[] window = times.computeIfAbsent(fault, _ -> new double[2]);
-            if (event.start()) {
-                // in place from when the start action returns; a fault the start action carries out whole (kill and
-                // restart, a burst) lasts as long as the action
-                window[0] = fault.instant() ? before : after;
-                window[1] = after;
-            }
-            else if (!fault.instant()) {
-                window[1] = after;
-            }
+            // in place from when the start action returns (a kill, the first wrong password) until the end action
+            // returns (Vault unsealed, the restarted coordinator serving, the last wrong password answered)
+            window[event.start() ? 0 : 1] = event.start() ? before : after;
             if (note != null && !note.isEmpty()) {
                 notes.merge(fault, note, (first, second) -> first + "; " + second);
             }

@@ -23,6 +23,8 @@ final class SoakTable
     static String render(SoakRun.Result bundle, Optional<SoakRun.Result> builtins)
     {
         StringBuilder out = new StringBuilder();
+        out.append("Load average at the end: %s; queries: bundle %d%s%n%n".formatted(loadAverage(), bundle.outcomes().size(),
+                builtins.map(run -> ", built-ins " + run.outcomes().size()).orElse("")));
         List<Phase> phases = SoakReport.phases(bundle);
         List<Phase> baseline = builtins.map(SoakReport::phases).orElse(List.of());
         out.append("| phase | window (s) | completed | failed (expected denials) | refused (wrong passwords) | p50 ms | p99 ms | p50 / built-ins | p99 / built-ins |\n");
@@ -47,6 +49,11 @@ final class SoakTable
         out.append("\nUnexpected outcomes of allowed queries, per phase (bundle):\n");
         phases.stream().filter(phase -> !phase.failures().isEmpty())
                 .forEach(phase -> out.append("  %-45s %s%n".formatted(phase.phase(), phase.failures())));
+        out.append("  one message per kind:\n");
+        bundle.outcomes().stream()
+                .filter(outcome -> outcome.result() != SoakLoad.Result.COMPLETED && outcome.kind().expectAllowed())
+                .collect(java.util.stream.Collectors.toMap(SoakLoad.Outcome::error, SoakLoad.Outcome::message, (first, _) -> first, java.util.TreeMap::new))
+                .forEach((error, message) -> out.append("    %s: %s%n".formatted(error, message)));
 
         bundle.audit().ifPresent(audit -> {
             out.append("\nAudit (by query id, completed records):\n");
