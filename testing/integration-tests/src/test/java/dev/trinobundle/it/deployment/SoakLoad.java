@@ -44,6 +44,7 @@ final class SoakLoad
     static final int LONG_QUERY_TEXT = 1_000_000;
 
     private static final Pattern QUERY_ID = Pattern.compile("Query failed \\(#([0-9a-z_]+)\\)");
+    private static final Pattern HTTP_STATUS = Pattern.compile("statusCode=(\\d{3})");
 
     enum Kind
     {
@@ -263,13 +264,15 @@ final class SoakLoad
         if (message.contains("Authentication failed")) {
             return "login refused (401)";
         }
-        if (message.contains("Authentication error") || message.contains("500")) {
-            return "authentication error (500)";
-        }
-        for (String status : List.of("502", "503", "504")) {
-            if (message.contains(status)) {
-                return "proxy " + status;
-            }
+        Matcher status = HTTP_STATUS.matcher(message);
+        if (status.find()) {
+            // 500: Trino's answer to an authenticator that could not check the password (Vault unavailable);
+            // 502-504: the proxy found no coordinator
+            return switch (status.group(1)) {
+                case "500" -> "authentication error (500)";
+                case "502", "503", "504" -> "proxy " + status.group(1);
+                default -> "HTTP " + status.group(1);
+            };
         }
         Throwable root = e;
         while (root.getCause() != null) {

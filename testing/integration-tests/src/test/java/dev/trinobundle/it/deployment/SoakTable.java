@@ -104,6 +104,8 @@ final class SoakTable
         out.append("  journal %.1f / %.1f / %.1f MB, audit volume used %.1f / %.1f / %.1f MB (of %s)%n".formatted(journal[0], journal[1], journal[2],
                 volume[0], volume[1], volume[2], SoakCluster.AUDIT_VOLUME_SIZE));
 
+        out.append("  journal MB at the end of each minute: %s%n".formatted(perMinute(bundle, sample -> sample.journalBytes() == null ? null : sample.journalBytes() / 1048576.0)));
+        out.append("  coordinator heap MB at the end of each minute: %s%n".formatted(perMinute(bundle, SoakMonitor.Sample::heapMegabytes)));
         out.append("\nFaults as they happened (s from the start of the load):\n");
         bundle.faults().forEach(fault -> out.append("  %-27s %6.1f - %6.1f %s%n".formatted(fault.fault().label(), fault.start(), fault.end(), fault.note())));
         Map<String, Integer> mustBeZero = SoakReport.mustBeZero(bundle);
@@ -158,6 +160,19 @@ final class SoakTable
         node.set("samples", MAPPER.valueToTree(run.samples()));
         node.put("coordinatorLog", run.coordinatorLog());
         return node;
+    }
+
+    /** The last sample of every minute, for the figures over time. */
+    private static String perMinute(SoakRun.Result run, java.util.function.Function<SoakMonitor.Sample, Number> value)
+    {
+        Map<Integer, Number> byMinute = new java.util.TreeMap<>();
+        run.samples().forEach(sample -> {
+            Number number = value.apply(sample);
+            if (number != null) {
+                byMinute.put((int) (sample.time() / 60), number);
+            }
+        });
+        return byMinute.values().stream().map(number -> String.format(Locale.ROOT, "%.1f", number.doubleValue())).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private static String loadAverage()
