@@ -43,8 +43,11 @@ final class SoakMonitor
     private long lastTicks;
     private double lastTime;
 
-    SoakMonitor(SoakCluster cluster, SoakClock clock, Optional<Path> journal)
+    private final boolean auditVolume;
+
+    SoakMonitor(SoakCluster cluster, SoakClock clock, Optional<Path> journal, boolean auditVolume)
     {
+        this.auditVolume = auditVolume;
         this.cluster = requireNonNull(cluster, "cluster is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.journal = requireNonNull(journal, "journal is null");
@@ -78,7 +81,7 @@ final class SoakMonitor
                 heap = heapMegabytes(pid.get());
             }
             samples.add(new Sample(time, heap, cpu, journal.map(SoakMonitor::directorySize).orElse(null),
-                    cluster.flavor() == SoakCluster.Flavor.BUNDLE ? usedBytes(cluster.auditVolume()) : null, cluster.vaultRequests()));
+                    auditVolume ? usedBytes(cluster.auditVolume()) : null, cluster.vaultRequests()));
         }
         catch (RuntimeException e) {
             // a sample while the coordinator restarts may fail; the next one is taken as usual

@@ -56,7 +56,7 @@ final class SoakRun
             SoakClock clock = new SoakClock();
             Optional<java.nio.file.Path> journal = flavor == SoakCluster.Flavor.BUNDLE ? Optional.of(cluster.auditFiles().journal()) : Optional.empty();
             try (SoakLoad load = new SoakLoad(cluster, clock, passwords);
-                    SoakMonitor monitor = new SoakMonitor(cluster, clock, journal)) {
+                    SoakMonitor monitor = new SoakMonitor(cluster, clock, journal, flavor == SoakCluster.Flavor.BUNDLE && timing.has(Fault.AUDIT_DISK_FULL) && cluster.tmpfsProblem().isEmpty())) {
                 SoakRun run = new SoakRun(cluster, timing, load, clock, rules);
                 out.printf("== %s: load for %.0f s%n", flavor, timing.totalSeconds());
                 monitor.start();

@@ -198,52 +198,60 @@ final class SoakSchedule
                 throws Exception;
     }
 
-    /** Runs the plan on the clock, in order; a fault that only the bundle survives is skipped for the built-ins. */
+    /**
+     * Runs the plan on the clock: each fault on its own thread (start at its planned time, end at its planned end or
+     * when its start action is done, whichever is later), so that a fault running late never shortens another. A fault
+     * that only the bundle survives is skipped for the built-ins.
+     */
     static List<Executed> run(Timing timing, boolean builtins, Hands hands, SoakClock clock, PrintStream out)
+            throws InterruptedException
     {
-        record Event(double time, Planned planned, boolean start) {}
-        List<Event> events = new ArrayList<>();
+        List<Executed> executed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
         for (Planned planned : timing.plan()) {
-            events.add(new Event(planned.start(), planned, true));
-            events.add(new Event(planned.end(), planned, false));
-        }
-        // at equal times a window ends before the next begins
-        events.sort(Comparator.comparingDouble(Event::time).thenComparing(Event::start));
-        Map<Fault, double[]> times = new LinkedHashMap<>();
-        Map<Fault, String> notes = new LinkedHashMap<>();
-        for (Event event : events) {
-            Fault fault = event.planned().fault();
-            if (!clock.sleepUntil(event.time())) {
-                break;
-            }
+            Fault fault = planned.fault();
             if (builtins && fault.bundleOnly()) {
+                executed.add(new Executed(fault, planned.start(), planned.end(), false, "bundle only: not applied to the built-ins"));
                 continue;
             }
-            double before = clock.seconds();
-            String note;
-            try {
-                note = event.start() ? hands.start(fault) : hands.end(fault);
-            }
-            catch (Exception e) {
-                note = "FAILED to inject: " + e;
-            }
-            double after = clock.seconds();
-            double[] window = times.computeIfAbsent(fault, _ -> new double[2]);
-            // in place from when the start action returns (a kill, the first wrong password) until the end action
-            // returns (Vault unsealed, the restarted coordinator serving, the last wrong password answered)
-            window[event.start() ? 0 : 1] = event.start() ? before : after;
-            if (note != null && !note.isEmpty()) {
-                notes.merge(fault, note, (first, second) -> first + "; " + second);
-            }
-            out.printf("[%6.1f s] %s %s%s%n", after, event.start() ? "start" : "end  ", fault.label(), note == null || note.isEmpty() ? "" : ": " + note);
+            threads.add(Thread.ofPlatform().name("soak-fault-" + fault.label()).start(() -> {
+                if (!clock.sleepUntil(planned.start())) {
+                    return;
+                }
+                double start = clock.seconds();
+                String startNote = act(hands, fault, true);
+                log(out, clock, "start", fault, startNote);
+                clock.sleepUntil(planned.end());
+                // the end action returns when the fault is over (Vault unsealed, the restarted coordinator serving, the
+                // last wrong password answered)
+                String endNote = act(hands, fault, false);
+                double end = clock.seconds();
+                log(out, clock, "end  ", fault, endNote);
+                executed.add(new Executed(fault, start, end, true, String.join("; ", java.util.stream.Stream.of(startNote, endNote).filter(note -> !note.isEmpty()).toList())));
+            }));
         }
-        List<Executed> executed = new ArrayList<>();
-        for (Planned planned : timing.plan()) {
-            double[] window = times.get(planned.fault());
-            executed.add(window == null
-                    ? new Executed(planned.fault(), planned.start(), planned.end(), false, builtins && planned.fault().bundleOnly() ? "bundle only: not applied to the built-ins" : "not reached")
-                    : new Executed(planned.fault(), window[0], Math.max(window[0], window[1]), true, notes.getOrDefault(planned.fault(), "")));
+        for (Thread thread : threads) {
+            thread.join();
         }
-        return executed;
+        return timing.plan().stream()
+                .map(planned -> executed.stream().filter(fault -> fault.fault() == planned.fault()).findFirst()
+                        .orElse(new Executed(planned.fault(), planned.start(), planned.end(), false, "not reached")))
+                .toList();
+    }
+
+    private static String act(Hands hands, Fault fault, boolean start)
+    {
+        try {
+            String note = start ? hands.start(fault) : hands.end(fault);
+            return note == null ? "" : note;
+        }
+        catch (Exception e) {
+            return "FAILED to inject: " + e;
+        }
+    }
+
+    private static void log(PrintStream out, SoakClock clock, String what, Fault fault, String note)
+    {
+        out.printf("[%6.1f s] %s %s%s%n", clock.seconds(), what, fault.label(), note.isEmpty() ? "" : ": " + note);
     }
 }
