@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.util.Objects.requireNonNull;
@@ -38,7 +40,7 @@ public final class ConfigMapVolume
             Path previous = Files.isSymbolicLink(dataLink) ? directory.resolve(Files.readSymbolicLink(dataLink)) : null;
 
             // unique like the kubelet's timestamped names, also for a second instance on the same directory
-            String versionName = "..%s.%d".formatted(java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyy_MM_dd_HH_mm_ss")), System.nanoTime());
+            String versionName = "..%s.%d".formatted(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy_MM_dd_HH_mm_ss")), System.nanoTime());
             Path versionDir = Files.createDirectory(directory.resolve(versionName));
             Files.writeString(versionDir.resolve(fileName), content);
 

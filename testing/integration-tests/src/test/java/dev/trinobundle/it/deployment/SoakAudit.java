@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,7 @@ final class SoakAudit
     {
         List<Outcome> completed = outcomes.stream().filter(outcome -> outcome.result() == SoakLoad.Result.COMPLETED).toList();
         List<Outcome> failed = outcomes.stream().filter(outcome -> outcome.result() == SoakLoad.Result.FAILED).toList();
-        Set<String> seen = outcomes.stream().map(Outcome::queryId).filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+        Set<String> seen = outcomes.stream().map(Outcome::queryId).filter(Objects::nonNull).collect(Collectors.toSet());
         Map<String, Integer> failedWithoutRecord = new TreeMap<>();
         for (Outcome outcome : failed) {
             if (!file.containsKey(outcome.queryId())) {

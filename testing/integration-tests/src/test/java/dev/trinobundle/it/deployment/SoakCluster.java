@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -146,7 +149,7 @@ final class SoakCluster
         Files.createDirectories(configuration.vaultCaFile().getParent());
         vault = TestingVaultServer.startHttps(configuration.vaultCaFile().getParent());
         closeables.add(vault);
-        Files.copy(vault.caCertFile().orElseThrow(), configuration.vaultCaFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(vault.caCertFile().orElseThrow(), configuration.vaultCaFile(), StandardCopyOption.REPLACE_EXISTING);
         Map<String, String> stored = new LinkedHashMap<>();
         passwords.forEach((user, password) -> stored.put(user, bcrypt(password)));
         vault.putSecret("secret", "trino/password", stored);
@@ -166,7 +169,7 @@ final class SoakCluster
             statement.execute("CREATE DATABASE %s OWNER %s".formatted(audit.database(), audit.databaseUser()));
         }
         writeSecret(configuration.auditDatabasePasswordFile(), databasePassword);
-        writeSecret(audit.keyFile(), HexFormat.of().formatHex(java.security.SecureRandom.getInstanceStrong().generateSeed(32)));
+        writeSecret(audit.keyFile(), HexFormat.of().formatHex(SecureRandom.getInstanceStrong().generateSeed(32)));
 
         builder.withBundlePlugins("rules-access-control", "vault-authenticator", "audit-event-listener")
                 .withEtcProperties("access-control.properties", configuration.rulesAccessControl(timing.refreshPeriod()))
@@ -305,7 +308,7 @@ final class SoakCluster
         }
         catch (IOException e) {
             // ENOSPC: the volume is full; write what still fits in smaller pieces
-            try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
+            try (OutputStream out = Files.newOutputStream(filler, StandardOpenOption.APPEND)) {
                 for (int size = chunk.length / 2; size >= 1; size /= 2) {
                     try {
                         out.write(chunk, 0, size);

@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -100,8 +102,8 @@ final class SoakMonitor
         for (List<String> table : tables) {
             String name = table.getFirst();
             // the object name's keys other than the journal's path: auditjournal, auditsink:file, ...
-            java.util.regex.Matcher type = java.util.regex.Pattern.compile("type=(\\w+)").matcher(name);
-            java.util.regex.Matcher sink = java.util.regex.Pattern.compile("sink=(\\w+)").matcher(name);
+            Matcher type = Pattern.compile("type=(\\w+)").matcher(name);
+            Matcher sink = Pattern.compile("sink=(\\w+)").matcher(name);
             String kind = (type.find() ? type.group(1) : name) + (sink.find() ? ":" + sink.group(1) : "");
             List<List<String>> rows = load.monitorQuery("SELECT * FROM jmx.current.\"%s\"".formatted(name.replace("\"", "\"\"")));
             List<List<String>> columns = load.monitorQuery("SELECT column_name FROM jmx.information_schema.columns WHERE table_schema = 'current' AND table_name = '%s' ORDER BY ordinal_position"

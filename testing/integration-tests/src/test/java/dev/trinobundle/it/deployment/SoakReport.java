@@ -7,12 +7,16 @@ import dev.trinobundle.it.deployment.SoakSchedule.Executed;
 import dev.trinobundle.it.deployment.SoakSchedule.Fault;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -41,7 +45,7 @@ final class SoakReport
                     .mapToDouble(Outcome::millis).sorted().toArray();
             Map<String, Integer> failures = new TreeMap<>();
             in.stream().filter(outcome -> outcome.result() != Result.COMPLETED && outcome.kind().expectAllowed())
-                    .forEach(outcome -> failures.merge(outcome.result().name().toLowerCase(java.util.Locale.ROOT) + ": " + outcome.error(), 1, Integer::sum));
+                    .forEach(outcome -> failures.merge(outcome.result().name().toLowerCase(Locale.ROOT) + ": " + outcome.error(), 1, Integer::sum));
             phases.add(new Phase(key.replaceAll("#\\d+$", ""), window[0], window[1],
                     count(in, outcome -> outcome.result() == Result.COMPLETED),
                     count(in, outcome -> outcome.result() == Result.FAILED),
@@ -135,14 +139,14 @@ final class SoakReport
     }
 
     /** min, mean, max of a resource over the samples; nulls skipped. */
-    static double[] resource(SoakRun.Result run, java.util.function.Function<SoakMonitor.Sample, Number> value)
+    static double[] resource(SoakRun.Result run, Function<SoakMonitor.Sample, Number> value)
     {
-        double[] values = run.samples().stream().map(value).filter(java.util.Objects::nonNull).mapToDouble(Number::doubleValue).toArray();
+        double[] values = run.samples().stream().map(value).filter(Objects::nonNull).mapToDouble(Number::doubleValue).toArray();
         if (values.length == 0) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
-        return new double[] {java.util.Arrays.stream(values).min().orElseThrow(), java.util.Arrays.stream(values).average().orElseThrow(),
-                java.util.Arrays.stream(values).max().orElseThrow()};
+        return new double[] {Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).average().orElseThrow(),
+                Arrays.stream(values).max().orElseThrow()};
     }
 
     /** Records the listener says it dropped (JMX RecordsDropped) when the disk-full window ended; empty if not read. */

@@ -5,10 +5,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trinobundle.it.deployment.SoakSchedule.Fault;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,8 +41,8 @@ final class SoakRun
     private final String rules;
     private Map<String, Map<String, Long>> countersAfterDiskFull = Map.of();
     // faults carried out over time (a burst, a restart) run beside the schedule, which joins them at their end
-    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newCachedThreadPool();
-    private final Map<Fault, java.util.concurrent.Future<String>> inProgress = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ExecutorService background = Executors.newCachedThreadPool();
+    private final Map<Fault, Future<String>> inProgress = new ConcurrentHashMap<>();
 
     private SoakRun(SoakCluster cluster, SoakSchedule.Timing timing, SoakLoad load, SoakClock clock, String rules)
     {
@@ -54,7 +62,7 @@ final class SoakRun
         try (SoakCluster cluster = SoakCluster.start(flavor, timing, passwords, rules)) {
             cluster.tmpfsProblem().ifPresent(problem -> out.println("WARNING: " + problem + "; the disk-full fault is skipped"));
             SoakClock clock = new SoakClock();
-            Optional<java.nio.file.Path> journal = flavor == SoakCluster.Flavor.BUNDLE ? Optional.of(cluster.auditFiles().journal()) : Optional.empty();
+            Optional<Path> journal = flavor == SoakCluster.Flavor.BUNDLE ? Optional.of(cluster.auditFiles().journal()) : Optional.empty();
             try (SoakLoad load = new SoakLoad(cluster, clock, passwords);
                     SoakMonitor monitor = new SoakMonitor(cluster, clock, journal, flavor == SoakCluster.Flavor.BUNDLE && timing.has(Fault.AUDIT_DISK_FULL) && cluster.tmpfsProblem().isEmpty())) {
                 SoakRun run = new SoakRun(cluster, timing, load, clock, rules);
@@ -146,8 +154,8 @@ final class SoakRun
                         try {
                             return "filled with %d MB".formatted(cluster.fillAuditDisk() >> 20);
                         }
-                        catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                        catch (IOException e) {
+                            throw new UncheckedIOException(e);
                         }
                     });
         };
@@ -180,7 +188,7 @@ final class SoakRun
         };
     }
 
-    private String inBackground(Fault fault, java.util.concurrent.Callable<String> work)
+    private String inBackground(Fault fault, Callable<String> work)
     {
         inProgress.put(fault, background.submit(work));
         return "";
@@ -188,7 +196,7 @@ final class SoakRun
 
     /** The chart's rules with one user revoked: a first catalogs rule that gives analyst1 no catalog. */
     static String revoked(String rules)
-            throws java.io.IOException
+            throws IOException
     {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = (ObjectNode) mapper.readTree(rules);

@@ -7,7 +7,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The soak's faults and when they happen. The full schedule is written for 10 minutes and stretched or shrunk with
@@ -207,7 +209,7 @@ final class SoakSchedule
     static List<Executed> run(Timing timing, boolean builtins, Hands hands, SoakClock clock, PrintStream out)
             throws InterruptedException
     {
-        List<Executed> executed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Executed> executed = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (Planned planned : timing.plan()) {
             Fault fault = planned.fault();
@@ -228,7 +230,7 @@ final class SoakSchedule
                 String endNote = act(hands, fault, false);
                 double end = clock.seconds();
                 log(out, clock, "end  ", fault, endNote);
-                executed.add(new Executed(fault, start, end, true, String.join("; ", java.util.stream.Stream.of(startNote, endNote).filter(note -> !note.isEmpty()).toList())));
+                executed.add(new Executed(fault, start, end, true, String.join("; ", Stream.of(startNote, endNote).filter(note -> !note.isEmpty()).toList())));
             }));
         }
         for (Thread thread : threads) {

@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trinobundle.it.deployment.SoakReport.Phase;
 import dev.trinobundle.it.deployment.SoakSchedule.Fault;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static dev.trinobundle.it.deployment.SoakReport.executed;
 
@@ -52,7 +59,7 @@ final class SoakTable
         out.append("  one message per kind:\n");
         bundle.outcomes().stream()
                 .filter(outcome -> outcome.result() != SoakLoad.Result.COMPLETED && outcome.kind().expectAllowed())
-                .collect(java.util.stream.Collectors.toMap(SoakLoad.Outcome::error, SoakLoad.Outcome::message, (first, _) -> first, java.util.TreeMap::new))
+                .collect(Collectors.toMap(SoakLoad.Outcome::error, SoakLoad.Outcome::message, (first, _) -> first, TreeMap::new))
                 .forEach((error, message) -> out.append("    %s: %s%n".formatted(error, message)));
 
         bundle.audit().ifPresent(audit -> {
@@ -163,24 +170,24 @@ final class SoakTable
     }
 
     /** The last sample of every minute, for the figures over time. */
-    private static String perMinute(SoakRun.Result run, java.util.function.Function<SoakMonitor.Sample, Number> value)
+    private static String perMinute(SoakRun.Result run, Function<SoakMonitor.Sample, Number> value)
     {
-        Map<Integer, Number> byMinute = new java.util.TreeMap<>();
+        Map<Integer, Number> byMinute = new TreeMap<>();
         run.samples().forEach(sample -> {
             Number number = value.apply(sample);
             if (number != null) {
                 byMinute.put((int) (sample.time() / 60), number);
             }
         });
-        return byMinute.values().stream().map(number -> String.format(Locale.ROOT, "%.1f", number.doubleValue())).collect(java.util.stream.Collectors.joining(" "));
+        return byMinute.values().stream().map(number -> String.format(Locale.ROOT, "%.1f", number.doubleValue())).collect(Collectors.joining(" "));
     }
 
     private static String loadAverage()
     {
         try {
-            return String.join(" ", java.util.Arrays.copyOf(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" "), 3));
+            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
         }
-        catch (java.io.IOException e) {
+        catch (IOException e) {
             return "unknown";
         }
     }

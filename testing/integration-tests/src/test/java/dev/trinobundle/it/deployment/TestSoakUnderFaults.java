@@ -4,6 +4,9 @@ import dev.trinobundle.it.deployment.SoakSchedule.Fault;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Optional;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -21,7 +24,7 @@ final class TestSoakUnderFaults
     {
         SoakSchedule.Timing timing = SoakSchedule.ci();
         SoakRun.Result run = SoakRun.run(SoakCluster.Flavor.BUNDLE, timing, System.out);
-        System.out.println(SoakTable.render(run, java.util.Optional.empty()));
+        System.out.println(SoakTable.render(run, Optional.empty()));
 
         assertThat(run.faults()).allSatisfy(fault -> assertThat(fault.applied()).as(fault.toString()).isTrue());
         assertThat(SoakReport.mustBeZero(run)).hasSize(3).allSatisfy((figure, value) -> assertThat(value).as(figure).isZero());
@@ -38,7 +41,7 @@ final class TestSoakUnderFaults
 
         SoakAudit.Result audit = run.audit().orElseThrow();
         assertThat(audit.clientCompleted()).isPositive();
-        for (SoakAudit.SinkCheck sink : java.util.List.of(audit.file(), audit.postgresql())) {
+        for (SoakAudit.SinkCheck sink : List.of(audit.file(), audit.postgresql())) {
             assertThat(sink.lost()).as("%s lost", sink.sink()).isZero();
             assertThat(sink.duplicated()).as("%s duplicated", sink.sink()).isZero();
             assertThat(sink.extra()).as("%s extra", sink.sink()).isZero();
