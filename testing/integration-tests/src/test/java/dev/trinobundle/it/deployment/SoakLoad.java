@@ -269,7 +269,8 @@ final class SoakLoad
             // 500: Trino's answer to an authenticator that could not check the password (Vault unavailable);
             // 502-504: the proxy found no coordinator
             return switch (status.group(1)) {
-                case "500" -> "authentication error (500)";
+                // Trino answers 500 while it starts, until it has loaded its password authenticators
+                case "500" -> message.contains("authenticators were not loaded") ? "authenticators not loaded yet (500)" : "authentication error (500)";
                 case "502", "503", "504" -> "proxy " + status.group(1);
                 default -> "HTTP " + status.group(1);
             };
