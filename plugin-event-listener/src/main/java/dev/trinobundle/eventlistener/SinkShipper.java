@@ -139,7 +139,8 @@ public final class SinkShipper
                     // Not only exceptions: the PostgreSQL driver throws AssertionError on a connection that breaks mid-batch.
                     failedDeliveries.incrementAndGet();
                     recordErrors += sink.isRecordError(e) ? 1 : 0;
-                    lastError = sink.describe(e);
+                    // the sink describes its own failures (only it knows which messages hold no record content)
+                    lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
                     if (due(failureLoggedNanos)) {
                         failureLoggedNanos = System.nanoTime();
                         log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
@@ -222,7 +223,12 @@ public final class SinkShipper
         if (acknowledgedSequence > committedSequence) {
             // durable in the sink before the journal may delete it
             sink.flush();
-            AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
+            try {
+                AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
+            }
+            catch (IOException e) {
+                throw new OffsetWriteException(offsetFile, e);
+            }
             committedSequence = acknowledgedSequence;
         }
         committedNanos = System.nanoTime();
@@ -309,5 +315,15 @@ public final class SinkShipper
     public String getLastError()
     {
         return lastError;
+    }
+
+    /** The shipper's own file, not the sink, failed (a full journal disk): said as such, with the file and the reason. */
+    private static final class OffsetWriteException
+            extends IOException
+    {
+        OffsetWriteException(Path offsetFile, IOException cause)
+        {
+            super("cannot write the offset file %s (%s)".formatted(offsetFile, cause.getMessage()), cause);
+        }
     }
 }

@@ -54,6 +54,49 @@ final class TestSinkShipper
         assertThat(sink.durable).isEqualTo(30);
     }
 
+    @Test
+    void testOffsetFileThatCannotBeWrittenIsNamedInTheError()
+            throws IOException
+    {
+        // a full journal disk fails the shipper's own offset write; the PostgreSQL sink describes an IOException by its
+        // class name only (its messages may quote a row), so the error said "java.io.IOException" and nothing else
+        Path offsetFile = directory.resolve("sink-durability.offset");
+        Files.createDirectories(offsetFile.resolve("in-the-way"));
+        AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, AuditKey.unkeyed());
+        AuditSink sink = new AuditSink()
+        {
+            @Override
+            public String name()
+            {
+                return "durability";
+            }
+
+            @Override
+            public void deliver(List<JournalRecord> records) {}
+
+            @Override
+            public String describe(Throwable failure)
+            {
+                return failure.getClass().getName();
+            }
+
+            @Override
+            public void close() {}
+        };
+        AuditDelivery delivery = new AuditDelivery(journal, List.of(sink), new Checkpoints(AuditKey.unkeyed(), Optional.empty()), 60_000, FsyncPolicy.INTERVAL, 10);
+        delivery.start();
+        try {
+            TestingAuditEvents.append(journal, body("record-1"));
+            SinkShipper shipper = delivery.shippers().getFirst();
+            assertEventually(new Duration(60, SECONDS), () -> assertThat(shipper.getLastError())
+                    .startsWith("cannot write the offset file " + offsetFile + " ("));
+        }
+        finally {
+            delivery.stop(1_000);
+            journal.close();
+        }
+    }
+
     /**
      * Delivers nowhere, and notes whether the shipper ever committed an offset beyond what {@link #flush} made durable.
      */
