@@ -29,9 +29,10 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
  * the impersonation, rather than deciding as if the user were in no group (which would skip group deny rules).
  * <p>
  * Trino asks for the groups of the requested user ({@code X-Trino-User}) before the access control decides on the
- * impersonation, so any authenticated client chooses the names looked up. Hence: lookups run on a bounded pool with a
- * bounded queue (a flood of names is refused at once, and known users fall back to their cached groups), and names
- * Keycloak does not know are cached apart, so that a flood of made-up names evicts only its own kind.
+ * impersonation, so any authenticated client chooses the names looked up. Hence: lookups run on bounded pools with
+ * bounded queues (a flood of names is refused at once); the refreshes of users Keycloak knows have a pool of their own,
+ * which no client can fill with made-up names, so a removal from a group still takes effect within the TTL during a
+ * flood; and names Keycloak does not know are cached apart, so that a flood of made-up names evicts only its own kind.
  */
 public final class KeycloakGroupProvider
         implements GroupProvider
@@ -48,7 +49,8 @@ public final class KeycloakGroupProvider
     private record Entry(Set<String> groups, long loadedNanos) {}
 
     private final Loader loader;
-    private final ExecutorService executor;
+    private final ExecutorService knownUserRefreshes;
+    private final ExecutorService lookups;
     private final Ticker ticker;
     private final long ttlNanos;
     private final long staleNanos;
@@ -57,10 +59,15 @@ public final class KeycloakGroupProvider
     private final Cache<String, Entry> unknownUsers;
     private final ConcurrentMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
 
-    KeycloakGroupProvider(Loader loader, ExecutorService executor, Ticker ticker, KeycloakGroupProviderConfig config)
+    /**
+     * @param knownUserRefreshes refreshes of users Keycloak knows (cached with an answer)
+     * @param lookups cold lookups and refreshes of names Keycloak does not know: the names any client can choose
+     */
+    KeycloakGroupProvider(Loader loader, ExecutorService knownUserRefreshes, ExecutorService lookups, Ticker ticker, KeycloakGroupProviderConfig config)
     {
         this.loader = requireNonNull(loader, "loader is null");
-        this.executor = requireNonNull(executor, "executor is null");
+        this.knownUserRefreshes = requireNonNull(knownUserRefreshes, "knownUserRefreshes is null");
+        this.lookups = requireNonNull(lookups, "lookups is null");
         this.ticker = requireNonNull(ticker, "ticker is null");
         this.ttlNanos = config.getCacheTtl().roundTo(NANOSECONDS);
         this.staleNanos = config.getStaleWindow().roundTo(NANOSECONDS);
@@ -82,10 +89,8 @@ public final class KeycloakGroupProvider
     public Set<String> getGroups(String user)
     {
         requireNonNull(user, "user is null");
-        Entry entry = cache.getIfPresent(user);
-        if (entry == null) {
-            entry = unknownUsers.getIfPresent(user);
-        }
+        Entry known = cache.getIfPresent(user);
+        Entry entry = known != null ? known : unknownUsers.getIfPresent(user);
         long now = ticker.read();
         if (entry != null) {
             long age = now - entry.loadedNanos();
@@ -93,7 +98,7 @@ public final class KeycloakGroupProvider
                 return entry.groups();
             }
             try {
-                CompletableFuture<Entry> refresh = load(user);
+                CompletableFuture<Entry> refresh = load(user, known != null ? knownUserRefreshes : lookups);
                 if (age < ttlNanos) {
                     return entry.groups();
                 }
@@ -109,10 +114,10 @@ public final class KeycloakGroupProvider
                 throw e;
             }
         }
-        return await(load(user)).groups();
+        return await(load(user, lookups)).groups();
     }
 
-    private CompletableFuture<Entry> load(String user)
+    private CompletableFuture<Entry> load(String user, ExecutorService executor)
     {
         CompletableFuture<Entry> future;
         try {
@@ -166,7 +171,8 @@ public final class KeycloakGroupProvider
 
     void shutdown()
     {
-        executor.shutdownNow();
+        knownUserRefreshes.shutdownNow();
+        lookups.shutdownNow();
     }
 
     public static final class GroupLookupException

@@ -49,17 +49,17 @@ public final class KeycloakGroupProviders
         }
         String secret = config.getClientSecret() != null ? config.getClientSecret() : readSecret(Path.of(config.getClientSecretFile()));
         KeycloakClient client = new KeycloakClient(config, secret);
-        return new KeycloakGroupProvider(client::groups, lookupExecutor(config), Ticker.systemTicker(), config);
+        return new KeycloakGroupProvider(client::groups, lookupExecutor(config, "keycloak-group-refresh-%s"), lookupExecutor(config, "keycloak-group-lookup-%s"), Ticker.systemTicker(), config);
     }
 
     /**
      * Bounded: the names looked up are chosen by any authenticated client (see {@link KeycloakGroupProvider}). Lookups
      * beyond the queue are refused at once; a queued one older than the lookup timeout is of no use to its caller anyway.
      */
-    static ExecutorService lookupExecutor(KeycloakGroupProviderConfig config)
+    static ExecutorService lookupExecutor(KeycloakGroupProviderConfig config, String threadNames)
     {
         int threads = config.getMaxConcurrentLookups();
-        return new ThreadPoolExecutor(threads, threads, 0, SECONDS, new ArrayBlockingQueue<>(threads * 8), daemonThreadsNamed("keycloak-groups-%s"));
+        return new ThreadPoolExecutor(threads, threads, 0, SECONDS, new ArrayBlockingQueue<>(threads * 8), daemonThreadsNamed(threadNames));
     }
 
     private static String readSecret(Path file)

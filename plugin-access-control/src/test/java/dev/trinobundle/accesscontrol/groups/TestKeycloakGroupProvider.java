@@ -47,7 +47,7 @@ final class TestKeycloakGroupProvider
             throw new java.net.ConnectException("Connection refused");
         }
         return Optional.ofNullable(keycloak.get(user));
-    }, executor, ticker, new KeycloakGroupProviderConfig()
+    }, executor, executor, ticker, new KeycloakGroupProviderConfig()
             .setCacheTtl(new Duration(60, SECONDS))
             .setStaleWindow(new Duration(600, SECONDS))
             .setLookupTimeout(new Duration(200, MILLISECONDS)));
@@ -137,15 +137,16 @@ final class TestKeycloakGroupProvider
                 .setCacheTtl(new Duration(60, SECONDS))
                 .setLookupTimeout(new Duration(200, MILLISECONDS))
                 .setMaxConcurrentLookups(2);
-        ExecutorService bounded = KeycloakGroupProviders.lookupExecutor(config);
+        ExecutorService refreshes = KeycloakGroupProviders.lookupExecutor(config, "test-refresh-%s");
+        ExecutorService bounded = KeycloakGroupProviders.lookupExecutor(config, "test-lookup-%s");
         try {
             KeycloakGroupProvider flooded = new KeycloakGroupProvider(user -> {
                 requests.incrementAndGet();
-                if (hang != null) {
+                if (hang != null && user.startsWith("made-up-")) {
                     hang.await();
                 }
                 return Optional.ofNullable(keycloak.get(user));
-            }, bounded, ticker, config);
+            }, refreshes, bounded, ticker, config);
             assertThat(flooded.getGroups("carol")).containsExactly("contractors");
             advanceSeconds(31);
             hang = new CountDownLatch(1);
@@ -164,11 +165,16 @@ final class TestKeycloakGroupProvider
             // two lookups in flight, sixteen queued, the rest refused without a thread or a request each
             assertThat(requests).hasValue(2);
             assertThat(refusedAtOnce).isEqualTo(1_000 - 2 - 16);
-            // carol's refresh is refused too, and her cached groups (younger than the TTL) still answer
+            // carol's cached groups answer; she is removed from her group in Keycloak during the flood, and her
+            // refreshes (a pool no made-up name reaches) still see it within the TTL
             assertThat(flooded.getGroups("carol")).containsExactly("contractors");
+            keycloak.put("carol", Set.of());
+            advanceSeconds(60);
+            assertThat(flooded.getGroups("carol")).isEmpty();
         }
         finally {
             hang.countDown();
+            refreshes.shutdownNow();
             bounded.shutdownNow();
         }
     }
@@ -179,7 +185,7 @@ final class TestKeycloakGroupProvider
         KeycloakGroupProvider small = new KeycloakGroupProvider(user -> {
             requests.incrementAndGet();
             return Optional.ofNullable(keycloak.get(user));
-        }, executor, ticker, new KeycloakGroupProviderConfig()
+        }, executor, executor, ticker, new KeycloakGroupProviderConfig()
                 .setCacheMaximumSize(10)
                 .setLookupTimeout(new Duration(5, SECONDS)));
         assertThat(small.getGroups("carol")).containsExactly("contractors");
