@@ -146,7 +146,30 @@ public final class VaultAuthenticator
         if (digest == null) {
             return attempt(user, stored, password, null);
         }
-        verifiedCredentials.verifyOnce(digest, () -> attempt(user, stored, password, digest));
+        boolean[] verifiedHere = new boolean[1];
+        try {
+            verifiedCredentials.verifyOnce(digest, () -> {
+                verifiedHere[0] = true;
+                attempt(user, stored, password, digest);
+            });
+        }
+        catch (NotVerifiedException e) {
+            if (verifiedHere[0]) {
+                throw new AccessDeniedException(INVALID_CREDENTIALS);
+            }
+            // the attempt this one joined was refused without a verdict on the password (lock-out, busy slots, an
+            // interrupt): there is nothing to share, so this login makes its own attempt
+            return attempt(user, stored, password, digest);
+        }
+        catch (AccessDeniedException e) {
+            if (!verifiedHere[0]) {
+                logAttempt(user, "DENIED", "an identical attempt at the same time was denied");
+            }
+            throw new AccessDeniedException(INVALID_CREDENTIALS);
+        }
+        if (!verifiedHere[0] && log.isDebugEnabled()) {
+            log.debug("Vault password authentication: user=%s outcome=SUCCESS reason=password verified (by an identical attempt at the same time)", UserNames.forLog(user));
+        }
         return new BasicPrincipal(user);
     }
 
@@ -157,7 +180,7 @@ public final class VaultAuthenticator
         // reserved before any verification, and a failure until it succeeds: parallel guesses cannot overtake the count
         if (throttle.admit(user, known) == LoginThrottle.Admission.LOCKED_OUT) {
             logAttempt(user, "DENIED", "locked out after repeated failures");
-            throw new AccessDeniedException(INVALID_CREDENTIALS);
+            throw new NotVerifiedException();
         }
         boolean success = false;
         boolean verified = true;
@@ -176,7 +199,7 @@ public final class VaultAuthenticator
                 return new BasicPrincipal(user);
             }
             logAttempt(user, "DENIED", reason);
-            throw new AccessDeniedException(INVALID_CREDENTIALS);
+            throw verified ? new AccessDeniedException(INVALID_CREDENTIALS) : new NotVerifiedException();
         }
         finally {
             throttle.completed(user, known, !success && verified);
@@ -230,6 +253,16 @@ public final class VaultAuthenticator
     {
         logAttempt(user, "DENIED", reasonAfterDummy(password, reason));
         throw new AccessDeniedException(INVALID_CREDENTIALS);
+    }
+
+    /** Refused without a verdict on the password: an identical attempt waiting on this one must not share the refusal. */
+    private static final class NotVerifiedException
+            extends AccessDeniedException
+    {
+        NotVerifiedException()
+        {
+            super(INVALID_CREDENTIALS);
+        }
     }
 
     /** What Vault holds for a user name: a stored value, nothing, or no answer because lookups or the secret's shape refused it. */

@@ -448,6 +448,82 @@ final class TestVaultAuthenticator
     }
 
     @Test
+    void testAnAttemptThatJoinsAnIdenticalOneIsLoggedAndGetsAVerdictOfItsOwn()
+            throws Exception
+    {
+        // bob's verification holds the only hashing slot; admin's attempt then waits for it, an identical one joins
+        vault.putSecret("secret", "trino/password", fields("admin", bcrypt("admin-pass", BCrypt.Version.VERSION_2B, 8), "bob", bcrypt("bob-pass", BCrypt.Version.VERSION_2B, 8)));
+        CountDownLatch releaseBob = new CountDownLatch(1);
+        PasswordVerifier bobBlocks = (stored, password) -> {
+            if (password.equals("bob-pass")) {
+                Uninterruptibles.awaitUninterruptibly(releaseBob);
+            }
+            return PasswordVerifier.DIRECT.verify(stored, password);
+        };
+        VaultAuthenticatorConfig config = VaultTesting.config(vault);
+        ExecutorService refresh = Executors.newFixedThreadPool(2);
+        ExecutorService clients = Executors.newFixedThreadPool(3, new ThreadFactoryBuilder().setNameFormat("joining-client-%s").build());
+        VaultLoginConfig loginConfig = new VaultLoginConfig()
+                .setHashingMaxConcurrent(1)
+                .setHashingMaxQueued(4)
+                .setHashingMaxWait(new Duration(5, SECONDS));
+        try (LogCapture logs = new LogCapture("dev.trinobundle.authenticator")) {
+            VaultAuthenticator authenticator = new VaultAuthenticator(config, loginConfig, VaultTesting.client(config, ticker), ticker, bobBlocks, refresh);
+            Future<String> bob = clients.submit(() -> authenticator.createAuthenticatedPrincipal("bob", "bob-pass").getName());
+            assertEventually(() -> assertThat(threadStates("joining-client-")).containsExactly(Thread.State.WAITING));
+            Future<String> first = clients.submit(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName());
+            assertEventually(() -> assertThat(threadStates("joining-client-")).hasSize(2).doesNotContain(Thread.State.RUNNABLE));
+            Future<String> joined = clients.submit(() -> authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName());
+            assertEventually(() -> assertThat(threadStates("joining-client-")).hasSize(3).doesNotContain(Thread.State.RUNNABLE));
+            // the first gives up waiting for the slot: no verdict on the password, so the joined one must not share it
+            assertThatThrownBy(() -> first.get(30, SECONDS)).hasCauseInstanceOf(AccessDeniedException.class);
+            releaseBob.countDown();
+            assertThat(joined.get(30, SECONDS)).isEqualTo("admin");
+            assertThat(bob.get(30, SECONDS)).isEqualTo("bob");
+
+            // two identical wrong guesses at the same time: both are logged, one verification
+            CountDownLatch releaseGuess = new CountDownLatch(1);
+            AtomicInteger guesses = new AtomicInteger();
+            VaultAuthenticator guessed = new VaultAuthenticator(config, new VaultLoginConfig(), VaultTesting.client(config, ticker), ticker, (stored, password) -> {
+                guesses.incrementAndGet();
+                Uninterruptibles.awaitUninterruptibly(releaseGuess);
+                return PasswordVerifier.DIRECT.verify(stored, password);
+            }, refresh);
+            Future<String> guess = clients.submit(() -> guessed.createAuthenticatedPrincipal("admin", "guess").getName());
+            assertEventually(() -> assertThat(guesses).hasValue(1));
+            AtomicInteger arrived = new AtomicInteger();
+            Future<String> sameGuess = clients.submit(() -> {
+                arrived.incrementAndGet();
+                return guessed.createAuthenticatedPrincipal("admin", "guess").getName();
+            });
+            assertEventually(() -> {
+                assertThat(arrived).hasValue(1);
+                assertThat(threadStates("joining-client-")).hasSize(3).containsOnly(Thread.State.WAITING);
+            });
+            releaseGuess.countDown();
+            assertThatThrownBy(() -> guess.get(30, SECONDS)).hasCauseInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> sameGuess.get(30, SECONDS)).hasCauseInstanceOf(AccessDeniedException.class);
+            assertThat(guesses).hasValue(1);
+            assertThat(logs.messages(Level.INFO)).contains(
+                    "Vault password authentication: user=admin outcome=DENIED reason=wrong password",
+                    "Vault password authentication: user=admin outcome=DENIED reason=an identical attempt at the same time was denied");
+        }
+        finally {
+            releaseBob.countDown();
+            clients.shutdownNow();
+            refresh.shutdownNow();
+        }
+    }
+
+    private static List<Thread.State> threadStates(String namePrefix)
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith(namePrefix))
+                .map(Thread::getState)
+                .toList();
+    }
+
+    @Test
     void testEveryAttemptIsLoggedWithoutThePassword()
     {
         vault.putSecret("secret", "trino/password", fields("admin", "plain:Pa55-word-admin"));
