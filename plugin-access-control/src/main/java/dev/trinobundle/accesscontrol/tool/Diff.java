@@ -98,7 +98,7 @@ public final class Diff
         String inputs = universe.identities().size() + " identities " + (arguments.options().containsKey("--identities") ? "given" : "derived from both files")
                 + ", objects " + (arguments.options().containsKey("--objects") ? "given" : "derived from both files");
         out.println(differing == 0
-                ? "No decision differs (" + compared + " compared; " + inputs + ")"
+                ? "No decision differs among the names compared (" + compared + " compared; " + inputs + "; a changed regex may still decide other names differently)"
                 : differing + " of " + compared + " decisions differ (" + inputs + ")");
         return differing == 0 ? 0 : 1;
     }
