@@ -117,12 +117,18 @@ final class ChildProcess
 
     String logTail(int lines)
     {
+        return tail(log, lines);
+    }
+
+    /** The last lines of a server's log, for failure messages; never throws. */
+    static String tail(Path file, int lines)
+    {
         try {
-            List<String> all = Files.readAllLines(log);
+            List<String> all = Files.readAllLines(file);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         }
         catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
+            return "(cannot read " + file + ": " + e + ")";
         }
     }
 

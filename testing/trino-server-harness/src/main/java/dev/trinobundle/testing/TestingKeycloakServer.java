@@ -146,13 +146,7 @@ public final class TestingKeycloakServer
 
     public String serverLogTail(int lines)
     {
-        try {
-            List<String> all = Files.readAllLines(serverLog());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        }
-        catch (IOException e) {
-            return "(cannot read " + serverLog() + ": " + e + ")";
-        }
+        return ChildProcess.tail(serverLog(), lines);
     }
 
     /** The secret Keycloak holds for a confidential client (generated at import when the realm file carries none). */

@@ -176,13 +176,7 @@ public final class TrinoServer
 
     public String serverLogTail(int lines)
     {
-        try {
-            List<String> all = Files.readAllLines(serverLog());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        }
-        catch (IOException e) {
-            return "(cannot read " + serverLog() + ": " + e + ")";
-        }
+        return ChildProcess.tail(serverLog(), lines);
     }
 
     public synchronized long pid()
