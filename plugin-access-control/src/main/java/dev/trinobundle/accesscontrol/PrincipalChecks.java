@@ -304,7 +304,9 @@ abstract sealed class PrincipalChecks
     public void checkCanSetEntityAuthorization(SystemSecurityContext context, EntityKindAndName entityKindAndName, TrinoPrincipal principal)
     {
         List<String> name = entityKindAndName.name();
-        Decision decision = switch (entityKindAndName.entityKind()) {
+        int parts = entityKindAndName.entityKind().equals("SCHEMA") ? 2 : 3;
+        // a name of another shape denies (it was an IndexOutOfBoundsException, a server error)
+        Decision decision = name.size() != parts ? new Decision(false, "authorization", null, "the name of a " + entityKindAndName.entityKind() + " has " + parts + " parts") : switch (entityKindAndName.entityKind()) {
             case "SCHEMA" -> decide(context, Operation.SET_SCHEMA_AUTHORIZATION, Target.schema(name.get(0), name.get(1)).withNewOwner(owner(principal)));
             case "TABLE" -> decide(context, Operation.SET_TABLE_AUTHORIZATION, Target.object(name.get(0), name.get(1), name.get(2)).withNewOwner(owner(principal)));
             case "VIEW" -> decide(context, Operation.SET_VIEW_AUTHORIZATION, Target.object(name.get(0), name.get(1), name.get(2)).withNewOwner(owner(principal)));

@@ -3,11 +3,14 @@ package dev.trinobundle.accesscontrol;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.CatalogSchemaTableName;
 import io.trino.spi.connector.ColumnSchema;
+import io.trino.spi.connector.EntityKindAndName;
 import io.trino.spi.connector.SchemaTableName;
 import io.trino.spi.security.AccessDeniedException;
 import io.trino.spi.security.Identity;
+import io.trino.spi.security.PrincipalType;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemSecurityContext;
+import io.trino.spi.security.TrinoPrincipal;
 import io.trino.spi.type.VarcharType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,6 +150,19 @@ final class TestHostileInput
         finally {
             stack.shutdown();
         }
+    }
+
+    @Test
+    void testEntityNameOfTheWrongShapeIsDenied()
+    {
+        // was an IndexOutOfBoundsException (a server error) for a one-part schema or a two-part table name
+        TrinoPrincipal owner = new TrinoPrincipal(PrincipalType.USER, "bob");
+        assertThatThrownBy(() -> accessControl.checkCanSetEntityAuthorization(context("bob"), new EntityKindAndName("SCHEMA", List.of("tpch")), owner))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("the name of a SCHEMA has 2 parts");
+        assertThatThrownBy(() -> accessControl.checkCanSetEntityAuthorization(context("bob"), new EntityKindAndName("TABLE", List.of("tpch", "tiny")), owner))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("the name of a TABLE has 3 parts");
     }
 
     @Test
