@@ -31,6 +31,7 @@ public final class RuleSet
     private final List<CatalogRule> catalogRules;
     private final Optional<List<QueryRule>> queryRules;
     private final Optional<List<ImpersonationRule>> impersonationRules;
+    private final boolean usesOriginalGroup;
     private final Optional<List<PrincipalRule>> principalRules;
     private final List<SystemInformationRule> systemInformationRules;
     private final List<AuthorizationRule> authorizationRules;
@@ -63,6 +64,8 @@ public final class RuleSet
                 .orElse(List.of(new CatalogRule(implicit("catalogs", "allow all"), Subject.ANY, null, CatalogAccess.ALL)));
         this.queryRules = builder.queries;
         this.impersonationRules = builder.impersonation;
+        // asked on every impersonation check; the rules never change
+        this.usesOriginalGroup = impersonationRules.orElse(List.of()).stream().anyMatch(rule -> rule.originalGroup() != null);
         this.principalRules = builder.principals;
         this.systemInformationRules = builder.systemInformation.orElse(List.of());
         this.authorizationRules = builder.authorization.orElse(List.of());
@@ -156,7 +159,7 @@ public final class RuleSet
     /** Whether an impersonation rule matches on the original user's groups, which Trino 476 does not pass in. */
     public boolean usesOriginalGroup()
     {
-        return impersonationRules.orElse(List.of()).stream().anyMatch(rule -> rule.originalGroup() != null);
+        return usesOriginalGroup;
     }
 
     public Decision impersonation(RuleIdentity original, String newUser)
@@ -220,12 +223,6 @@ public final class RuleSet
     }
 
     // ---- catalogs, schemas and tables (ObjectDecisions)
-
-    /** The first catalog rule for the catalog, or null; throws {@link MatchBudgetExceededException} if its matches give up. */
-    public CatalogRule catalogRule(RuleIdentity identity, String catalog)
-    {
-        return forIdentity(identity).catalogRule(catalog, MatchBudget.forDecision());
-    }
 
     public Decision catalogAccess(RuleIdentity identity, String catalog, CatalogAccess required)
     {
