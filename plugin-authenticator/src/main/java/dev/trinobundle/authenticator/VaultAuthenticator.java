@@ -158,8 +158,10 @@ public final class VaultAuthenticator
                 throw new AccessDeniedException(INVALID_CREDENTIALS);
             }
             // the attempt this one joined was refused without a verdict on the password (lock-out, busy slots, an
-            // interrupt): there is nothing to share, so this login makes its own attempt
-            return attempt(user, stored, password, digest);
+            // interrupt): there is nothing to share, so this login makes its own attempt, through the cache again so
+            // that a success is remembered (a joined NotVerifiedException reaches Trino as "Invalid credentials")
+            verifiedCredentials.verifyOnce(digest, () -> attempt(user, stored, password, digest));
+            return new BasicPrincipal(user);
         }
         catch (AccessDeniedException e) {
             if (!verifiedHere[0]) {

@@ -454,7 +454,9 @@ final class TestVaultAuthenticator
         // bob's verification holds the only hashing slot; admin's attempt then waits for it, an identical one joins
         vault.putSecret("secret", "trino/password", fields("admin", bcrypt("admin-pass", BCrypt.Version.VERSION_2B, 8), "bob", bcrypt("bob-pass", BCrypt.Version.VERSION_2B, 8)));
         CountDownLatch releaseBob = new CountDownLatch(1);
+        AtomicInteger adminChecks = new AtomicInteger();
         PasswordVerifier bobBlocks = (stored, password) -> {
+            adminChecks.addAndGet(password.equals("admin-pass") ? 1 : 0);
             if (password.equals("bob-pass")) {
                 Uninterruptibles.awaitUninterruptibly(releaseBob);
             }
@@ -480,6 +482,10 @@ final class TestVaultAuthenticator
             releaseBob.countDown();
             assertThat(joined.get(30, SECONDS)).isEqualTo("admin");
             assertThat(bob.get(30, SECONDS)).isEqualTo("bob");
+            // its own verification is remembered like any other: the next query of that client is not hashed again
+            int checks = adminChecks.get();
+            assertThat(authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName()).isEqualTo("admin");
+            assertThat(adminChecks).hasValue(checks);
 
             // two identical wrong guesses at the same time: both are logged, one verification
             CountDownLatch releaseGuess = new CountDownLatch(1);
