@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
@@ -34,6 +35,7 @@ final class AuditRecordFormat
     static final String GENESIS_HASH = "0".repeat(64);
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
+    private static final Set<String> CHAIN_MEMBERS = Set.of("seq", "keyId", "prevHash", "time", HASH_FIELD, MAC_FIELD);
 
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final Pattern HEX_64 = Pattern.compile("[0-9a-f]{64}");
@@ -133,7 +135,8 @@ final class AuditRecordFormat
         return new Line(sequence, keyId, hash, time, (start + "}").getBytes(US_ASCII), mac);
     }
 
-    // the top-level scalar members of a line that is one JSON object, as text; null for another line
+    // the chain members of a line that is one JSON object, as text; null for another line. Only these are read into
+    // strings: recovery and the verifier parse every line, and a query text may be a megabyte
     private static Map<String, String> members(byte[] line)
     {
         Map<String, String> members = new HashMap<>();
@@ -143,7 +146,7 @@ final class AuditRecordFormat
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
-                if (parser.nextToken().isScalarValue()) {
+                if (parser.nextToken().isScalarValue() && CHAIN_MEMBERS.contains(name)) {
                     members.put(name, parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText());
                 }
                 else {
