@@ -10,6 +10,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +79,17 @@ public final class JsonTree
      * Parses a whole rules document (trailing content is an error) and returns the node the JSON pointer names;
      * errors are {@link RulesException}s.
      */
+    /** The content as UTF-8 text; malformed bytes are an error, never replaced (a rule must read as written). */
+    public static String strictUtf8(byte[] content)
+            throws CharacterCodingException
+    {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(content))
+                .toString();
+    }
+
     public static Node parseRules(String source, String jsonPointer, String fileName)
     {
         JsonPointer pointer;

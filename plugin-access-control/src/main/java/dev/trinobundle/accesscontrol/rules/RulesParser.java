@@ -10,8 +10,6 @@ import dev.trinobundle.accesscontrol.rules.JsonTree.ScalarNode;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-import static java.nio.ByteBuffer.wrap;
 
 /**
  * Reads Trino's file-based system access control format strictly: unknown sections and fields, values of the wrong
@@ -71,11 +68,7 @@ public final class RulesParser
     {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(wrap(content))
-                    .toString();
+            text = JsonTree.strictUtf8(content);
         }
         catch (CharacterCodingException e) {
             throw new RulesException(fileName, null, "the file is not valid UTF-8 text");

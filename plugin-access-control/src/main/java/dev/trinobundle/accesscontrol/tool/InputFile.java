@@ -18,8 +18,6 @@ import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
-import static java.nio.ByteBuffer.wrap;
 
 /**
  * A test, identities or objects file of the tools, JSON ({@code .json}) or YAML ({@code .yaml}, {@code .yml}; any
@@ -69,11 +66,7 @@ final class InputFile
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(wrap(content))
-                    .toString();
+            text = JsonTree.strictUtf8(content);
         }
         catch (CharacterCodingException e) {
             throw new InputFileException(what, fileName, null, "the file is not valid UTF-8 text");
