@@ -426,8 +426,9 @@ final class TestVaultAuthenticator
                     return authenticator.createAuthenticatedPrincipal("admin", "admin-pass").getName();
                 }));
             }
-            // every client is in the verification or parked behind it; before single-flight verification, the throttle
-            // admitted five (vault.throttle.max-failures) at a time and refused the rest of the pool
+            // all 32 clients started and none is running (an idle pool thread waits too: what proves the sharing is the
+            // one verification and the 32 successes below); before single-flight verification the throttle admitted five
+            // (vault.throttle.max-failures) at a time and refused the rest of the pool
             assertEventually(() -> {
                 assertThat(arrived.get()).isEqualTo(poolSize);
                 assertThat(Thread.getAllStackTraces().keySet()).filteredOn(thread -> thread.getName().startsWith("bi-client-"))
