@@ -19,7 +19,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the local journal (a MAC and a page-cache write); sinks are fed by {@link AuditDelivery} in the background.
+ * the audit log (a MAC and a page-cache write); PostgreSQL is fed by {@link AuditDelivery} in the background.
  * Callbacks never throw into Trino.
  */
 public final class AuditEventListener
@@ -46,9 +46,7 @@ public final class AuditEventListener
         export("AuditEventListener", this);
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
-        for (SinkShipper shipper : delivery.shippers()) {
-            export("AuditSink,sink=" + shipper.name(), shipper);
-        }
+        delivery.shipper().ifPresent(shipper -> export("AuditSink,sink=" + shipper.name(), shipper));
         try {
             delivery.start();
         }

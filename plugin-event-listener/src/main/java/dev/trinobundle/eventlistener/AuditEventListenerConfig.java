@@ -2,12 +2,15 @@ package dev.trinobundle.eventlistener;
 
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
+import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
+import io.airlift.units.MinDataSize;
 import io.airlift.units.MinDuration;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
+import static io.airlift.units.DataSize.Unit.MEGABYTE;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 public class AuditEventListenerConfig
@@ -16,7 +19,8 @@ public class AuditEventListenerConfig
     private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
     private Duration fsyncInterval = new Duration(1, SECONDS);
     private int maxQueryTextLength = 65_536;
-    private boolean fileSinkEnabled = true;
+    private DataSize maxFileSize = DataSize.of(100, MEGABYTE);
+    private int maxFiles = 100;
     private boolean postgresqlSinkEnabled;
     private String macKeyFile;
     private String checkpointDirectory;
@@ -29,7 +33,7 @@ public class AuditEventListenerConfig
     }
 
     @Config("audit.journal.directory")
-    @ConfigDescription("Local directory of the append-only journal every record is written to before it is shipped to the sinks")
+    @ConfigDescription("Local directory of the audit log (audit-<first sequence>.jsonl), written before the callback returns; PostgreSQL is fed from it")
     public AuditEventListenerConfig setJournalDirectory(String journalDirectory)
     {
         this.journalDirectory = journalDirectory;
@@ -79,16 +83,32 @@ public class AuditEventListenerConfig
         return this;
     }
 
-    public boolean isFileSinkEnabled()
+    @NotNull
+    @MinDataSize("1kB")
+    public DataSize getMaxFileSize()
     {
-        return fileSinkEnabled;
+        return maxFileSize;
     }
 
-    @Config("audit.file.enabled")
-    @ConfigDescription("Ship records to JSON Lines files in audit.file.directory")
-    public AuditEventListenerConfig setFileSinkEnabled(boolean fileSinkEnabled)
+    @Config("audit.journal.max-file-size")
+    @ConfigDescription("A new audit file is started when a record would take the current one beyond this size")
+    public AuditEventListenerConfig setMaxFileSize(DataSize maxFileSize)
     {
-        this.fileSinkEnabled = fileSinkEnabled;
+        this.maxFileSize = maxFileSize;
+        return this;
+    }
+
+    @Min(1)
+    public int getMaxFiles()
+    {
+        return maxFiles;
+    }
+
+    @Config("audit.journal.max-files")
+    @ConfigDescription("Retention: the oldest audit files beyond this number are deleted once the PostgreSQL sink (if enabled) has their records")
+    public AuditEventListenerConfig setMaxFiles(int maxFiles)
+    {
+        this.maxFiles = maxFiles;
         return this;
     }
 
@@ -151,11 +171,5 @@ public class AuditEventListenerConfig
     public boolean isCheckpointKeyed()
     {
         return checkpointDirectory == null || macKeyFile != null;
-    }
-
-    @AssertTrue(message = "At least one sink must be enabled: set audit.file.enabled=true or audit.postgresql.enabled=true")
-    public boolean isAnySinkEnabled()
-    {
-        return fileSinkEnabled || postgresqlSinkEnabled;
     }
 }

@@ -1,6 +1,5 @@
 package dev.trinobundle.eventlistener;
 
-import com.google.common.collect.ImmutableList;
 import com.google.inject.Binder;
 import com.google.inject.Provides;
 import com.google.inject.Scopes;
@@ -24,8 +23,6 @@ public class AuditEventListenerModule
         extends AbstractConfigurationAwareModule
 {
     private static final Logger log = Logger.get(AuditEventListenerModule.class);
-    // big enough that rolls are rare, small enough that a delivered segment is deleted soon
-    private static final long SEGMENT_SIZE = 64L << 20;
 
     @Override
     protected void setup(Binder binder)
@@ -33,13 +30,7 @@ public class AuditEventListenerModule
         configBinder(binder).bindConfig(AuditEventListenerConfig.class);
         AuditEventListenerConfig config = buildConfigObject(AuditEventListenerConfig.class);
         checkApart(config.getCheckpointDirectory(), config.getJournalDirectory(), "audit.journal.directory");
-        // Optional<Sink> is present exactly when the sink class is bound below.
-        newOptionalBinder(binder, FileAuditSink.class);
-        if (config.isFileSinkEnabled()) {
-            configBinder(binder).bindConfig(FileSinkConfig.class);
-            checkApart(config.getCheckpointDirectory(), buildConfigObject(FileSinkConfig.class).getDirectory(), "audit.file.directory");
-            binder.bind(FileAuditSink.class).in(Scopes.SINGLETON);
-        }
+        // Optional<PostgresqlAuditSink> is present exactly when it is bound below.
         newOptionalBinder(binder, PostgresqlAuditSink.class);
         if (config.isPostgresqlSinkEnabled()) {
             configBinder(binder).bindConfig(PostgresqlSinkConfig.class);
@@ -89,7 +80,7 @@ public class AuditEventListenerModule
     @Singleton
     public static AuditJournal createJournal(AuditEventListenerConfig config, AuditKey key)
     {
-        return new AuditJournal(Path.of(config.getJournalDirectory()), SEGMENT_SIZE, config.getFsyncPolicy(), key);
+        return new AuditJournal(Path.of(config.getJournalDirectory()), config.getMaxFileSize().toBytes(), config.getMaxFiles(), config.getFsyncPolicy(), key);
     }
 
     @Provides
@@ -105,12 +96,8 @@ public class AuditEventListenerModule
             AuditEventListenerConfig config,
             AuditJournal journal,
             Checkpoints checkpoints,
-            Optional<FileAuditSink> fileSink,
             Optional<PostgresqlAuditSink> postgresqlSink)
     {
-        ImmutableList.Builder<AuditSink> sinks = ImmutableList.builder();
-        fileSink.ifPresent(sinks::add);
-        postgresqlSink.ifPresent(sinks::add);
-        return new AuditDelivery(journal, sinks.build(), checkpoints, config.getCheckpointInterval().toMillis(), config.getFsyncPolicy(), config.getFsyncInterval().toMillis());
+        return new AuditDelivery(journal, postgresqlSink, checkpoints, config.getCheckpointInterval().toMillis(), config.getFsyncPolicy(), config.getFsyncInterval().toMillis());
     }
 }

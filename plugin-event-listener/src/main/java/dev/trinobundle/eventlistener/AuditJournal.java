@@ -31,20 +31,22 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Local append-only journal of segments {@code journal-<first sequence, 20 digits>.jsonl}. On Trino's calling thread
- * a record is numbered, MAC-chained to the previous one and written with one {@code write(2)} before the callback
- * returns: a killed process loses nothing (the page cache belongs to the kernel), on any file system. A record that
- * cannot be written is dropped, counted and logged, and takes no number, so the chain on disk stays whole.
+ * The audit log: append-only files {@code audit-<first sequence, 20 digits>.jsonl}, which are also the journal the
+ * PostgreSQL sink is fed from. On Trino's calling thread a record is numbered, MAC-chained to the previous one and
+ * written with one {@code write(2)} before the callback returns: a killed process loses nothing (the page cache
+ * belongs to the kernel), on any file system. A record that cannot be written is dropped, counted and logged, and
+ * takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
 {
     private static final Logger log = Logger.get(AuditJournal.class);
     private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
-    private static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{20})\\.jsonl");
+    private static final Pattern SEGMENT_NAME = Pattern.compile("(?:audit|journal)-(\\d{20})\\.jsonl");
 
     private final Path directory;
     private final long segmentSize;
+    private final int maxSegments;
     private final FsyncPolicy fsyncPolicy;
     private final AuditKey key;
     private final FileLock lock;
@@ -53,9 +55,7 @@ public final class AuditJournal
 
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
-    private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
-    private final AtomicLong unreadableLines = new AtomicLong();
 
     // guarded by this
     private final Mac mac;
@@ -75,10 +75,11 @@ public final class AuditJournal
     // readers never read past it, where a failed write may leave bytes until it is cut back.
     record Written(long segment, long end, long sequence, String hash) {}
 
-    public AuditJournal(Path directory, long segmentSize, FsyncPolicy fsyncPolicy, AuditKey key)
+    public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
     {
         this.directory = AuditFiles.createDirectory(requireNonNull(directory, "directory is null").toAbsolutePath(), "audit.journal.directory");
         this.segmentSize = segmentSize;
+        this.maxSegments = maxSegments;
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
@@ -179,7 +180,7 @@ public final class AuditJournal
                 }
                 before = 0;
                 // a file of that name holds at most a failed attempt at this very record
-                Path path = directory.resolve("journal-%020d.jsonl".formatted(sequence));
+                Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
                 active = AuditFiles.open(path, TRUNCATE_EXISTING);
                 segments.put(sequence, path);
                 activeStart = sequence;
@@ -188,7 +189,6 @@ public final class AuditJournal
             AuditFiles.writeFully(active, line);
         }
         catch (IOException | RuntimeException e) {
-            writeFailures.incrementAndGet();
             recordsDropped.incrementAndGet();
             logError("Cannot write audit journal %s: %s. Audit record DROPPED (see RecordsDropped); free disk space or fix the directory", directory, e);
             try {
@@ -262,22 +262,6 @@ public final class AuditJournal
         }
     }
 
-    /**
-     * Called at start with the highest number a sink holds. Beyond the journal's end, a machine crash lost the
-     * journal's newest records after a sink had them: new records must not reuse those numbers (a sink would skip
-     * them as delivered).
-     */
-    public synchronized void continueAfter(long sequence)
-    {
-        if (sequence <= written.sequence()) {
-            return;
-        }
-        log.error("Audit journal %s ends at record %s, but a sink already holds records up to %s: the journal lost its newest records in a crash before they reached the disk. " +
-                "New records are numbered from %s on; verify reports the break there", directory, written.sequence(), sequence, sequence + 1);
-        // the chain goes on from the journal's last record; no checkpoint may name a record this journal does not have
-        written = new Written(written.segment(), written.end(), sequence, null);
-    }
-
     public Checkpoints.Head head()
     {
         Written last = written;
@@ -292,11 +276,6 @@ public final class AuditJournal
     NavigableMap<Long, Path> segments()
     {
         return segments;
-    }
-
-    void unreadableLine()
-    {
-        unreadableLines.incrementAndGet();
     }
 
     public Path getDirectory()
@@ -322,22 +301,10 @@ public final class AuditJournal
         return recordsDropped.get();
     }
 
-    @Managed(description = "Failed journal writes (full disk, unwritable directory)")
-    public long getWriteFailures()
-    {
-        return writeFailures.get();
-    }
-
     @Managed(description = "Failed journal fsyncs")
     public long getFsyncFailures()
     {
         return fsyncFailures.get();
-    }
-
-    @Managed(description = "Journal lines a sink reader skipped because they are not audit records (written by someone else)")
-    public long getUnreadableLines()
-    {
-        return unreadableLines.get();
     }
 
     @Managed(description = "Total size of the journal segment files in bytes")
@@ -353,6 +320,30 @@ public final class AuditJournal
             }
         }
         return size;
+    }
+
+    /**
+     * Retention: deletes the oldest files beyond {@code audit.journal.max-files} whose records the PostgreSQL sink
+     * has (all, without it); the newest stays, the chain continues from it.
+     */
+    void deleteOldSegments(long deliveredUpToSequence)
+    {
+        while (segments.size() > maxSegments) {
+            Map.Entry<Long, Path> oldest = segments.firstEntry();
+            // every record of "oldest" is below the next file's first sequence
+            long next = segments.higherKey(oldest.getKey());
+            if (next - 1 > deliveredUpToSequence || next > written.sequence()) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(oldest.getValue());
+                segments.remove(oldest.getKey());
+            }
+            catch (IOException e) {
+                log.error("Cannot delete audit file %s for retention (audit.journal.max-files): %s", oldest.getValue(), e);
+                return;
+            }
+        }
     }
 
     @Override

@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -23,61 +22,39 @@ import java.util.stream.Stream;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
- * Checks audit files (the file sink's {@code audit-*.jsonl} or the journal's {@code journal-*.jsonl}) with the MAC key
+ * Checks audit files ({@code audit-*.jsonl}, or the {@code journal-*.jsonl} of earlier versions) with the MAC key
  * and against signed checkpoints kept elsewhere. Uses no Trino class:
  * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
  *     [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
  * Reports every rewritten, deleted, reordered or malformed record, a truncated tail (the log ends before the last
- * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removes
+ * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removed
  * older files). Exit code 0 when intact, 1 on any finding, 2 on a usage or I/O error or a missing key.
  */
 public final class AuditLogVerifier
 {
     private static final Pattern AUDIT_FILE = Pattern.compile("(audit|journal)-\\d{20}\\.jsonl");
     // the rest are counted: a log rewritten from its start has a finding on every line
-    private static final int MAX_PROBLEMS = 1000;
+    private static final int MAX_SHOWN = 1000;
 
-    private AuditLogVerifier() {}
+    private final Map<String, AuditKey> keys = new HashMap<>();
+    private final TreeMap<Long, Line> checkpoints = new TreeMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private long problemCount;
 
-    enum Finding
-    {
-        REWRITTEN, DELETED, REORDERED, TRUNCATED_TAIL, DELETED_HEAD, MALFORMED
-    }
+    record Options(List<AuditKey> keys, List<Path> checkpoints, long from) {}
 
-    record Problem(Finding finding, String location, String message)
-    {
-        @Override
-        public String toString()
-        {
-            return "BROKEN (%s): %s: %s".formatted(finding.name().toLowerCase(Locale.ENGLISH).replace('_', ' '), location, message);
-        }
-    }
-
-    record Result(List<Problem> problems, long problemCount, String summary)
+    record Result(long problemCount, String message)
     {
         boolean intact()
         {
             return problemCount == 0;
         }
-
-        Finding finding()
-        {
-            return problems.isEmpty() ? null : problems.getFirst().finding();
-        }
-
-        String message()
-        {
-            return intact() ? summary : String.join("\n", problems.stream().map(Problem::toString).toList());
-        }
     }
 
-    record Options(List<AuditKey> keys, List<Path> checkpoints, long from)
+    private AuditLogVerifier(List<AuditKey> keys)
     {
-        Options
-        {
-            keys = List.copyOf(keys);
-            checkpoints = List.copyOf(checkpoints);
-        }
+        keys.forEach(key -> this.keys.put(key.keyId(), key));
     }
 
     public static void main(String[] args)
@@ -120,14 +97,8 @@ public final class AuditLogVerifier
         }
         try {
             Result result = verify(path, new Options(keys, checkpoints, from));
-            if (result.intact()) {
-                out.println(result.summary());
-                return 0;
-            }
-            result.problems().forEach(err::println);
-            String shown = result.problemCount() > MAX_PROBLEMS ? " (the first %s shown)".formatted(MAX_PROBLEMS) : "";
-            err.println("%s findings%s; %s".formatted(result.problemCount(), shown, result.summary()));
-            return 1;
+            (result.intact() ? out : err).println(result.message());
+            return result.intact() ? 0 : 1;
         }
         catch (IOException | RuntimeException e) {
             err.println("Cannot verify " + path + ": " + e.getMessage());
@@ -141,13 +112,9 @@ public final class AuditLogVerifier
     static Result verify(Path path, Options options)
             throws IOException
     {
-        Problems report = new Problems();
-        Map<String, AuditKey> keys = new HashMap<>();
-        options.keys().forEach(key -> keys.put(key.keyId(), key));
-        TreeMap<Long, Line> checkpoints = new TreeMap<>();
-        List<String> notes = new ArrayList<>();
+        AuditLogVerifier verifier = new AuditLogVerifier(options.keys());
         for (Path file : options.checkpoints()) {
-            readCheckpoints(file, keys, checkpoints, report, notes);
+            verifier.readCheckpoints(file);
         }
         List<Path> files = List.of(path);
         if (Files.isDirectory(path)) {
@@ -155,7 +122,12 @@ public final class AuditLogVerifier
                 files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
             }
         }
+        return verifier.verifyRecords(path, files, Math.max(1, options.from()));
+    }
 
+    private Result verifyRecords(Path path, List<Path> files, long from)
+            throws IOException
+    {
         String previousHash = null;
         long previousSequence = -1;
         long firstSequence = -1;
@@ -172,20 +144,20 @@ public final class AuditLogVerifier
                     String location = files.get(f) + ":" + ++lineNumber;
                     Line line = AuditRecordFormat.parseRecord(bytes);
                     if (line == null) {
-                        report.add(new Problem(Finding.MALFORMED, location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)"));
+                        report("malformed", location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
                         continue;
                     }
                     long sequence = line.sequence();
-                    checkMac(keys, line, location, "record " + sequence, report);
+                    checkMac(line, location, "record " + sequence);
                     records++;
                     if (previousHash == null) {
                         firstSequence = sequence;
-                        if (sequence > Math.max(1, options.from())) {
-                            report.add(new Problem(Finding.DELETED_HEAD, location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from with the first number that must be there, from a record of your own)"
-                                    .formatted(sequence, Math.max(1, options.from()), sequence - 1)));
+                        if (sequence > from) {
+                            report("deleted head", location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from with the first number that must be there, from a record of your own)"
+                                    .formatted(sequence, from, sequence - 1));
                         }
                         if (sequence == 1 && !line.hash().equals(AuditRecordFormat.GENESIS_HASH)) {
-                            report.add(new Problem(Finding.REWRITTEN, location, "record 1 does not start the chain"));
+                            report("rewritten", location, "record 1 does not start the chain");
                         }
                     }
                     else if (sequence > previousSequence + 1) {
@@ -195,15 +167,15 @@ public final class AuditLogVerifier
                     else if (sequence <= previousSequence) {
                         boolean reordered = missing.contains(sequence);
                         missing.remove(Range.singleton(sequence));
-                        report.add(new Problem(Finding.REORDERED, location, "record %s after record %s (%s)".formatted(sequence, previousSequence, reordered ? "reordered" : "duplicated or reordered")));
+                        report("reordered", location, "record %s after record %s (%s)".formatted(sequence, previousSequence, reordered ? "reordered" : "duplicated or reordered"));
                         continue;
                     }
                     else if (!line.hash().equals(previousHash)) {
-                        report.add(new Problem(Finding.REWRITTEN, location, "record %s does not chain to record %s (a record was replaced)".formatted(sequence, previousSequence)));
+                        report("rewritten", location, "record %s does not chain to record %s (a record was replaced)".formatted(sequence, previousSequence));
                     }
                     Line checkpoint = checkpoints.get(sequence);
                     if (checkpoint != null && !checkpoint.hash().equals(line.mac())) {
-                        report.add(new Problem(Finding.REWRITTEN, location, "record %s differs from the checkpoint of %s".formatted(sequence, checkpoint.time())));
+                        report("rewritten", location, "record %s differs from the checkpoint of %s".formatted(sequence, checkpoint.time()));
                     }
                     previousHash = line.mac();
                     previousSequence = sequence;
@@ -211,7 +183,7 @@ public final class AuditLogVerifier
             }
             if (offset < Files.size(files.get(f))) {
                 if (f < files.size() - 1) {
-                    report.add(new Problem(Finding.MALFORMED, files.get(f) + ":" + (lineNumber + 1), "line without newline before the end of the log"));
+                    report("malformed", files.get(f) + ":" + (lineNumber + 1), "line without newline before the end of the log");
                 }
                 else {
                     // being written, or torn by a crash: a truncation shows against the checkpoints
@@ -220,36 +192,32 @@ public final class AuditLogVerifier
             }
         }
         for (Range<Long> gap : missing.asRanges()) {
-            report.add(new Problem(Finding.DELETED, gaps.floorEntry(gap.lowerEndpoint()).getValue(), "records %s..%s are missing (deleted)".formatted(gap.lowerEndpoint(), gap.upperEndpoint())));
+            report("deleted", gaps.floorEntry(gap.lowerEndpoint()).getValue(), "records %s..%s are missing (deleted)".formatted(gap.lowerEndpoint(), gap.upperEndpoint()));
         }
         if (!checkpoints.isEmpty() && checkpoints.lastKey() > previousSequence) {
             Line last = checkpoints.lastEntry().getValue();
-            report.add(new Problem(Finding.TRUNCATED_TAIL, path.toString(), "the log ends at record %s, but the checkpoint of %s names record %s: the tail was truncated"
-                    .formatted(Math.max(0, previousSequence), last.time(), last.sequence())));
+            report("truncated tail", path.toString(), "the log ends at record %s, but the checkpoint of %s names record %s: the tail was truncated"
+                    .formatted(Math.max(0, previousSequence), last.time(), last.sequence()));
         }
-        String summary = "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
-        if (records == 0) {
-            summary = "no records in " + path;
-        }
-        else if (report.count == 0) {
+        String summary = records == 0 ? "no records in " + path : "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
+        if (records > 0 && problemCount == 0) {
             summary = "OK: %s, %s, %s, last hash %s".formatted(summary,
                     keys.isEmpty() ? "unkeyed chain intact (shows accidents, not tampering: pass --key)" : "MAC chain intact",
                     checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()),
                     previousHash);
         }
-        return new Result(List.copyOf(report.problems), report.count, summary + String.join("", notes.stream().map(note -> "; " + note).toList()));
+        summary += String.join("", notes.stream().map(note -> "; " + note).toList());
+        if (problemCount > 0) {
+            String shown = problemCount > MAX_SHOWN ? " (the first %s shown)".formatted(MAX_SHOWN) : "";
+            summary = String.join("\n", problems) + "\n%s findings%s; %s".formatted(problemCount, shown, summary);
+        }
+        return new Result(problemCount, summary);
     }
 
-    private static final class Problems
+    private void report(String finding, String location, String message)
     {
-        private final List<Problem> problems = new ArrayList<>();
-        private long count;
-
-        void add(Problem problem)
-        {
-            if (count++ < MAX_PROBLEMS) {
-                problems.add(problem);
-            }
+        if (problemCount++ < MAX_SHOWN) {
+            problems.add("BROKEN (%s): %s: %s".formatted(finding, location, message));
         }
     }
 
@@ -257,35 +225,27 @@ public final class AuditLogVerifier
      * Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
      * was given, or changed bytes).
      */
-    private static boolean checkMac(Map<String, AuditKey> keys, Line line, String location, String what, Problems report)
+    private boolean checkMac(Line line, String location, String what)
             throws IOException
     {
-        AuditKey key;
-        if (line.keyId() == null) {
-            if (!keys.isEmpty()) {
-                report.add(new Problem(Finding.REWRITTEN, location, "%s carries no key id although a key was given: written without the key".formatted(what)));
-                return false;
-            }
-            key = AuditKey.unkeyed();
-        }
-        else if (keys.isEmpty()) {
+        AuditKey key = line.keyId() == null && keys.isEmpty() ? AuditKey.unkeyed() : keys.get(line.keyId());
+        if (line.keyId() != null && keys.isEmpty()) {
             throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, line.keyId()));
         }
-        else {
-            key = keys.get(line.keyId());
-            if (key == null) {
-                report.add(new Problem(Finding.REWRITTEN, location, "%s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)".formatted(what, line.keyId())));
-                return false;
-            }
+        if (key == null) {
+            report("rewritten", location, line.keyId() == null
+                    ? "%s carries no key id although a key was given: written without the key".formatted(what)
+                    : "%s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)".formatted(what, line.keyId()));
+            return false;
         }
         if (!MessageDigest.isEqual(key.macHex(line.canonical()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII))) {
-            report.add(new Problem(Finding.REWRITTEN, location, line.time() == null ? "%s: its hash does not match its content (rewritten)".formatted(what) : "checkpoint signature does not match (forged or edited)"));
+            report("rewritten", location, line.time() == null ? "%s: its hash does not match its content (rewritten)".formatted(what) : "checkpoint signature does not match (forged or edited)");
             return false;
         }
         return true;
     }
 
-    private static void readCheckpoints(Path file, Map<String, AuditKey> keys, TreeMap<Long, Line> checkpoints, Problems report, List<String> notes)
+    private void readCheckpoints(Path file)
             throws IOException
     {
         long lineNumber = 0;
@@ -296,10 +256,9 @@ public final class AuditLogVerifier
                 String location = file + ":" + ++lineNumber;
                 Line checkpoint = AuditRecordFormat.parseCheckpoint(bytes);
                 if (checkpoint == null) {
-                    report.add(new Problem(Finding.MALFORMED, location, "not a signed checkpoint"));
-                    continue;
+                    report("malformed", location, "not a signed checkpoint");
                 }
-                if (checkMac(keys, checkpoint, location, "checkpoint", report)) {
+                else if (checkMac(checkpoint, location, "checkpoint")) {
                     checkpoints.put(checkpoint.sequence(), checkpoint);
                 }
             }

@@ -77,9 +77,8 @@ final class JournalReader
             }
             long sequence = AuditRecordFormat.sequence(line);
             if (sequence < 0) {
-                // written by someone else: no sink gets it, so say so
-                journal.unreadableLine();
-                log.error("Audit journal %s: a line after record %s in segment %s is not an audit record; skipped (see UnreadableLines)",
+                // written by someone else: PostgreSQL does not get it, so say so
+                log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped",
                         journal.getDirectory(), nextSequence - 1, segmentStart);
             }
             if (sequence > nextSequence && segmentStart < nextSequence) {

@@ -6,6 +6,7 @@ import com.google.inject.Inject;
 import io.airlift.log.Logger;
 import org.postgresql.util.PSQLException;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,8 +16,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -25,12 +24,13 @@ import static java.util.stream.Collectors.joining;
 
 /**
  * Inserts records in batches into {@code <schema>.<table>} and the signed checkpoints into {@code <table>_checkpoints},
- * creating what is missing. {@code ON CONFLICT (query_id, event_kind) DO NOTHING} makes a redelivery harmless.
+ * creating what is missing. The key is the record's hash (its MAC): {@code ON CONFLICT DO NOTHING} makes a
+ * redelivery harmless, and a row someone else inserted first cannot take a record's place.
  * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, {@code record} holds the exact line, in
  * which JSON escapes it.
  */
 public final class PostgresqlAuditSink
-        implements AuditSink
+        implements Closeable
 {
     private static final Logger log = Logger.get(PostgresqlAuditSink.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,7 +51,7 @@ public final class PostgresqlAuditSink
         this.table = config.getTable();
         this.qualifiedTable = schema + "." + table;
         this.checkpointTable = schema + "." + table + "_checkpoints";
-        this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (query_id, event_kind) DO NOTHING".formatted(qualifiedTable,
+        this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING".formatted(qualifiedTable,
                 COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
     }
 
@@ -89,7 +89,7 @@ public final class PostgresqlAuditSink
     static String createTableSql(String schema, String table)
     {
         return COLUMNS.stream().map(column -> column.name() + " " + column.type())
-                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (query_id, event_kind))"));
+                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (hash))"));
     }
 
     static String createCheckpointTableSql(String schema, String table)
@@ -98,29 +98,24 @@ public final class PostgresqlAuditSink
                 .formatted(schema, table);
     }
 
-    @Override
     public String name()
     {
         return "postgresql";
     }
 
-    @Override
     public void deliver(List<JournalRecord> records)
             throws SQLException
     {
         try {
             Connection connection = connection();
-            List<Row> rows = new ArrayList<>(records.size());
-            int[] counts;
             try (PreparedStatement statement = connection.prepareStatement(insertSql)) {
                 for (JournalRecord record : records) {
-                    rows.add(bind(statement, record));
+                    bind(statement, record);
                     statement.addBatch();
                 }
-                counts = statement.executeBatch();
+                statement.executeBatch();
             }
             connection.commit();
-            checkSkippedRows(connection, rows, counts);
         }
         catch (SQLException | RuntimeException e) {
             // The connection may be broken (server restarted): start over with a new one on the retry.
@@ -134,15 +129,11 @@ public final class PostgresqlAuditSink
         }
     }
 
-    private record Row(long sequence, String queryId, String kind, String hash) {}
-
-    private static Row bind(PreparedStatement insert, JournalRecord record)
+    private static void bind(PreparedStatement insert, JournalRecord record)
             throws SQLException
     {
         try {
-            JsonNode root = MAPPER.readTree(record.line());
-            bindColumns(insert, root, new String(record.line(), 0, record.line().length - 1, UTF_8));
-            return new Row(record.sequence(), root.at("/query/id").asText(), root.at("/kind").asText(), root.at("/hash").asText());
+            bindColumns(insert, MAPPER.readTree(record.line()), new String(record.line(), 0, record.line().length - 1, UTF_8));
         }
         catch (IOException | RuntimeException e) {
             // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
@@ -184,40 +175,6 @@ public final class PostgresqlAuditSink
         }
     }
 
-    /**
-     * ON CONFLICT skipped rows that exist: a redelivery after a crash (the same record), or a row that someone with
-     * the sink's credentials inserted first for a query id they guessed. The second is an ERROR; the record stays in
-     * the journal's other sinks.
-     */
-    private void checkSkippedRows(Connection connection, List<Row> rows, int[] counts)
-            throws SQLException
-    {
-        if (Arrays.stream(counts).allMatch(count -> count != 0)) {
-            return;
-        }
-        try (PreparedStatement select = connection.prepareStatement("SELECT hash FROM %s WHERE query_id = ? AND event_kind = ?".formatted(qualifiedTable))) {
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] != 0) {
-                    continue;
-                }
-                select.setString(1, rows.get(i).queryId());
-                select.setString(2, rows.get(i).kind());
-                try (ResultSet result = select.executeQuery()) {
-                    if (result.next() && !rows.get(i).hash().equals(result.getString(1))) {
-                        log.error("Audit table %s holds a row for query %s (%s) that is not audit record %s (its hash differs): inserted by someone else with the sink's credentials",
-                                qualifiedTable, rows.get(i).queryId(), rows.get(i).kind(), rows.get(i).sequence());
-                    }
-                }
-            }
-            connection.commit();
-        }
-        catch (SQLException e) {
-            connection.rollback();
-            log.warn("Audit sink postgresql cannot compare rows in %s with the records it skipped (%s): grant its user SELECT (query_id, event_kind, hash)", qualifiedTable, describe(e));
-        }
-    }
-
-    @Override
     public void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
             throws SQLException
     {
@@ -244,14 +201,12 @@ public final class PostgresqlAuditSink
      * Data exceptions (class 22, e.g. an invalid byte sequence), integrity violations (23, e.g. a CHECK constraint)
      * and program limits (54, e.g. an index row too large): retrying the same record cannot succeed.
      */
-    @Override
     public boolean isRecordError(Throwable failure)
     {
         String state = sqlState(failure);
         return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
     }
 
-    @Override
     public String describe(Throwable failure)
     {
         for (Throwable cause = failure; cause != null; cause = next(cause)) {

@@ -14,16 +14,16 @@ import java.util.concurrent.locks.LockSupport;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static io.airlift.concurrent.Threads.daemonThreadsNamed;
-import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.Executors.newSingleThreadExecutor;
 
 /**
- * Ships journal records to one sink on its own thread, in order, and commits the last delivered sequence number to
- * {@code <journal>/sink-<name>.offset} (at most once a second, and when idle). A failing sink is retried every
- * second while its records wait in the journal; a record it refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
- * times goes to {@code <journal>/dead-letter-<name>.jsonl} with an ERROR. Logs and JMX never show record content.
+ * Ships the audit log's records to PostgreSQL on its own thread, in order, and commits the last delivered sequence
+ * number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when idle). A failing database is
+ * retried every second while the records wait in the log; a record it refuses for its data
+ * {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs
+ * and JMX never show record content.
  */
 public final class SinkShipper
 {
@@ -36,17 +36,14 @@ public final class SinkShipper
     // a crash redelivers at most this much, which every sink skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
-    // no crash loses that many journal records: a sink this far ahead was written by someone else
-    private static final long MAX_LEAD = 1_000_000;
 
     private final AuditJournal journal;
-    private final AuditSink sink;
+    private final PostgresqlAuditSink sink;
     private final Checkpoints checkpoints;
     private final Path offsetFile;
     private final Path deadLetterFile;
     private final ExecutorService executor;
 
-    private final AtomicLong deliveredRecords = new AtomicLong();
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
     private final AtomicLong checkpointFailures = new AtomicLong();
@@ -60,7 +57,7 @@ public final class SinkShipper
     private volatile boolean stopping;
     private volatile String lastError;
 
-    SinkShipper(AuditJournal journal, AuditSink sink, Checkpoints checkpoints)
+    SinkShipper(AuditJournal journal, PostgresqlAuditSink sink, Checkpoints checkpoints)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
@@ -76,6 +73,14 @@ public final class SinkShipper
             committedSequence = 0;
             // An unreadable offset only means records are delivered again; every sink is idempotent.
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
+        }
+        long journalEnd = journal.getLastWrittenSequence();
+        if (committedSequence > journalEnd) {
+            // a machine crash took the log's newest records after the sink had them (or someone edited the file):
+            // the numbers are given again, and the database, keyed by record hash, takes the new records
+            log.error("Audit sink %s offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
+                    sink.name(), offsetFile, committedSequence, journalEnd, journalEnd + 1);
+            committedSequence = journalEnd;
         }
         acknowledgedSequence = committedSequence;
     }
@@ -100,8 +105,8 @@ public final class SinkShipper
             while (!stopping || System.nanoTime() - stopDeadlineNanos < 0) {
                 try {
                     if (reader == null) {
-                        // the destination may hold more than the offset says (killed between delivery and commit)
-                        reader = new JournalReader(journal, Math.max(committedSequence, sink.lastStoredSequence().orElse(0)) + 1);
+                        // a crash between delivery and commit delivers again what the database skips
+                        reader = new JournalReader(journal, committedSequence + 1);
                     }
                     Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
                     if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
@@ -124,7 +129,6 @@ public final class SinkShipper
                         sink.deliver(batch);
                         acknowledge(batch.getLast().sequence());
                     }
-                    deliveredRecords.addAndGet(batch.size());
                     batch = List.of();
                     recordErrors = 0;
                     if (lastError != null) {
@@ -154,7 +158,7 @@ public final class SinkShipper
             log.error("Audit sink %s stopped unexpectedly (%s); its records stay in the journal until the next start", sink.name(), sink.describe(t));
         }
         finally {
-            try (JournalReader closingReader = reader; AuditSink closingSink = sink) {
+            try (JournalReader closingReader = reader; PostgresqlAuditSink closingSink = sink) {
                 commit();
             }
             catch (Exception e) {
@@ -221,8 +225,6 @@ public final class SinkShipper
             throws Exception
     {
         if (acknowledgedSequence > committedSequence) {
-            // durable in the sink before the journal may delete it
-            sink.flush();
             try {
                 AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
             }
@@ -240,10 +242,6 @@ public final class SinkShipper
         stopDeadlineNanos = deadlineNanos;
         stopping = true;
         executor.shutdown();
-    }
-
-    void awaitStop(long deadlineNanos)
-    {
         try {
             if (!executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
                 executor.shutdownNow();
@@ -252,26 +250,6 @@ public final class SinkShipper
         catch (InterruptedException e) {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The highest sequence number the sink is known to hold. One far ahead of the journal is refused: numbering after
-     * it would let one planted line suppress the log.
-     */
-    long highestKnownSequence(long journalEnd)
-    {
-        long stored = sink.lastStoredSequence().orElse(0);
-        checkLead(committedSequence, journalEnd, offsetFile.toString(), "delete that file; the journal is then delivered again and the sink skips what it holds");
-        checkLead(stored, journalEnd, "the files of audit sink " + sink.name(), "remove the records not written by this listener from them");
-        return Math.max(committedSequence, stored);
-    }
-
-    private void checkLead(long held, long journalEnd, String where, String fix)
-    {
-        if (held - journalEnd > MAX_LEAD) {
-            throw new IllegalStateException(format("Audit sink %s claims record %s (%s), but the audit journal %s ends at record %s: no crash loses that many records, " +
-                    "so %s was not written by this listener. Refusing to start: %s", sink.name(), held, where, journal.getDirectory(), journalEnd, where, fix));
         }
     }
 
@@ -285,12 +263,6 @@ public final class SinkShipper
     public long getPendingRecords()
     {
         return Math.max(0, journal.getLastWrittenSequence() - committedSequence);
-    }
-
-    @Managed(description = "Records delivered to this sink since start")
-    public long getDeliveredRecords()
-    {
-        return deliveredRecords.get();
     }
 
     @Managed(description = "Failed delivery attempts (each is retried)")

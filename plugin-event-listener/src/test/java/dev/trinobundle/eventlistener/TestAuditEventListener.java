@@ -38,14 +38,12 @@ final class TestAuditEventListener
 
     private final Path directory;
     private final Path journalDirectory;
-    private final Path fileDirectory;
 
     TestAuditEventListener()
             throws IOException
     {
         directory = Files.createTempDirectory("audit-listener-test");
         journalDirectory = directory.resolve("journal");
-        fileDirectory = directory.resolve("files");
     }
 
     @AfterEach
@@ -56,7 +54,7 @@ final class TestAuditEventListener
     }
 
     @Test
-    void testEventsReachTheFileSink()
+    void testEventsReachTheAuditLog()
             throws Exception
     {
         EventListener listener = create(Map.of());
@@ -69,7 +67,7 @@ final class TestAuditEventListener
         assertThat(records).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
         assertThat(records.get(1).get("identity").get("principal").asText()).isEqualTo("admin");
         assertThat(records.get(1).get("schemaVersion").asInt()).isEqualTo(2);
-        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 2 records");
+        assertThat(TestingAuditEvents.verify(journalDirectory).message()).startsWith("OK: 2 records");
     }
 
     @Test
@@ -79,88 +77,12 @@ final class TestAuditEventListener
         EventListener listener = create(Map.of());
         listener.queryCompleted(completed("q1"));
         ObjectName journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + ObjectName.quote(journalDirectory.toString()));
-        ObjectName sink = new ObjectName("dev.trinobundle.eventlistener:type=AuditSink,sink=file,journal=" + ObjectName.quote(journalDirectory.toString()));
         var server = ManagementFactory.getPlatformMBeanServer();
         assertThat(server.getAttribute(journal, "RecordsWritten")).isEqualTo(1L);
         assertThat((Long) server.getAttribute(journal, "JournalSizeBytes")).isGreaterThan(100L);
-        assertThat(server.getAttribute(sink, "FailedDeliveries")).isEqualTo(0L);
-        assertThat(server.getAttribute(sink, "PendingRecords")).isIn(0L, 1L);
+        assertThat(server.getAttribute(journal, "RecordsDropped")).isEqualTo(0L);
         listener.shutdown();
         assertThat(server.isRegistered(journal)).isFalse();
-    }
-
-    @Test
-    void testJournalIsReplayedIntoSinksAtStart()
-            throws Exception
-    {
-        // A server killed before the shipper ran: records are in the journal only.
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        for (int i = 0; i < 10; i++) {
-            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("before-" + i)));
-        }
-        journal.close();
-
-        EventListener listener = create(Map.of());
-        listener.queryCompleted(completed("after"));
-        listener.shutdown();
-
-        List<JsonNode> records = fileRecords();
-        assertThat(records).hasSize(11);
-        assertThat(records.getFirst().get("query").get("id").asText()).isEqualTo("before-0");
-        assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after");
-        assertThat(TestingAuditEvents.verify(fileDirectory).message()).startsWith("OK: 11 records, seq 1..11");
-
-        // and a second start delivers nothing twice
-        create(Map.of()).shutdown();
-        assertThat(fileRecords()).hasSize(11);
-    }
-
-    @Test
-    void testJournalThatLostRecordsTheFileSinkHoldsDoesNotReuseTheirNumbers()
-            throws Exception
-    {
-        EventListener listener = create(Map.of());
-        for (int i = 1; i <= 10; i++) {
-            listener.queryCompleted(completed("q" + i));
-        }
-        listener.shutdown();
-        assertThat(fileRecords()).hasSize(10);
-
-        // A machine crash without fsync: the journal lost records 6..10 (and the sink offsets), the audit file kept them.
-        Path segment;
-        try (var files = Files.list(journalDirectory)) {
-            segment = files.filter(file -> file.getFileName().toString().startsWith("journal-")).sorted().toList().getLast();
-        }
-        List<String> lines = Files.readAllLines(segment, UTF_8);
-        Files.writeString(segment, String.join("\n", lines.subList(0, 5)) + "\n");
-        try (var files = Files.list(journalDirectory)) {
-            for (Path offset : files.filter(file -> file.getFileName().toString().endsWith(".offset")).toList()) {
-                Files.delete(offset);
-            }
-        }
-
-        listener = create(Map.of());
-        listener.queryCompleted(completed("after-crash"));
-        listener.shutdown();
-
-        // the new record is numbered after the ones the file holds, so it is delivered, not skipped as a duplicate
-        List<JsonNode> records = fileRecords();
-        assertThat(records).hasSize(11);
-        assertThat(records.getLast().get("query").get("id").asText()).isEqualTo("after-crash");
-        assertThat(records.getLast().get("seq").asLong()).isEqualTo(11);
-        // and the chain shows where the journal lost records
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(fileDirectory);
-        assertThat(result.intact()).isFalse();
-        assertThat(result.message()).contains("record 11 does not chain to record 10");
-
-        // review M3: that documented break does not hide tampering behind it
-        Path file = fileNames(fileDirectory).getLast();
-        List<String> fileLines = Files.readAllLines(file, UTF_8);
-        fileLines.set(fileLines.size() - 1, fileLines.getLast().replace("after-crash", "innocent"));
-        Files.write(file, fileLines, UTF_8);
-        result = TestingAuditEvents.verify(fileDirectory);
-        assertThat(result.message()).contains("record 11 does not chain to record 10", "record 11: its hash does not match its content");
     }
 
     @Test
@@ -182,46 +104,9 @@ final class TestAuditEventListener
         listener.queryCompleted(completed("q2"));
         listener.shutdown();
         assertThat(Files.readAllLines(checkpointFile, UTF_8)).hasSize(2).allMatch(line -> line.startsWith("{\"checkpoint\":1,") && line.endsWith("\"}"));
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(fileDirectory, new AuditLogVerifier.Options(List.of(AuditKey.fromFile(keyFile)), List.of(checkpointFile), 1));
+        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(AuditKey.fromFile(keyFile)), List.of(checkpointFile), 1));
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("last checkpoint record 2");
-    }
-
-    @Test
-    void testOffsetFileFarAheadOfTheJournalFailsStartup()
-            throws Exception
-    {
-        EventListener listener = create(Map.of());
-        listener.queryCompleted(completed("q1"));
-        listener.shutdown();
-        // one line written by someone else must not renumber the log beyond what readers parse
-        Path offset = journalDirectory.resolve("sink-file.offset");
-        Files.writeString(offset, "999999999999999999");
-        assertThatThrownBy(() -> create(Map.of()))
-                .hasMessageContaining(offset.toString())
-                .hasMessageContaining("Refusing to start: delete that file");
-        Files.delete(offset);
-        listener = create(Map.of());
-        listener.queryCompleted(completed("q2"));
-        listener.shutdown();
-        assertThat(fileRecords()).extracting(record -> record.get("seq").asLong()).containsExactly(1L, 2L);
-    }
-
-    @Test
-    void testAuditFileLineFarAheadOfTheJournalFailsStartup()
-            throws Exception
-    {
-        EventListener listener = create(Map.of());
-        listener.queryCompleted(completed("q1"));
-        listener.shutdown();
-        Path file;
-        try (var files = Files.list(fileDirectory)) {
-            file = files.sorted().toList().getLast();
-        }
-        Files.writeString(file, "{\"schemaVersion\":2,\"seq\":999999999999999999}\n", StandardOpenOption.APPEND);
-        assertThatThrownBy(() -> create(Map.of()))
-                .hasMessageContaining("the files of audit sink file")
-                .hasMessageContaining("Refusing to start");
     }
 
     @Test
@@ -249,7 +134,7 @@ final class TestAuditEventListener
             paths.filter(path -> !path.equals(directory) && !path.equals(keyFile)).forEach(created::add);
         }
         assertThat(created).extracting(path -> directory.relativize(path).toString())
-                .contains("journal", "files", "checkpoints", "checkpoints/checkpoints.jsonl", "journal/sink-file.offset");
+                .contains("journal", "journal/audit-00000000000000000001.jsonl", "journal/journal.lock", "checkpoints", "checkpoints/checkpoints.jsonl");
         for (Path path : created) {
             String expected = Files.isDirectory(path) ? "rwx------" : "rw-------";
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as(path.toString()).isEqualTo(expected);
@@ -260,14 +145,14 @@ final class TestAuditEventListener
     void testLooseDirectoryPermissionsAreWarnedAbout()
             throws Exception
     {
-        Files.createDirectories(fileDirectory);
-        Files.setPosixFilePermissions(fileDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(journalDirectory);
+        Files.setPosixFilePermissions(journalDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> warnings;
         try (LogCapture log = new LogCapture(AuditFiles.class.getName())) {
             create(Map.of()).shutdown();
             warnings = log.messages(Level.WARNING);
         }
-        assertThat(warnings).anyMatch(warning -> warning.contains(fileDirectory.toString()) && warning.contains("rwxr-xr-x") && warning.contains("chmod 700"));
+        assertThat(warnings).anyMatch(warning -> warning.contains(journalDirectory.toString()) && warning.contains("rwxr-xr-x") && warning.contains("chmod 700"));
     }
 
     @Test
@@ -278,14 +163,14 @@ final class TestAuditEventListener
         EventListener listener = create(Map.of());
         listener.queryCompleted(completed("q1"));
         listener.shutdown();
-        Path offset = journalDirectory.resolve("sink-file.offset");
-        Files.setPosixFilePermissions(offset, PosixFilePermissions.fromString("rw-r--r--"));
+        Path auditFile = journalDirectory.resolve("audit-00000000000000000001.jsonl");
+        Files.setPosixFilePermissions(auditFile, PosixFilePermissions.fromString("rw-r--r--"));
         List<String> warnings;
         try (LogCapture log = new LogCapture(AuditFiles.class.getName())) {
             create(Map.of()).shutdown();
             warnings = log.messages(Level.WARNING);
         }
-        assertThat(warnings).anyMatch(warning -> warning.contains(journalDirectory.toString()) && warning.contains("sink-file.offset") && warning.contains("chmod 600"));
+        assertThat(warnings).anyMatch(warning -> warning.contains(journalDirectory.toString()) && warning.contains("audit-00000000000000000001.jsonl") && warning.contains("chmod 600"));
     }
 
     @Test
@@ -294,7 +179,7 @@ final class TestAuditEventListener
     {
         // review L6: whoever may rewrite the audit files must not be able to rewrite the checkpoints that pin them
         Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
-        for (Path inside : List.of(journalDirectory.resolve("checkpoints"), fileDirectory.resolve("checkpoints"), fileDirectory)) {
+        for (Path inside : List.of(journalDirectory.resolve("checkpoints"), journalDirectory, directory)) {
             assertThatThrownBy(() -> create(Map.of("audit.mac.key-file", keyFile.toString(), "audit.checkpoint.directory", inside.toString())))
                     .hasMessageContaining("audit.checkpoint.directory " + inside.toAbsolutePath().normalize() + " must be apart from");
         }
@@ -335,7 +220,6 @@ final class TestAuditEventListener
         assertThat(factory.getName()).isEqualTo("audit");
         Map<String, String> config = ImmutableMap.<String, String>builder()
                 .put("audit.journal.directory", journalDirectory.toString())
-                .put("audit.file.directory", fileDirectory.toString())
                 .put("audit.journal.fsync", "NONE")
                 .put("bootstrap.quiet", "true")
                 .putAll(extra)
@@ -343,20 +227,12 @@ final class TestAuditEventListener
         return factory.create(config, TestingPluginContext.TRINO_476);
     }
 
-    private static List<Path> fileNames(Path directory)
-            throws IOException
-    {
-        try (var files = Files.list(directory)) {
-            return files.sorted().toList();
-        }
-    }
-
     private List<JsonNode> fileRecords()
             throws IOException
     {
         List<JsonNode> records = new ArrayList<>();
-        try (var files = Files.list(fileDirectory)) {
-            for (Path file : files.sorted().toList()) {
+        try (var files = Files.list(journalDirectory)) {
+            for (Path file : files.filter(file -> file.getFileName().toString().startsWith("audit-")).sorted().toList()) {
                 for (String line : Files.readAllLines(file, UTF_8)) {
                     records.add(MAPPER.readTree(line));
                 }

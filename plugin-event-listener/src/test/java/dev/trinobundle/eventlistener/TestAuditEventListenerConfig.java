@@ -1,5 +1,6 @@
 package dev.trinobundle.eventlistener;
 
+import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
 import io.airlift.configuration.ConfigurationFactory;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import java.util.Map;
 import static io.airlift.configuration.testing.ConfigAssertions.assertFullMapping;
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
+import static io.airlift.units.DataSize.Unit.MEGABYTE;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,7 +25,8 @@ final class TestAuditEventListenerConfig
                 .setFsyncPolicy(FsyncPolicy.INTERVAL)
                 .setFsyncInterval(new Duration(1, SECONDS))
                 .setMaxQueryTextLength(65_536)
-                .setFileSinkEnabled(true)
+                .setMaxFileSize(DataSize.of(100, MEGABYTE))
+                .setMaxFiles(100)
                 .setPostgresqlSinkEnabled(false)
                 .setMacKeyFile(null)
                 .setCheckpointDirectory(null)
@@ -48,7 +51,8 @@ final class TestAuditEventListenerConfig
                 Map.entry("audit.journal.fsync", "EVERY_RECORD"),
                 Map.entry("audit.journal.fsync-interval", "250ms"),
                 Map.entry("audit.query-text.max-length", "100"),
-                Map.entry("audit.file.enabled", "false"),
+                Map.entry("audit.journal.max-file-size", "10MB"),
+                Map.entry("audit.journal.max-files", "7"),
                 Map.entry("audit.postgresql.enabled", "true"),
                 Map.entry("audit.mac.key-file", "/etc/trino/audit-key/key"),
                 Map.entry("audit.checkpoint.directory", "/var/trino/audit-checkpoints"),
@@ -59,7 +63,8 @@ final class TestAuditEventListenerConfig
                 .setFsyncPolicy(FsyncPolicy.EVERY_RECORD)
                 .setFsyncInterval(new Duration(250, MILLISECONDS))
                 .setMaxQueryTextLength(100)
-                .setFileSinkEnabled(false)
+                .setMaxFileSize(DataSize.of(10, MEGABYTE))
+                .setMaxFiles(7)
                 .setPostgresqlSinkEnabled(true)
                 .setMacKeyFile("/etc/trino/audit-key/key")
                 .setCheckpointDirectory("/var/trino/audit-checkpoints")

@@ -39,7 +39,7 @@ final class TestAuditJournal
     void testAppendAndReadBack()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(TestingAuditEvents.append(journal, body("a"))).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
@@ -63,13 +63,13 @@ final class TestAuditJournal
     {
         String headHash;
         // Not closed: simulates a process killed after its writes returned (the data is in the page cache).
-        AuditJournal killed = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         TestingAuditEvents.append(killed, body("a"));
         TestingAuditEvents.append(killed, body("b"));
         headHash = killed.head().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
             assertThat(journal.head().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("c"))).isEqualTo(3);
@@ -84,13 +84,13 @@ final class TestAuditJournal
     void testTornLastLineIsDiscardedOnRecovery()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("a"));
         }
         Path segment = onlySegment();
         Files.write(segment, "{\"schemaVersion\":1,\"seq\":2,\"prev".getBytes(UTF_8), StandardOpenOption.APPEND);
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
         }
@@ -101,18 +101,17 @@ final class TestAuditJournal
     void testLineThatIsNotARecordIsReportedNotSkippedSilently()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("a"));
             TestingAuditEvents.append(journal, body("b"));
         }
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), "{\"planted\":1}", lines.get(1)), UTF_8);
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
                 LogCapture log = new LogCapture(JournalReader.class.getName())) {
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
             }
-            assertThat(journal.getUnreadableLines()).isEqualTo(1);
             assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not an audit record");
         }
     }
@@ -121,14 +120,14 @@ final class TestAuditJournal
     void testRecordOfAnInterruptedThreadIsWrittenAndTheFlagKept()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
             // a Trino thread whose query was cancelled: an interruptible channel would close on the write
             Thread.currentThread().interrupt();
             long first = TestingAuditEvents.append(journal, body("a"));
             assertThat(Thread.interrupted()).isTrue();
             assertThat(first).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
-            assertThat(journal.getWriteFailures()).isZero();
+            assertThat(journal.getRecordsDropped()).isZero();
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
             }
@@ -140,14 +139,14 @@ final class TestAuditJournal
     void testGapInsideASegmentIsLoggedWithTheMissingNumbers()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             for (String value : List.of("a", "b", "c", "d")) {
                 TestingAuditEvents.append(journal, body(value));
             }
         }
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), lines.get(3)), UTF_8);
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, FsyncPolicy.NONE, AuditKey.unkeyed());
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
                 LogCapture log = new LogCapture(JournalReader.class.getName());
                 JournalReader reader = new JournalReader(journal, 1)) {
             assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 4L);
@@ -156,10 +155,10 @@ final class TestAuditJournal
     }
 
     @Test
-    void testSegmentsRollAndDeliveredOnesAreDeleted()
+    void testFilesRollAndRetentionKeepsWhatPostgresqlHasNotDelivered()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 2, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
             for (int i = 0; i < 30; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }
@@ -170,34 +169,39 @@ final class TestAuditJournal
             }
             assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
 
-            AuditDelivery.deleteDeliveredSegments(journal, 10);
+            // beyond audit.journal.max-files, but PostgreSQL has only records 1..10: their files alone go
+            journal.deleteOldSegments(10);
             assertThat(journal.segments().firstKey()).isLessThanOrEqualTo(11L);
-            assertThat(journal.segments().size()).isLessThan(segments);
+            assertThat(journal.segments().size()).isLessThan(segments).isGreaterThan(2);
             try (JournalReader reader = new JournalReader(journal, 11)) {
                 assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(20).startsWith(11L);
             }
 
-            AuditDelivery.deleteDeliveredSegments(journal, 30);
-            // the newest segment always stays: the chain continues from it across restarts
-            assertThat(journal.segments().size()).isEqualTo(1);
+            // without PostgreSQL (or once it has everything): the newest max-files stay
+            journal.deleteOldSegments(Long.MAX_VALUE);
+            assertThat(journal.segments().size()).isEqualTo(2);
+            assertThat(TestingAuditEvents.verify(directory).message()).contains("deleted head");
         }
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(31);
+            journal.deleteOldSegments(Long.MAX_VALUE);
+            // the newest file always stays: the chain continues from it across restarts
+            assertThat(journal.segments().size()).isEqualTo(1);
         }
     }
 
     @Test
     void testSecondWriterOnTheSameDirectoryIsRefused()
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
-            assertThatThrownBy(() -> new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()))
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+            assertThatThrownBy(() -> new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(directory.toString())
                     .hasMessageContaining("in use by another audit event listener");
             assertThat(TestingAuditEvents.append(journal, body("still works"))).isEqualTo(1);
         }
         // released on close
-        new AuditJournal(directory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()).close();
+        new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()).close();
     }
 
     @Test
@@ -208,7 +212,7 @@ final class TestAuditJournal
         Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
         Path journalDirectory = file.resolve("journal");
 
-        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed()))
+        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(journalDirectory.toString())
                 .hasMessageContaining("audit.journal.directory")
@@ -220,7 +224,7 @@ final class TestAuditJournal
             throws IOException
     {
         Path journalDirectory = directory.resolve("journal");
-        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("before"));
             // The directory disappears under us and a file takes its place: the next segment cannot be created.
             Path moved = directory.resolve("moved");
@@ -232,8 +236,7 @@ final class TestAuditJournal
                 sequences.add(TestingAuditEvents.append(journal, body("during-" + i)));
             }
             // small segments: a roll happens quickly, then every write fails and its record is dropped
-            assertThat(journal.getWriteFailures()).isPositive();
-            assertThat(journal.getRecordsDropped()).isEqualTo(journal.getWriteFailures());
+            assertThat(journal.getRecordsDropped()).isPositive();
             assertThat(journal.getRecordsWritten() + journal.getRecordsDropped()).isEqualTo(41);
             assertThat(sequences).contains(-1L);
             long lastWrittenWhileBroken = journal.getLastWrittenSequence();
@@ -253,14 +256,14 @@ final class TestAuditJournal
             throws IOException
     {
         // several rolls, then a kill
-        AuditJournal killed = new AuditJournal(directory, 4096, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         for (int i = 1; i <= 60; i++) {
             TestingAuditEvents.append(killed, body("record-" + i));
         }
         String headHash = killed.head().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(60);
             assertThat(journal.head().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(61);
@@ -270,7 +273,7 @@ final class TestAuditJournal
             }
         }
         try (var files = Files.list(directory)) {
-            for (Path file : files.filter(file -> file.getFileName().toString().startsWith("journal-")).toList()) {
+            for (Path file : files.filter(file -> file.getFileName().toString().startsWith("audit-")).toList()) {
                 byte[] content = Files.readAllBytes(file);
                 assertThat(content).as(file.toString()).isNotEmpty().doesNotContain((byte) 0);
                 assertThat(content[content.length - 1]).isEqualTo((byte) '\n');
@@ -285,7 +288,7 @@ final class TestAuditJournal
     void testRecordLargerThanASegmentGetsASegmentOfItsOwn()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
             TestingAuditEvents.append(journal, body("small"));
             TestingAuditEvents.append(journal, body("x".repeat(5000)));
             TestingAuditEvents.append(journal, body("small again"));
@@ -304,7 +307,7 @@ final class TestAuditJournal
     void testEveryRecordFsyncPolicy()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 4096, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
             for (int i = 0; i < 20; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }
@@ -318,7 +321,7 @@ final class TestAuditJournal
             throws IOException
     {
         try (var files = Files.list(directory)) {
-            return files.filter(file -> file.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
+            return files.filter(file -> file.getFileName().toString().startsWith("audit-")).findFirst().orElseThrow();
         }
     }
 

@@ -38,13 +38,12 @@ final class TestAuditLogVerifier
             throws IOException
     {
         directory = Files.createTempDirectory("audit-verify-test");
-        fileDirectory = directory.resolve("files");
+        fileDirectory = directory.resolve("journal");
         keyFile = directory.resolve("audit.key");
         Files.writeString(keyFile, HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(32)) + "\n");
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("r--------"));
         EventListener listener = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories()).create(Map.of(
-                "audit.journal.directory", directory.resolve("journal").toString(),
-                "audit.file.directory", fileDirectory.toString(),
+                "audit.journal.directory", fileDirectory.toString(),
                 "audit.mac.key-file", keyFile.toString(),
                 "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
@@ -290,7 +289,7 @@ final class TestAuditLogVerifier
             throws IOException
     {
         try (var files = Files.list(fileDirectory)) {
-            return getOnlyElement(files.toList());
+            return getOnlyElement(files.filter(file -> file.getFileName().toString().startsWith("audit-")).toList());
         }
     }
 }

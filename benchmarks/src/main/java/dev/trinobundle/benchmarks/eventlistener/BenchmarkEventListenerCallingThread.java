@@ -72,19 +72,17 @@ public class BenchmarkEventListenerCallingThread
                 directory = Files.createTempDirectory("audit-benchmark");
                 yield new AuditEventListenerFactory().create(Map.of(
                         "audit.journal.directory", directory.resolve("journal").toString(),
-                        "audit.file.directory", directory.resolve("files").toString(),
                         "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString(),
                         "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
                         // bounded disk use: the benchmark writes gigabytes
-                        "audit.file.max-size", "64MB",
-                        "audit.file.max-files", "4",
+                        "audit.journal.max-file-size", "64MB",
+                        "audit.journal.max-files", "4",
                         "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
             }
             case "audit-sink-down" -> {
                 directory = Files.createTempDirectory("audit-benchmark");
                 yield new AuditEventListenerFactory().create(Map.of(
                         "audit.journal.directory", directory.resolve("journal").toString(),
-                        "audit.file.enabled", "false",
                         "audit.postgresql.enabled", "true",
                         "audit.postgresql.url", "jdbc:postgresql://127.0.0.1:1/audit",
                         "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);

@@ -37,8 +37,7 @@ final class TestAuditEventListenerOnTrino478
         EventListener listener;
         try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
             listener = factory.create(
-                    Map.of("audit.journal.directory", directory.resolve("journal").toString(),
-                            "audit.file.directory", auditLog.toString()),
+                    Map.of("audit.journal.directory", auditLog.toString()),
                     new TestingPluginContext("478"));
         }
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())

@@ -46,8 +46,7 @@ public final class LocalTrinoServer
                 "security.refresh-period", "5s"));
         builder.withEtcProperties("event-listener.properties", Map.of(
                 "event-listener.name", "audit",
-                "audit.journal.directory", auditDir.resolve("journal").toString(),
-                "audit.file.directory", auditDir.resolve("log").toString()));
+                "audit.journal.directory", auditDir.resolve("log").toString()));
 
         String vaultAddress = System.getenv("VAULT_ADDR");
         String login;

@@ -28,7 +28,7 @@ import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
  * hits both alike. Run through {@code deployment/benchmark-overhead}:
  * <ul>
  * <li>{@code [queries]}: the bundle (rules access control, the Vault authenticator against an in-process Vault
- * fixture, the audit listener with journal + file sink) against the {@code file} access control (same rules), the
+ * fixture, the audit listener writing its log) against the {@code file} access control (same rules), the
  * {@code file} authenticator and a no-op listener (Trino builds the query events for any listener; a listener cannot
  * cost less than that);</li>
  * <li>{@code decompose [queries]}: one plugin at a time against the same built-ins: rules vs {@code file}, vault vs
@@ -122,8 +122,7 @@ public final class OverheadBenchmark
             case "audit" -> builder.withBundlePlugins("audit-event-listener")
                     .withEtcProperties("event-listener.properties", Map.of(
                             "event-listener.name", "audit",
-                            "audit.journal.directory", builder.serverDir().resolve("audit/journal").toString(),
-                            "audit.file.directory", builder.serverDir().resolve("audit/log").toString()));
+                            "audit.journal.directory", builder.serverDir().resolve("audit/log").toString()));
             case "http" -> builder.withBundledPlugins("http-event-listener")
                     .withEtcProperties("event-listener.properties", Map.of(
                             "event-listener.name", "http",

@@ -119,8 +119,9 @@ final class SoakConfiguration
         Map<String, String> properties = localPaths(block(AUDIT_LISTENER));
         String url = properties.get("audit.postgresql.url");
         return new AuditFiles(
+                // the journal is the audit log
                 Path.of(properties.get("audit.journal.directory")),
-                Path.of(properties.get("audit.file.directory")),
+                Path.of(properties.get("audit.journal.directory")),
                 Path.of(properties.get("audit.checkpoint.directory")).resolve("checkpoints.jsonl"),
                 Path.of(properties.get("audit.mac.key-file")),
                 properties.get("audit.postgresql.user"),

@@ -103,8 +103,7 @@ final class TestDeploymentEndToEnd
         Map<String, String> accessControl = new java.util.HashMap<>(etcProperties("access-control.properties"));
         accessControl.put("security.config-file", builder.etcDir().resolve("rules.json").toString());
         Map<String, String> eventListener = new java.util.HashMap<>(etcProperties("event-listener.properties"));
-        eventListener.put("audit.journal.directory", builder.serverDir().resolve("audit/journal").toString());
-        eventListener.put("audit.file.directory", auditLog.toString());
+        eventListener.put("audit.journal.directory", auditLog.toString());
         // the Secret's key file and the checkpoint directory, as local files
         Path auditKey = Files.writeString(Files.createDirectories(builder.serverDir().resolve("audit-key")).resolve("key"), UUID.randomUUID().toString().replace("-", ""));
         eventListener.put("audit.mac.key-file", auditKey.toString());

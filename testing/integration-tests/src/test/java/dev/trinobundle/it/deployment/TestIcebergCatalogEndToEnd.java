@@ -124,8 +124,7 @@ final class TestIcebergCatalogEndToEnd
                         "security.config-file", builder.etcDir().resolve("rules.json").toString()))
                 .withEtcProperties("event-listener.properties", Map.of(
                         "event-listener.name", "audit",
-                        "audit.journal.directory", builder.serverDir().resolve("audit/journal").toString(),
-                        "audit.file.directory", auditFiles.toString(),
+                        "audit.journal.directory", auditFiles.toString(),
                         "audit.mac.key-file", auditKey.toString(),
                         "audit.checkpoint.directory", checkpoints.toString()));
         trino = builder.start();

@@ -222,7 +222,7 @@ final class TestRenderedChartWithKeycloak
         expected.addAll(List.of(
                 "coordinator config.properties: event-listener.config-files", "coordinator config.properties: http-server.authentication.oauth2.issuer",
                 "coordinator config.properties: oauth2-jwk.http-client.trust-store-path", "coordinator access-control.properties: security.config-file",
-                "coordinator audit-event-listener.properties: audit.file.directory", "coordinator audit-event-listener.properties: audit.journal.directory",
+                "coordinator audit-event-listener.properties: audit.journal.directory",
                 "coordinator audit-event-listener.properties: audit.mac.key-file", "coordinator audit-event-listener.properties: audit.checkpoint.directory",
                 "coordinator audit-event-listener.properties: audit.postgresql.password-file", "coordinator audit-event-listener.properties: audit.postgresql.url",
                 "coordinator password-authenticator.properties: vault.address", "coordinator password-authenticator.properties: vault.approle.secret-id-file",
@@ -377,7 +377,7 @@ final class TestRenderedChartWithKeycloak
 
     private JsonNode awaitAuditRecord(String marker)
     {
-        return ThroughTheProxy.awaitCompletedRecord(cluster.coordinator().dataDir().resolve("audit/log"), marker);
+        return ThroughTheProxy.awaitCompletedRecord(cluster.coordinator().dataDir().resolve("audit/journal"), marker);
     }
 
     private Connection connectWithPassword(Map<String, String> extra)

@@ -30,15 +30,13 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 /**
- * Sustained records per second through the whole audit pipeline, with the default fsync policy and without fsync:
- * each invocation hands {@value #BATCH} completed
- * events to the listener and returns only when the file sink has committed all of them (read from the listener's JMX
- * counters), so the figure is what the background side keeps up with, not just how fast the journal accepts appends.
+ * Sustained records per second into the audit log, with the default fsync policy and without fsync: each invocation
+ * hands {@value #BATCH} completed events to the listener, which returns each only when its record is in the log file
+ * (the journal is the file log); the maintenance thread fsyncs, checkpoints and rotates beside it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,9 +44,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 3)
-public class BenchmarkAuditFileSinkThroughput
+public class BenchmarkAuditLogThroughput
 {
-    // large enough that the shipper's idle poll (50 ms) at the end of a batch is a small part of the time measured
     private static final int BATCH = 10_000;
 
     @Param({"interval", "none"})
@@ -59,29 +56,25 @@ public class BenchmarkAuditFileSinkThroughput
     private QueryCompletedEvent event;
     private MBeanServer mbeanServer;
     private ObjectName journal;
-    private ObjectName fileSink;
 
     @Setup
     public void setUp()
-            throws IOException, JMException
+            throws IOException
     {
         event = QueryEvents.biQueryCompleted("20260102_030405_00042_abcde");
         directory = Files.createTempDirectory("audit-throughput");
         Path journalDirectory = directory.resolve("journal");
         eventListener = new AuditEventListenerFactory().create(Map.of(
                 "audit.journal.directory", journalDirectory.toString(),
-                "audit.file.directory", directory.resolve("files").toString(),
                 "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString(),
                 "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
-                "audit.file.max-size", "64MB",
-                "audit.file.max-files", "4",
+                // bounded disk use: the benchmark writes gigabytes
+                "audit.journal.max-file-size", "64MB",
+                "audit.journal.max-files", "4",
                 "audit.journal.fsync", fsync,
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         mbeanServer = ManagementFactory.getPlatformMBeanServer();
-        String key = ObjectName.quote(journalDirectory.toAbsolutePath().toString());
-        journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + key);
-        fileSink = new ObjectName("dev.trinobundle.eventlistener:type=AuditSink,sink=file,journal=" + key);
-        mbeanServer.getAttribute(fileSink, "CommittedSequence");
+        journal = new ObjectName("dev.trinobundle.eventlistener:type=AuditJournal,journal=" + ObjectName.quote(journalDirectory.toAbsolutePath().toString()));
     }
 
     @TearDown
@@ -94,16 +87,13 @@ public class BenchmarkAuditFileSinkThroughput
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long recordsToFileSink()
+    public long recordsToTheAuditLog()
             throws JMException
     {
         for (int i = 0; i < BATCH; i++) {
             eventListener.queryCompleted(event);
         }
-        long last = (Long) mbeanServer.getAttribute(journal, "LastWrittenSequence");
-        while ((Long) mbeanServer.getAttribute(fileSink, "CommittedSequence") < last) {
-            LockSupport.parkNanos(20_000);
-        }
-        return last;
+        // what a dropped record would not count
+        return (Long) mbeanServer.getAttribute(journal, "RecordsWritten");
     }
 }
