@@ -47,7 +47,7 @@ public final class AuditDelivery
     {
         try {
             // taken before the fsync: a checkpoint names only records that are on the disk
-            Checkpoints.Head head = journal.head();
+            AuditJournal.Written head = journal.written();
             journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
             long now = System.nanoTime();
             if (now - lastCheckpointNanos >= checkpointIntervalNanos) {
@@ -84,15 +84,15 @@ public final class AuditDelivery
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Checkpoints.Head head = journal.head();
+        AuditJournal.Written head = journal.written();
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(head);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         shipper.ifPresent(shipper -> {
             shipper.stop(deadline);
             if (shipper.getPendingRecords() > 0) {
-                log.warn("Audit sink %s: %s records not delivered at shutdown stay in the journal %s and are delivered at the next start",
-                        shipper.name(), shipper.getPendingRecords(), journal.getDirectory());
+                log.warn("Audit sink postgresql: %s records not delivered at shutdown stay in the journal %s and are delivered at the next start",
+                        shipper.getPendingRecords(), journal.getDirectory());
             }
         });
         journal.deleteOldSegments(delivered());

@@ -46,7 +46,7 @@ public final class AuditEventListener
         export("AuditEventListener", this);
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
-        delivery.shipper().ifPresent(shipper -> export("AuditSink,sink=" + shipper.name(), shipper));
+        delivery.shipper().ifPresent(shipper -> export("AuditSink,sink=postgresql", shipper));
         try {
             delivery.start();
         }

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,8 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
-import static dev.trinobundle.eventlistener.AuditRecordFormat.HASH_FIELD;
-import static java.lang.String.format;
+import static com.google.common.base.Preconditions.checkState;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
@@ -52,18 +50,15 @@ public final class AuditJournal
     private final FileLock lock;
     // by first sequence number
     private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
-
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
 
     // guarded by this
     private final Mac mac;
-    // rolled segments, fsynced and closed by the maintenance task, off Trino's threads
+    // rolled files, fsynced and closed by the maintenance task, off Trino's threads
     private final List<FileChannel> retired = new ArrayList<>();
-    private String lastHash = AuditRecordFormat.GENESIS_HASH;
     private FileChannel active;
-    private long activeStart;
     private long activeSize;
     private long lastErrorLogNanos;
     private boolean closed;
@@ -71,8 +66,8 @@ public final class AuditJournal
     // what readers may read: complete, acknowledged records only
     private volatile Written written = new Written(0, 0, 0, AuditRecordFormat.GENESIS_HASH);
 
-    // The last record written (hash null if the journal has no record of that number) and where its segment ends:
-    // readers never read past it, where a failed write may leave bytes until it is cut back.
+    // The last record written and where its file ends: readers never read past it, where a failed write may leave
+    // bytes until it is cut back.
     record Written(long segment, long end, long sequence, String hash) {}
 
     public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
@@ -88,9 +83,8 @@ public final class AuditJournal
         try {
             AuditRecordFormat.Line last = recover();
             if (last != null) {
-                lastHash = last.mac();
-                written = new Written(0, 0, last.sequence(), lastHash);
-                log.info("Audit journal %s: %s segments, last sequence %s", this.directory, segments.size(), last.sequence());
+                written = new Written(0, 0, last.sequence(), last.mac());
+                log.info("Audit journal %s: %s files, last sequence %s", this.directory, segments.size(), last.sequence());
             }
         }
         catch (RuntimeException | Error e) {
@@ -99,7 +93,8 @@ public final class AuditJournal
         }
     }
 
-    // a torn last line (the process died during its write, never acknowledged) is cut off; empty segments go
+    // A torn last line (the process died during its write, never acknowledged) is cut off the newest file, which an
+    // empty one leaves. Only the newest: the older ones were complete when the next began, and may be gigabytes.
     private AuditRecordFormat.Line recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
@@ -109,18 +104,14 @@ public final class AuditJournal
                     segments.put(Long.parseLong(matcher.group(1)), file);
                 }
             });
-            byte[] last = null;
-            for (Map.Entry<Long, Path> segment : List.copyOf(segments.entrySet())) {
-                byte[] line = AuditFiles.cutAfterLastRecord(segment.getValue(), this::isRecord);
-                if (line == null) {
-                    Files.delete(segment.getValue());
-                    segments.remove(segment.getKey());
+            while (!segments.isEmpty()) {
+                byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
+                if (line != null) {
+                    return AuditRecordFormat.parseRecord(line);
                 }
-                else {
-                    last = line;
-                }
+                Files.delete(segments.pollLastEntry().getValue());
             }
-            return last == null ? null : AuditRecordFormat.parseRecord(last);
+            return null;
         }
         catch (IOException e) {
             throw new UncheckedIOException("Cannot recover audit journal " + directory, e);
@@ -130,10 +121,9 @@ public final class AuditJournal
     private boolean isRecord(byte[] line)
     {
         long[] start = AuditRecordFormat.versionAndSequence(line);
-        if (start != null && start[0] != AuditRecordFormat.SCHEMA_VERSION) {
-            throw new IllegalStateException(format("Audit journal %s (audit.journal.directory) holds records of schema version %s, written by another version of the listener. " +
-                    "Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start[0]));
-        }
+        // cutting them as not-records would delete them
+        checkState(start == null || start[0] == AuditRecordFormat.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
+                "written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start == null ? null : start[0]);
         return AuditRecordFormat.parseRecord(line) != null;
     }
 
@@ -150,12 +140,12 @@ public final class AuditJournal
             return -1;
         }
         long sequence = written.sequence() + 1;
-        byte[] header = AuditRecordFormat.header(sequence, key.keyId(), lastHash);
+        byte[] header = AuditRecordFormat.header(sequence, key.keyId(), written.hash());
         mac.update(header);
         mac.update(body, 1, body.length - 2);
         mac.update((byte) '}');
         String hash = HexFormat.of().formatHex(mac.doFinal());
-        ByteBuffer[] line = {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(AuditRecordFormat.suffix(HASH_FIELD, hash))};
+        ByteBuffer[] line = {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(AuditRecordFormat.suffix(AuditRecordFormat.HASH_FIELD, hash))};
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();
         try {
@@ -171,19 +161,18 @@ public final class AuditJournal
     private boolean write(long sequence, String hash, ByteBuffer[] line)
     {
         long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
-        long before = activeSize;
+        long segment = written.segment();
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                 if (active != null) {
                     retired.add(active);
                     active = null;
                 }
-                before = 0;
                 // a file of that name holds at most a failed attempt at this very record
                 Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
                 active = AuditFiles.open(path, TRUNCATE_EXISTING);
                 segments.put(sequence, path);
-                activeStart = sequence;
+                segment = sequence;
                 activeSize = 0;
             }
             AuditFiles.writeFully(active, line);
@@ -194,40 +183,30 @@ public final class AuditJournal
             try {
                 // never leave part of a record behind
                 if (active != null) {
-                    active.truncate(before);
-                    active.position(before);
+                    active.truncate(activeSize);
+                    active.position(activeSize);
                 }
-                return false;
             }
             catch (IOException | RuntimeException cutFailure) {
-                // Give the segment up: readers stop at its last newline. The record may be in it whole (a write that
+                // Give the file up: readers stop at its last newline. The record may be in it whole (a write that
                 // completed, then failed): it keeps its number and hash, so that no other record takes them.
                 retired.add(active);
                 active = null;
-                lastHash = hash;
-                written = new Written(activeStart, before + length, sequence, hash);
-                return false;
+                written = new Written(segment, activeSize + length, sequence, hash);
             }
+            return false;
         }
         activeSize += length;
         recordsWritten.incrementAndGet();
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            try {
-                active.force(false);
-            }
-            catch (IOException | RuntimeException e) {
-                // written (a killed process keeps it), only not known to be on the disk
-                fsyncFailures.incrementAndGet();
-                logError("Cannot fsync audit journal %s: %s", directory, e);
-            }
+            force(active, "");
         }
-        lastHash = hash;
-        written = new Written(activeStart, activeSize, sequence, hash);
+        written = new Written(segment, activeSize, sequence, hash);
         return true;
     }
 
     /**
-     * Fsyncs and closes rolled segments, and with {@code fsync} the current one: off Trino's threads.
+     * Fsyncs and closes rolled files, and with {@code fsync} the current one: off Trino's threads.
      */
     public void force(boolean fsync)
     {
@@ -239,33 +218,33 @@ public final class AuditJournal
             current = fsync ? active : null;
         }
         for (FileChannel channel : toClose) {
-            try (channel) {
-                if (fsyncPolicy != FsyncPolicy.NONE) {
-                    channel.force(false);
-                }
+            if (fsyncPolicy != FsyncPolicy.NONE) {
+                force(channel, "a finished file of ");
             }
-            catch (IOException | RuntimeException e) {
-                fsyncFailures.incrementAndGet();
-                log.error("Cannot fsync a finished audit journal segment in %s: %s", directory, e);
+            try {
+                channel.close();
             }
-        }
-        try {
-            if (current != null) {
-                current.force(false);
+            catch (IOException e) {
+                log.warn("Cannot close a finished audit file in %s: %s", directory, e);
             }
         }
-        catch (IOException | RuntimeException e) {
-            fsyncFailures.incrementAndGet();
-            synchronized (this) {
-                logError("Cannot fsync audit journal %s: %s", directory, e);
-            }
+        if (current != null) {
+            force(current, "");
         }
     }
 
-    public Checkpoints.Head head()
+    private void force(FileChannel channel, String what)
     {
-        Written last = written;
-        return new Checkpoints.Head(last.sequence(), last.hash());
+        try {
+            channel.force(false);
+        }
+        catch (IOException | RuntimeException e) {
+            // written (a killed process keeps it), only not known to be on the disk
+            fsyncFailures.incrementAndGet();
+            synchronized (this) {
+                logError("Cannot fsync %saudit journal %s: %s", what, directory, e);
+            }
+        }
     }
 
     Written written()
@@ -307,21 +286,6 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    @Managed(description = "Total size of the journal segment files in bytes")
-    public long getJournalSizeBytes()
-    {
-        long size = 0;
-        for (Path segment : segments.values()) {
-            try {
-                size += Files.size(segment);
-            }
-            catch (IOException ignored) {
-                // deleted concurrently
-            }
-        }
-        return size;
-    }
-
     /**
      * Retention: deletes the oldest files beyond {@code audit.journal.max-files} whose records the PostgreSQL sink
      * has (all, without it); the newest stays, the chain continues from it.
@@ -329,18 +293,18 @@ public final class AuditJournal
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {
-            Map.Entry<Long, Path> oldest = segments.firstEntry();
-            // every record of "oldest" is below the next file's first sequence
-            long next = segments.higherKey(oldest.getKey());
+            Path oldest = segments.firstEntry().getValue();
+            // every record of the oldest file is below the next file's first sequence
+            long next = segments.higherKey(segments.firstKey());
             if (next - 1 > deliveredUpToSequence || next > written.sequence()) {
                 return;
             }
             try {
-                Files.deleteIfExists(oldest.getValue());
-                segments.remove(oldest.getKey());
+                Files.deleteIfExists(oldest);
+                segments.pollFirstEntry();
             }
             catch (IOException e) {
-                log.error("Cannot delete audit file %s for retention (audit.journal.max-files): %s", oldest.getValue(), e);
+                log.error("Cannot delete audit file %s for retention (audit.journal.max-files): %s", oldest, e);
                 return;
             }
         }
@@ -373,9 +337,9 @@ public final class AuditJournal
         }
     }
 
+    // Rate-limited so that a full disk does not flood the server log, while the counters keep the full count.
     private void logError(String message, Object... args)
     {
-        // Rate-limited so that a full disk does not flood the server log, while the counters keep the full count.
         long now = System.nanoTime();
         if (lastErrorLogNanos == 0 || now - lastErrorLogNanos > ERROR_LOG_INTERVAL_NANOS) {
             lastErrorLogNanos = now;

@@ -93,24 +93,13 @@ final class AuditRecordFormat
     static Line parseRecord(byte[] line)
     {
         Map<String, String> record = members(line);
-        if (record == null) {
+        long sequence = record == null ? -1 : number(record.get("seq"));
+        String keyId = record == null ? null : record.get("keyId");
+        if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !hex(record.get("prevHash")) || !hex(record.get(HASH_FIELD))) {
             return null;
         }
-        long sequence = number(record.get("seq"));
-        String keyId = record.get("keyId");
-        String previousHash = String.valueOf(record.get("prevHash"));
-        String hash = String.valueOf(record.get(HASH_FIELD));
-        byte[] header = header(sequence, keyId, previousHash);
-        byte[] suffix = suffix(HASH_FIELD, hash);
-        if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(previousHash).matches() || !HEX_64.matcher(hash).matches()
-                || line.length < header.length + suffix.length
-                || !Arrays.equals(line, 0, header.length, header, 0, header.length)
-                || !Arrays.equals(line, line.length - suffix.length, line.length, suffix, 0, suffix.length)) {
-            return null;
-        }
-        byte[] canonical = Arrays.copyOf(line, line.length - suffix.length + 1);
-        canonical[canonical.length - 1] = '}';
-        return new Line(sequence, keyId, previousHash, null, canonical, hash);
+        byte[] canonical = canonical(line, header(sequence, keyId, record.get("prevHash")), HASH_FIELD, record.get(HASH_FIELD));
+        return canonical == null ? null : new Line(sequence, keyId, record.get("prevHash"), null, canonical, record.get(HASH_FIELD));
     }
 
     /**
@@ -119,20 +108,33 @@ final class AuditRecordFormat
     static Line parseCheckpoint(byte[] line)
     {
         Map<String, String> checkpoint = members(line);
-        if (checkpoint == null) {
+        long sequence = checkpoint == null ? -1 : number(checkpoint.get("seq"));
+        String keyId = String.valueOf(checkpoint == null ? null : checkpoint.get("keyId"));
+        if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !hex(checkpoint.get("hash")) || !hex(checkpoint.get(MAC_FIELD))) {
             return null;
         }
-        String keyId = String.valueOf(checkpoint.get("keyId"));
-        long sequence = number(checkpoint.get("seq"));
-        String hash = String.valueOf(checkpoint.get("hash"));
-        String time = String.valueOf(checkpoint.get("time"));
-        String mac = String.valueOf(checkpoint.get(MAC_FIELD));
-        String start = checkpointStart(keyId, sequence, hash, time);
-        if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !HEX_64.matcher(hash).matches() || !HEX_64.matcher(mac).matches()
-                || !new String(line, US_ASCII).equals(start + new String(suffix(MAC_FIELD, mac), US_ASCII))) {
+        String start = checkpointStart(keyId, sequence, checkpoint.get("hash"), String.valueOf(checkpoint.get("time")));
+        byte[] canonical = canonical(line, start.getBytes(US_ASCII), MAC_FIELD, checkpoint.get(MAC_FIELD));
+        // nothing between the start and the mac
+        return canonical == null || canonical.length != start.length() + 1 ? null : new Line(sequence, keyId, checkpoint.get("hash"), checkpoint.get("time"), canonical, checkpoint.get(MAC_FIELD));
+    }
+
+    private static boolean hex(String value)
+    {
+        return value != null && HEX_64.matcher(value).matches();
+    }
+
+    // the line without its MAC member and newline, if it starts exactly with the start and ends with the MAC member
+    private static byte[] canonical(byte[] line, byte[] start, String field, String mac)
+    {
+        byte[] suffix = suffix(field, mac);
+        if (line.length < start.length + suffix.length || !Arrays.equals(line, 0, start.length, start, 0, start.length)
+                || !Arrays.equals(line, line.length - suffix.length, line.length, suffix, 0, suffix.length)) {
             return null;
         }
-        return new Line(sequence, keyId, hash, time, (start + "}").getBytes(US_ASCII), mac);
+        byte[] canonical = Arrays.copyOf(line, line.length - suffix.length + 1);
+        canonical[canonical.length - 1] = '}';
+        return canonical;
     }
 
     // the chain members of a line that is one JSON object, as text; null for another line. Only these are read into

@@ -27,7 +27,7 @@ public final class Checkpoints
     private final AuditKey key;
     private final Optional<Path> file;
     private final AtomicLong failures = new AtomicLong();
-    private long lastSequence = -1;
+    private long lastSequence;
     // a torn last line (a crash or a failed cut-back during an append) must not run into the next checkpoint
     private boolean repairBeforeAppend = true;
     private volatile Checkpoint latest;
@@ -38,35 +38,28 @@ public final class Checkpoints
         this.file = directory.map(path -> AuditFiles.createDirectory(path.toAbsolutePath(), "audit.checkpoint.directory").resolve(FILE_NAME));
     }
 
-    public record Head(long sequence, String hash) {}
-
     public record Checkpoint(long sequence, String hash, String keyId, Instant time, byte[] line) {}
-
-    static Checkpoint create(AuditKey key, Head head, Instant time)
-    {
-        String start = AuditRecordFormat.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
-        String mac = key.macHex((start + "}").getBytes(US_ASCII));
-        byte[] line = (start + new String(AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
-        return new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
-    }
 
     /**
      * Called by the maintenance task and at shutdown with a head that is on the disk. Without a key there is nothing
      * to sign; without new records nothing new.
      */
-    synchronized void checkpoint(Head head)
+    synchronized void checkpoint(AuditJournal.Written head)
     {
-        if (!key.isKeyed() || head.sequence() == lastSequence || head.sequence() == 0 || head.hash() == null) {
+        if (!key.isKeyed() || head.sequence() == lastSequence) {
             return;
         }
-        Checkpoint checkpoint = create(key, head, Instant.now());
+        Instant time = Instant.now();
+        String start = AuditRecordFormat.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
+        String mac = key.macHex((start + "}").getBytes(US_ASCII));
+        byte[] line = (start + new String(AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
         if (file.isPresent()) {
             try {
                 if (repairBeforeAppend && Files.exists(file.get())) {
-                    AuditFiles.cutAfterLastRecord(file.get(), line -> true);
+                    AuditFiles.cutAfterLastRecord(file.get(), _ -> true);
                 }
                 repairBeforeAppend = false;
-                AuditFiles.appendLine(file.get(), checkpoint.line());
+                AuditFiles.appendLine(file.get(), line);
             }
             catch (IOException | RuntimeException e) {
                 repairBeforeAppend = true;
@@ -76,11 +69,11 @@ public final class Checkpoints
             }
         }
         lastSequence = head.sequence();
-        latest = checkpoint;
+        latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
     /**
-     * The newest checkpoint, for the sinks that store checkpoints.
+     * The newest checkpoint, for the PostgreSQL sink.
      */
     Optional<Checkpoint> latest()
     {

@@ -14,8 +14,9 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A sink's cursor over the journal: the records from a sequence number on, across segments, never past the end of
- * the last record written (whose write has returned, so its line is complete).
+ * The PostgreSQL sink's cursor over the journal: the records from a sequence number on, across files, never past the
+ * end of the last record written (whose write has returned, so its line is complete). Gaps are the verifier's to
+ * report; this skips lines that are not records, with an ERROR, as they have no number to deliver under.
  */
 final class JournalReader
         implements Closeable
@@ -37,59 +38,33 @@ final class JournalReader
             throws IOException
     {
         List<JournalRecord> records = new ArrayList<>();
-        JournalRecord record;
-        while (records.size() < maxRecords && (record = next()) != null) {
-            records.add(record);
-        }
-        return records;
-    }
-
-    /**
-     * @return the next record, or null if there is none (yet)
-     */
-    private JournalRecord next()
-            throws IOException
-    {
-        while (true) {
+        while (records.size() < maxRecords) {
             AuditJournal.Written written = journal.written();
             if (nextSequence > written.sequence() || lines == null && !openSegmentContaining(nextSequence)) {
-                return null;
+                break;
             }
             boolean active = segmentStart == written.segment();
             byte[] line = lines.next(active ? written.end() : Long.MAX_VALUE);
             if (line == null) {
-                if (active) {
-                    return null;
-                }
-                // end of a finished segment (whose torn tail, after a failed write, has no newline)
+                // the end of a finished file (whose torn tail, after a failed write, has no newline): on to the next
                 Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
-                if (newer == null) {
-                    return null;
+                if (active || newer == null) {
+                    break;
                 }
-                if (newer.getKey() > nextSequence) {
-                    // lost in a machine crash before they reached the disk: deliver what there is, loudly
-                    log.error("Audit journal %s: records %s..%s are not in the journal (lost in a crash before they reached the disk); continuing with %s",
-                            journal.getDirectory(), nextSequence, newer.getKey() - 1, newer.getKey());
-                    nextSequence = newer.getKey();
-                }
+                nextSequence = Math.max(nextSequence, newer.getKey());
                 close();
                 continue;
             }
             long sequence = AuditRecordFormat.sequence(line);
             if (sequence < 0) {
-                // written by someone else: PostgreSQL does not get it, so say so
-                log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped",
-                        journal.getDirectory(), nextSequence - 1, segmentStart);
+                log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped", journal.getDirectory(), nextSequence - 1, segmentStart);
             }
-            if (sequence > nextSequence && segmentStart < nextSequence) {
-                log.error("Audit journal %s: records %s..%s are missing inside segment %s; continuing with %s",
-                        journal.getDirectory(), nextSequence, sequence - 1, segmentStart, sequence);
-            }
-            if (sequence >= nextSequence) {
+            else if (sequence >= nextSequence) {
                 nextSequence = sequence + 1;
-                return new JournalRecord(sequence, line);
+                records.add(new JournalRecord(sequence, line));
             }
         }
+        return records;
     }
 
     private boolean openSegmentContaining(long sequence)
@@ -97,12 +72,12 @@ final class JournalReader
     {
         Map.Entry<Long, Path> segment = journal.segments().floorEntry(sequence);
         if (segment == null) {
+            // retention deleted them (PostgreSQL was enabled later)
             segment = journal.segments().ceilingEntry(sequence);
             if (segment == null) {
                 return false;
             }
-            log.warn("Audit journal %s: records %s..%s are no longer in the journal; continuing with %s",
-                    journal.getDirectory(), sequence, segment.getKey() - 1, segment.getKey());
+            log.warn("Audit journal %s: records %s..%s are no longer in the journal; continuing with %s", journal.getDirectory(), sequence, segment.getKey() - 1, segment.getKey());
             nextSequence = segment.getKey();
         }
         try {

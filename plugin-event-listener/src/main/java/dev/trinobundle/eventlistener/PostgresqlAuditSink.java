@@ -98,22 +98,44 @@ public final class PostgresqlAuditSink
                 .formatted(schema, table);
     }
 
-    public String name()
+    public void deliver(List<JournalRecord> records)
+            throws SQLException
     {
-        return "postgresql";
+        inTransaction(insertSql, statement -> {
+            for (JournalRecord record : records) {
+                bind(statement, record);
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        });
     }
 
-    public void deliver(List<JournalRecord> records)
+    public void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
+            throws SQLException
+    {
+        inTransaction("INSERT INTO %s (seq, key_id, hash, checkpoint_time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING".formatted(checkpointTable), insert -> {
+            insert.setLong(1, checkpoint.sequence());
+            insert.setString(2, checkpoint.keyId());
+            insert.setString(3, checkpoint.hash());
+            insert.setTimestamp(4, Timestamp.from(checkpoint.time()));
+            insert.setString(5, new String(checkpoint.line(), 0, checkpoint.line().length - 1, UTF_8));
+            insert.executeUpdate();
+        });
+    }
+
+    private interface Work
+    {
+        void run(PreparedStatement statement)
+                throws SQLException;
+    }
+
+    private void inTransaction(String sql, Work work)
             throws SQLException
     {
         try {
             Connection connection = connection();
-            try (PreparedStatement statement = connection.prepareStatement(insertSql)) {
-                for (JournalRecord record : records) {
-                    bind(statement, record);
-                    statement.addBatch();
-                }
-                statement.executeBatch();
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                work.run(statement);
             }
             connection.commit();
         }
@@ -172,28 +194,6 @@ public final class PostgresqlAuditSink
                 // PostgreSQL text cannot hold U+0000
                 insert.setString(i + 1, value.asText().replace('\u0000', '\uFFFD'));
             }
-        }
-    }
-
-    public void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
-            throws SQLException
-    {
-        try {
-            Connection connection = connection();
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO %s (seq, key_id, hash, checkpoint_time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING".formatted(checkpointTable))) {
-                insert.setLong(1, checkpoint.sequence());
-                insert.setString(2, checkpoint.keyId());
-                insert.setString(3, checkpoint.hash());
-                insert.setTimestamp(4, Timestamp.from(checkpoint.time()));
-                insert.setString(5, new String(checkpoint.line(), 0, checkpoint.line().length - 1, UTF_8));
-                insert.executeUpdate();
-            }
-            connection.commit();
-        }
-        catch (SQLException | RuntimeException e) {
-            closeConnection();
-            throw e;
         }
     }
 

@@ -31,9 +31,10 @@ public final class SinkShipper
     // the delivery latency of a quiet server
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    // errors are logged at once, then at most every 30 s; the counters keep the full count
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
-    // a crash redelivers at most this much, which every sink skips
+    // a crash redelivers at most this much, which the database skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int RECORD_ERROR_ATTEMPTS = 3;
 
@@ -42,11 +43,10 @@ public final class SinkShipper
     private final Checkpoints checkpoints;
     private final Path offsetFile;
     private final Path deadLetterFile;
-    private final ExecutorService executor;
+    private final ExecutorService executor = newSingleThreadExecutor(daemonThreadsNamed("audit-sink-postgresql"));
 
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
-    private final AtomicLong checkpointFailures = new AtomicLong();
     private volatile long committedSequence;
     // delivered, not necessarily in the offset file yet (shipper thread only)
     private long acknowledgedSequence;
@@ -62,24 +62,23 @@ public final class SinkShipper
         this.journal = requireNonNull(journal, "journal is null");
         this.sink = requireNonNull(sink, "sink is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
-        this.offsetFile = journal.getDirectory().resolve("sink-" + sink.name() + ".offset");
-        this.deadLetterFile = journal.getDirectory().resolve("dead-letter-" + sink.name() + ".jsonl");
-        this.executor = newSingleThreadExecutor(daemonThreadsNamed("audit-sink-" + sink.name()));
+        this.offsetFile = journal.getDirectory().resolve("sink-postgresql.offset");
+        this.deadLetterFile = journal.getDirectory().resolve("dead-letter-postgresql.jsonl");
         try {
             committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
             checkArgument(committedSequence >= 0, "negative");
         }
         catch (IOException | IllegalArgumentException e) {
             committedSequence = 0;
-            // An unreadable offset only means records are delivered again; every sink is idempotent.
-            log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to sink %s again", offsetFile, e, sink.name());
+            // An unreadable offset only means records are delivered again, which the database skips.
+            log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to PostgreSQL again", offsetFile, e);
         }
         long journalEnd = journal.getLastWrittenSequence();
         if (committedSequence > journalEnd) {
-            // a machine crash took the log's newest records after the sink had them (or someone edited the file):
+            // a machine crash took the log's newest records after PostgreSQL had them (or someone edited the file):
             // the numbers are given again, and the database, keyed by record hash, takes the new records
-            log.error("Audit sink %s offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
-                    sink.name(), offsetFile, committedSequence, journalEnd, journalEnd + 1);
+            log.error("Audit sink postgresql offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
+                    offsetFile, committedSequence, journalEnd, journalEnd + 1);
             committedSequence = journalEnd;
         }
         acknowledgedSequence = committedSequence;
@@ -90,24 +89,15 @@ public final class SinkShipper
         executor.execute(this::run);
     }
 
-    String name()
-    {
-        return sink.name();
-    }
-
     private void run()
     {
         int recordErrors = 0;
-        long storedCheckpoint = -1;
-        JournalReader reader = null;
+        long storedCheckpoint = 0;
         List<JournalRecord> batch = List.of();
-        try {
+        // a crash between delivery and commit delivers again what the database skips
+        try (JournalReader reader = new JournalReader(journal, committedSequence + 1); PostgresqlAuditSink closing = sink) {
             while (!stopping || System.nanoTime() - stopDeadlineNanos < 0) {
                 try {
-                    if (reader == null) {
-                        // a crash between delivery and commit delivers again what the database skips
-                        reader = new JournalReader(journal, committedSequence + 1);
-                    }
                     Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
                     if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
                         storedCheckpoint = checkpoint.sequence();
@@ -132,7 +122,7 @@ public final class SinkShipper
                     batch = List.of();
                     recordErrors = 0;
                     if (lastError != null) {
-                        log.info("Audit sink %s recovered; delivering again", sink.name());
+                        log.info("Audit sink postgresql recovered; delivering again");
                         lastError = null;
                     }
                 }
@@ -140,34 +130,32 @@ public final class SinkShipper
                     throw e;
                 }
                 catch (Throwable e) {
-                    // Not only exceptions: the PostgreSQL driver throws AssertionError on a connection that breaks mid-batch.
                     failedDeliveries.incrementAndGet();
                     recordErrors += sink.isRecordError(e) ? 1 : 0;
                     // the sink describes its own failures (only it knows which messages hold no record content)
                     lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
                     if (due(failureLoggedNanos)) {
                         failureLoggedNanos = System.nanoTime();
-                        log.error("Audit sink %s failed: %s. %s records are waiting in the journal %s and will be delivered when the sink is back",
-                                sink.name(), lastError, getPendingRecords(), journal.getDirectory());
+                        log.error("Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
+                                lastError, getPendingRecords(), journal.getDirectory());
                     }
                     LockSupport.parkNanos(stopping ? Math.min(RETRY_DELAY_NANOS, stopDeadlineNanos - System.nanoTime()) : RETRY_DELAY_NANOS);
                 }
             }
         }
         catch (Throwable t) {
-            log.error("Audit sink %s stopped unexpectedly (%s); its records stay in the journal until the next start", sink.name(), sink.describe(t));
+            log.error("Audit sink postgresql stopped unexpectedly (%s); its records stay in the journal until the next start", sink.describe(t));
         }
         finally {
-            try (JournalReader closingReader = reader; PostgresqlAuditSink closingSink = sink) {
+            try {
                 commit();
             }
             catch (Exception e) {
-                log.warn("Audit sink %s: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", sink.name(), offsetFile, e);
+                log.warn("Audit sink postgresql: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", offsetFile, e);
             }
         }
     }
 
-    // errors are logged at once, then at most every 30 s; the counters keep the full count
     private static boolean due(long loggedNanos)
     {
         return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
@@ -180,15 +168,14 @@ public final class SinkShipper
             sink.storeCheckpoint(checkpoint);
         }
         catch (Exception e) {
-            checkpointFailures.incrementAndGet();
             if (due(checkpointFailureLoggedNanos)) {
                 checkpointFailureLoggedNanos = System.nanoTime();
-                log.error("Audit sink %s cannot store checkpoint %s: %s (see CheckpointFailures); records are still delivered", sink.name(), checkpoint.sequence(), sink.describe(e));
+                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
             }
         }
     }
 
-    // after a batch failed for its data again and again: only the records the sink refuses alone are dead letters
+    // after a batch failed for its data again and again: only the records the database refuses alone are dead letters
     private void deliverOneByOne(List<JournalRecord> batch)
             throws Exception
     {
@@ -199,21 +186,21 @@ public final class SinkShipper
             try {
                 sink.deliver(List.of(record));
             }
-            catch (Exception | AssertionError e) {
+            catch (Exception e) {
                 if (!sink.isRecordError(e)) {
                     throw e;
                 }
                 AuditFiles.appendLine(deadLetterFile, record.line());
                 deadLetterRecords.incrementAndGet();
-                log.error("Audit sink %s refused record %s for its data (%s) %s times; it is in the dead-letter file %s, and delivery goes on",
-                        sink.name(), record.sequence(), sink.describe(e), RECORD_ERROR_ATTEMPTS, deadLetterFile);
+                log.error("Audit sink postgresql refused record %s for its data (%s) %s times; it is in the dead-letter file %s, and delivery goes on",
+                        record.sequence(), sink.describe(e), RECORD_ERROR_ATTEMPTS, deadLetterFile);
             }
             acknowledge(record.sequence());
         }
     }
 
     private void acknowledge(long sequence)
-            throws Exception
+            throws IOException
     {
         acknowledgedSequence = sequence;
         if (System.nanoTime() - committedNanos >= COMMIT_INTERVAL_NANOS) {
@@ -222,7 +209,7 @@ public final class SinkShipper
     }
 
     private void commit()
-            throws Exception
+            throws IOException
     {
         if (acknowledgedSequence > committedSequence) {
             try {
@@ -253,13 +240,13 @@ public final class SinkShipper
         }
     }
 
-    @Managed(description = "Sequence number of the last record the sink has acknowledged")
+    @Managed(description = "Sequence number of the last record PostgreSQL has acknowledged")
     public long getCommittedSequence()
     {
         return committedSequence;
     }
 
-    @Managed(description = "Records in the journal not yet delivered to this sink")
+    @Managed(description = "Records in the journal not yet delivered to PostgreSQL")
     public long getPendingRecords()
     {
         return Math.max(0, journal.getLastWrittenSequence() - committedSequence);
@@ -271,16 +258,10 @@ public final class SinkShipper
         return failedDeliveries.get();
     }
 
-    @Managed(description = "Records the sink refused for their data, written to the dead-letter file in the journal directory")
+    @Managed(description = "Records PostgreSQL refused for their data, written to the dead-letter file in the journal directory")
     public long getDeadLetterRecords()
     {
         return deadLetterRecords.get();
-    }
-
-    @Managed(description = "Checkpoints the sink could not store (records are delivered regardless)")
-    public long getCheckpointFailures()
-    {
-        return checkpointFailures.get();
     }
 
     @Managed(description = "Last delivery error (never record content), null while the sink is healthy")
@@ -289,7 +270,7 @@ public final class SinkShipper
         return lastError;
     }
 
-    /** The shipper's own file, not the sink, failed (a full journal disk): said as such, with the file and the reason. */
+    /** The shipper's own file, not the database, failed (a full journal disk): said as such, with the file and the reason. */
     private static final class OffsetWriteException
             extends IOException
     {
