@@ -12,48 +12,60 @@ import javax.management.ObjectName;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
  * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the audit log (a MAC and a page-cache write); PostgreSQL is fed by {@link AuditDelivery} in the background.
- * Callbacks never throw into Trino.
+ * the audit log (a MAC and a page-cache write), and never throws into Trino. In the background: the PostgreSQL
+ * {@link SinkShipper}, if enabled, and a maintenance task that fsyncs the log ({@link FsyncPolicy#INTERVAL}), writes
+ * the signed checkpoints and applies retention.
  */
 public final class AuditEventListener
         implements EventListener
 {
     private static final Logger log = Logger.get(AuditEventListener.class);
+    // how long shutdown waits for PostgreSQL; what is left is delivered after the next start
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 10_000;
 
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
-    private final AuditDelivery delivery;
+    private final Checkpoints checkpoints;
+    private final Optional<SinkShipper> shipper;
+    private final FsyncPolicy fsyncPolicy;
+    private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
-    // how long shutdown waits for the sinks; what is left stays in the journal for the next start
-    private static final long SHUTDOWN_TIMEOUT_MILLIS = 10_000;
+    private final ScheduledExecutorService maintenance = newSingleThreadScheduledExecutor(daemonThreadsNamed("audit-journal-maintenance"));
     private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
+    private long lastCheckpointNanos;
 
     @Inject
-    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, AuditDelivery delivery, Checkpoints checkpoints, MBeanExporter exporter)
+    public AuditEventListener(AuditEventListenerConfig config, AuditRecordSerializer serializer, AuditJournal journal, Checkpoints checkpoints,
+            Optional<PostgresqlAuditSink> postgresql, MBeanExporter exporter)
     {
         this.serializer = requireNonNull(serializer, "serializer is null");
         this.journal = requireNonNull(journal, "journal is null");
-        this.delivery = requireNonNull(delivery, "delivery is null");
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
+        this.shipper = postgresql.map(sink -> new SinkShipper(journal, sink, checkpoints));
+        this.fsyncPolicy = config.getFsyncPolicy();
+        this.checkpointIntervalNanos = config.getCheckpointInterval().roundTo(TimeUnit.NANOSECONDS);
         this.exporter = requireNonNull(exporter, "exporter is null");
         export("AuditEventListener", this);
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
-        delivery.shipper().ifPresent(shipper -> export("AuditSink,sink=postgresql", shipper));
-        try {
-            delivery.start();
-        }
-        catch (RuntimeException e) {
-            shutdown();
-            throw e;
-        }
+        shipper.ifPresent(shipper -> export("AuditSink,sink=postgresql", shipper));
+        shipper.ifPresent(SinkShipper::start);
+        long interval = config.getFsyncInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::maintain, interval, interval, MILLISECONDS);
     }
 
     private void export(String type, Object object)
@@ -84,12 +96,29 @@ public final class AuditEventListener
     private void append(String kind, String queryId, Supplier<byte[]> record)
     {
         try {
-            // No wake-up of the shippers here: an unpark is a futex syscall per query. They poll the journal instead.
+            // No wake-up of the shipper here: an unpark is a futex syscall per query. It polls the journal instead.
             journal.append(record.get());
         }
         catch (Throwable t) {
             eventFailures.incrementAndGet();
             log.error(t, "Cannot record audit event '%s' of query %s", kind, queryId);
+        }
+    }
+
+    private void maintain()
+    {
+        try {
+            // taken before the fsync: a checkpoint names only records that are on the disk
+            AuditJournal.Written head = journal.written();
+            journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
+            if (System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
+                checkpoints.checkpoint(head);
+                lastCheckpointNanos = System.nanoTime();
+            }
+            journal.deleteOldSegments(shipper.map(SinkShipper::getCommittedSequence).orElse(Long.MAX_VALUE));
+        }
+        catch (Throwable t) {
+            log.error(t, "Audit journal maintenance failed for %s", journal.getDirectory());
         }
     }
 
@@ -102,7 +131,18 @@ public final class AuditEventListener
     @Override
     public void shutdown()
     {
-        delivery.stop(SHUTDOWN_TIMEOUT_MILLIS);
+        // no interrupt: it would close the journal's channel under a force
+        maintenance.shutdown();
+        try {
+            maintenance.awaitTermination(SHUTDOWN_TIMEOUT_MILLIS, MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        AuditJournal.Written head = journal.written();
+        journal.force(fsyncPolicy != FsyncPolicy.NONE);
+        checkpoints.checkpoint(head);
+        shipper.ifPresent(shipper -> shipper.stop(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
         for (ObjectName name : exportedNames) {
             try {

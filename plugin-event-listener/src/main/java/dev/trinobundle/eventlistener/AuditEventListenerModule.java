@@ -29,7 +29,7 @@ public class AuditEventListenerModule
     {
         configBinder(binder).bindConfig(AuditEventListenerConfig.class);
         AuditEventListenerConfig config = buildConfigObject(AuditEventListenerConfig.class);
-        checkApart(config.getCheckpointDirectory(), config.getJournalDirectory(), "audit.journal.directory");
+        checkApart(config.getCheckpointDirectory(), config.getJournalDirectory());
         // Optional<PostgresqlAuditSink> is present exactly when it is bound below.
         newOptionalBinder(binder, PostgresqlAuditSink.class);
         if (config.isPostgresqlSinkEnabled()) {
@@ -45,13 +45,13 @@ public class AuditEventListenerModule
     }
 
     // whoever writes the audit files must not be able to rewrite the checkpoints that pin them
-    private static void checkApart(String checkpointDirectory, String directory, String property)
+    private static void checkApart(String checkpointDirectory, String journalDirectory)
     {
-        if (checkpointDirectory != null && directory != null) {
+        if (checkpointDirectory != null && journalDirectory != null) {
             Path checkpoints = Path.of(checkpointDirectory).toAbsolutePath().normalize();
-            Path other = Path.of(directory).toAbsolutePath().normalize();
-            checkState(!checkpoints.startsWith(other) && !other.startsWith(checkpoints),
-                    "audit.checkpoint.directory %s must be apart from %s %s: put it next to it, better on another volume or owner", checkpoints, property, other);
+            Path journal = Path.of(journalDirectory).toAbsolutePath().normalize();
+            checkState(!checkpoints.startsWith(journal) && !journal.startsWith(checkpoints),
+                    "audit.checkpoint.directory %s must be apart from audit.journal.directory %s: put it next to it, better on another volume or owner", checkpoints, journal);
         }
     }
 
@@ -88,16 +88,5 @@ public class AuditEventListenerModule
     public static Checkpoints createCheckpoints(AuditEventListenerConfig config, AuditKey key)
     {
         return new Checkpoints(key, Optional.ofNullable(config.getCheckpointDirectory()).map(Path::of));
-    }
-
-    @Provides
-    @Singleton
-    public static AuditDelivery createDelivery(
-            AuditEventListenerConfig config,
-            AuditJournal journal,
-            Checkpoints checkpoints,
-            Optional<PostgresqlAuditSink> postgresqlSink)
-    {
-        return new AuditDelivery(journal, postgresqlSink, checkpoints, config.getCheckpointInterval().toMillis(), config.getFsyncPolicy(), config.getFsyncInterval().toMillis());
     }
 }

@@ -32,7 +32,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
  * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones that others may
- * access. Plus the line-file helpers the journal, the sinks and the checkpoints share.
+ * access. Plus the line-file helpers the journal, the shipper and the checkpoints share.
  */
 final class AuditFiles
 {
@@ -44,9 +44,8 @@ final class AuditFiles
     private AuditFiles() {}
 
     /**
-     * Creates the directory (and missing parents) with mode 0700 and checks that it is writable.
-     *
-     * @param property the configuration property naming it, for the messages
+     * Creates the directory (and missing parents) with mode 0700 and checks that it is writable; {@code property}
+     * names it in the messages.
      */
     static Path createDirectory(Path directory, String property)
     {
@@ -69,15 +68,12 @@ final class AuditFiles
             return directory;
         }
         catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(format(
-                    "Audit directory %s (%s) is not a writable directory: %s. Create it with write permission for the Trino user or point %s elsewhere",
+            throw new IllegalStateException(format("Audit directory %s (%s) is not a writable directory: %s. Create it with write permission for the Trino user or point %s elsewhere",
                     directory, property, e, property), e);
         }
     }
 
-    /**
-     * Whether the file grants any of the permissions; false where POSIX permissions do not exist.
-     */
+    // false where POSIX permissions do not exist
     static boolean permits(Path file, Set<PosixFilePermission> permissions)
     {
         try {
@@ -96,12 +92,12 @@ final class AuditFiles
         Path lockFile = directory.resolve("journal.lock");
         try {
             FileChannel channel = open(lockFile);
-            FileLock lock;
+            FileLock lock = null;
             try {
                 lock = channel.tryLock();
             }
             catch (OverlappingFileLockException e) {
-                lock = null;
+                // this process holds it
             }
             if (lock == null) {
                 channel.close();
@@ -115,19 +111,14 @@ final class AuditFiles
         }
     }
 
-    /**
-     * Opens a file for writing, creating it with mode 0600.
-     */
+    // opens a file for writing, creating it with mode 0600
     static FileChannel open(Path file, OpenOption... options)
             throws IOException
     {
-        Set<OpenOption> all = Stream.concat(Stream.of(CREATE, WRITE), Stream.of(options)).collect(toImmutableSet());
-        return FileChannel.open(file, all, FILE_MODE);
+        return FileChannel.open(file, Stream.concat(Stream.of(CREATE, WRITE), Stream.of(options)).collect(toImmutableSet()), FILE_MODE);
     }
 
-    /**
-     * Replaces a small file's content in one atomic rename; the file has mode 0600.
-     */
+    // replaces a small file's content in one atomic rename
     static void replace(Path file, byte[] content)
             throws IOException
     {

@@ -64,11 +64,9 @@ public final class AuditJournal
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
-    private volatile Written written = new Written(0, 0, 0, AuditRecordFormat.GENESIS_HASH);
+    private volatile Written written = new Written(0, AuditRecordFormat.GENESIS_HASH);
 
-    // The last record written and where its file ends: readers never read past it, where a failed write may leave
-    // bytes until it is cut back.
-    record Written(long segment, long end, long sequence, String hash) {}
+    record Written(long sequence, String hash) {}
 
     public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
     {
@@ -83,7 +81,7 @@ public final class AuditJournal
         try {
             AuditRecordFormat.Line last = recover();
             if (last != null) {
-                written = new Written(0, 0, last.sequence(), last.mac());
+                written = new Written(last.sequence(), last.mac());
                 log.info("Audit journal %s: %s files, last sequence %s", this.directory, segments.size(), last.sequence());
             }
         }
@@ -161,7 +159,6 @@ public final class AuditJournal
     private boolean write(long sequence, String hash, ByteBuffer[] line)
     {
         long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
-        long segment = written.segment();
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                 if (active != null) {
@@ -172,7 +169,6 @@ public final class AuditJournal
                 Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
                 active = AuditFiles.open(path, TRUNCATE_EXISTING);
                 segments.put(sequence, path);
-                segment = sequence;
                 activeSize = 0;
             }
             AuditFiles.writeFully(active, line);
@@ -192,7 +188,7 @@ public final class AuditJournal
                 // completed, then failed): it keeps its number and hash, so that no other record takes them.
                 retired.add(active);
                 active = null;
-                written = new Written(segment, activeSize + length, sequence, hash);
+                written = new Written(sequence, hash);
             }
             return false;
         }
@@ -201,7 +197,7 @@ public final class AuditJournal
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
             force(active, "");
         }
-        written = new Written(segment, activeSize, sequence, hash);
+        written = new Written(sequence, hash);
         return true;
     }
 

@@ -173,8 +173,8 @@ final class AuditRecordFormat
     }
 
     /**
-     * The newline-terminated lines of a file, front to back, never past a limit; a line whose newline is not (yet)
-     * there is not returned.
+     * The newline-terminated lines of a file, front to back. A record's only newline is its last byte, so a line is
+     * never part of a write that failed (which the journal cuts back and writes again at the same place).
      */
     static final class LineReader
             implements Closeable
@@ -193,13 +193,13 @@ final class AuditRecordFormat
             this.channel = FileChannel.open(file, READ);
         }
 
-        // the next line with its newline, or null
-        byte[] next(long limit)
+        // the next line with its newline, or null; a line whose newline is not (yet) there is not returned
+        byte[] next()
                 throws IOException
         {
             // a chunk without a newline is read again twice as large
-            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
-                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
+            for (int size = CHUNK_SIZE; lines.isEmpty(); size *= 2) {
+                ByteBuffer buffer = ByteBuffer.allocate(size);
                 while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
                     // until the chunk is full or the file ends
                 }
@@ -211,19 +211,13 @@ final class AuditRecordFormat
                         start = i + 1;
                     }
                 }
-                if (start == 0 && (buffer.hasRemaining() || buffer.capacity() == limit - position)) {
-                    // the file or the limit ends inside a line
+                if (start == 0 && buffer.hasRemaining()) {
+                    // the file ends inside a line, or here
                     break;
                 }
                 position += start;
             }
             return lines.poll();
-        }
-
-        byte[] next()
-                throws IOException
-        {
-            return next(Long.MAX_VALUE);
         }
 
         @Override

@@ -53,80 +53,79 @@ public final class AuditRecordSerializer
 
     byte[] write(QueryCreatedEvent event)
     {
-        return write(g -> {
-            start(g, "created", event.getCreateTime(), event.getContext());
-            writeQuery(g, event.getMetadata(), event.getContext(), Optional.empty(), null, event.getCreateTime(), null, null);
-            g.writeObjectFieldStart("objects");
-            g.writeArrayFieldStart("read");
-            g.writeEndArray();
-            g.writeArrayFieldStart("written");
-            g.writeEndArray();
-            end(g, event.getMetadata(), event.getContext());
-        });
+        return write("created", event.getCreateTime(), event.getMetadata(), event.getContext(), Optional.empty(), null,
+                event.getCreateTime(), null, null, List.of(), Optional.empty());
     }
 
     byte[] write(QueryCompletedEvent event)
     {
-        return write(g -> {
-            start(g, "completed", event.getEndTime(), event.getContext());
-            writeQuery(g, event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
-                    event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime());
+        return write("completed", event.getEndTime(), event.getMetadata(), event.getContext(), event.getFailureInfo(), event.getStatistics(),
+                event.getCreateTime(), event.getExecutionStartTime(), event.getEndTime(), event.getIoMetadata().getInputs(), event.getIoMetadata().getOutput());
+    }
+
+    private byte[] write(String kind, Instant eventTime, QueryMetadata metadata, QueryContext context, Optional<QueryFailureInfo> failure, QueryStatistics statistics,
+            Instant createTime, Instant executionStartTime, Instant endTime, List<QueryInputMetadata> inputs, Optional<QueryOutputMetadata> output)
+    {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
+        try (JsonGenerator g = JSON.createGenerator(body)) {
+            g.writeStartObject();
+            g.writeStringField("kind", kind);
+            g.writeStringField("eventTime", Objects.toString(eventTime, null));
+            g.writeObjectFieldStart("identity");
+            g.writeStringField("principal", context.getPrincipal().orElse(null));
+            g.writeStringField("user", context.getUser());
+            g.writeStringField("originalUser", context.getOriginalUser());
+            // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
+            g.writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
+            sorted(g, "groups", context.getGroups());
+            sorted(g, "roles", context.getEnabledRoles());
+            sorted(g, "originalRoles", context.getOriginalRoles());
+            g.writeEndObject();
+            g.writeObjectFieldStart("client");
+            g.writeStringField("source", context.getSource().orElse(null));
+            g.writeStringField("clientInfo", context.getClientInfo().orElse(null));
+            sorted(g, "tags", context.getClientTags());
+            g.writeStringField("userAgent", context.getUserAgent().orElse(null));
+            g.writeStringField("remoteAddress", context.getRemoteClientAddress().orElse(null));
+            g.writeStringField("traceToken", context.getTraceToken().orElse(null));
+            g.writeEndObject();
+            writeQuery(g, metadata, context, failure, statistics, createTime, executionStartTime, endTime);
             g.writeObjectFieldStart("objects");
             g.writeArrayFieldStart("read");
-            for (QueryInputMetadata input : event.getIoMetadata().getInputs()) {
+            for (QueryInputMetadata input : inputs) {
                 writeTable(g, input.getCatalogName(), input.getSchema(), input.getTable(), input.getColumns(), QueryInputMetadata.Column::name);
                 g.writeEndObject();
             }
             g.writeEndArray();
             g.writeArrayFieldStart("written");
-            Optional<QueryOutputMetadata> output = event.getIoMetadata().getOutput();
             if (output.isPresent()) {
                 writeTable(g, output.get().getCatalogName(), output.get().getSchema(), output.get().getTable(),
                         output.get().getColumns().orElse(List.of()), OutputColumnMetadata::getColumnName);
                 g.writeEndObject();
             }
             g.writeEndArray();
-            end(g, event.getMetadata(), event.getContext());
-        });
-    }
-
-    private static byte[] write(Writer writer)
-    {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
-        try (JsonGenerator generator = JSON.createGenerator(body)) {
-            generator.writeStartObject();
-            writer.write(generator);
-            generator.writeEndObject();
+            // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
+            // reading anything, such as an access denied on a column.
+            g.writeArrayFieldStart("referenced");
+            for (TableInfo table : metadata.getTables()) {
+                writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
+                g.writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
+                g.writeStringField("authorization", table.getAuthorization());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeObjectFieldStart("server");
+            g.writeStringField("environment", context.getEnvironment());
+            g.writeStringField("version", context.getServerVersion());
+            g.writeStringField("address", context.getServerAddress());
+            g.writeEndObject();
+            g.writeEndObject();
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return body.toByteArray();
-    }
-
-    private static void start(JsonGenerator g, String kind, Instant eventTime, QueryContext context)
-            throws IOException
-    {
-        g.writeStringField("kind", kind);
-        g.writeStringField("eventTime", Objects.toString(eventTime, null));
-        g.writeObjectFieldStart("identity");
-        g.writeStringField("principal", context.getPrincipal().orElse(null));
-        g.writeStringField("user", context.getUser());
-        g.writeStringField("originalUser", context.getOriginalUser());
-        // Principal absent means no authenticated identity (e.g. insecure cluster), which cannot prove impersonation.
-        g.writeBooleanField("impersonated", context.getPrincipal().map(principal -> !principal.equals(context.getUser())).orElse(false));
-        sorted(g, "groups", context.getGroups());
-        sorted(g, "roles", context.getEnabledRoles());
-        sorted(g, "originalRoles", context.getOriginalRoles());
-        g.writeEndObject();
-        g.writeObjectFieldStart("client");
-        g.writeStringField("source", context.getSource().orElse(null));
-        g.writeStringField("clientInfo", context.getClientInfo().orElse(null));
-        sorted(g, "tags", context.getClientTags());
-        g.writeStringField("userAgent", context.getUserAgent().orElse(null));
-        g.writeStringField("remoteAddress", context.getRemoteClientAddress().orElse(null));
-        g.writeStringField("traceToken", context.getTraceToken().orElse(null));
-        g.writeEndObject();
     }
 
     private void writeQuery(JsonGenerator g, QueryMetadata metadata, QueryContext context, Optional<QueryFailureInfo> failure, QueryStatistics statistics,
@@ -164,36 +163,15 @@ public final class AuditRecordSerializer
         g.writeStringField("createTime", Objects.toString(createTime, null));
         g.writeStringField("executionStartTime", Objects.toString(executionStartTime, null));
         g.writeStringField("endTime", Objects.toString(endTime, null));
-        number(g, "wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
-        number(g, "cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
-        number(g, "queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
-        number(g, "rowsRead", statistics == null ? null : statistics.getPhysicalInputRows());
-        number(g, "bytesRead", statistics == null ? null : statistics.getPhysicalInputBytes());
-        number(g, "rowsWritten", statistics == null ? null : statistics.getWrittenRows());
-        number(g, "bytesWritten", statistics == null ? null : statistics.getWrittenBytes());
-        number(g, "rowsReturned", statistics == null ? null : statistics.getOutputRows());
-        g.writeEndObject();
-    }
-
-    private static void end(JsonGenerator g, QueryMetadata metadata, QueryContext context)
-            throws IOException
-    {
-        // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
-        // reading anything, such as an access denied on a column.
-        g.writeArrayFieldStart("referenced");
-        for (TableInfo table : metadata.getTables()) {
-            writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
-            g.writeBooleanField("directlyReferenced", table.isDirectlyReferenced());
-            g.writeStringField("authorization", table.getAuthorization());
-            g.writeEndObject();
-        }
-        g.writeEndArray();
-        // closes "objects"
-        g.writeEndObject();
-        g.writeObjectFieldStart("server");
-        g.writeStringField("environment", context.getEnvironment());
-        g.writeStringField("version", context.getServerVersion());
-        g.writeStringField("address", context.getServerAddress());
+        // writeObjectField writes a Long, or null, without an ObjectMapper
+        g.writeObjectField("wallTimeMillis", statistics == null ? null : statistics.getWallTime().toMillis());
+        g.writeObjectField("cpuTimeMillis", statistics == null ? null : statistics.getCpuTime().toMillis());
+        g.writeObjectField("queuedTimeMillis", statistics == null ? null : statistics.getQueuedTime().toMillis());
+        g.writeObjectField("rowsRead", statistics == null ? null : statistics.getPhysicalInputRows());
+        g.writeObjectField("bytesRead", statistics == null ? null : statistics.getPhysicalInputBytes());
+        g.writeObjectField("rowsWritten", statistics == null ? null : statistics.getWrittenRows());
+        g.writeObjectField("bytesWritten", statistics == null ? null : statistics.getWrittenBytes());
+        g.writeObjectField("rowsReturned", statistics == null ? null : statistics.getOutputRows());
         g.writeEndObject();
     }
 
@@ -212,23 +190,6 @@ public final class AuditRecordSerializer
             g.writeString(columnName.apply(column));
         }
         g.writeEndArray();
-    }
-
-    private interface Writer
-    {
-        void write(JsonGenerator generator)
-                throws IOException;
-    }
-
-    private static void number(JsonGenerator g, String name, Long value)
-            throws IOException
-    {
-        if (value == null) {
-            g.writeNullField(name);
-        }
-        else {
-            g.writeNumberField(name, value);
-        }
     }
 
     private static void sorted(JsonGenerator g, String name, Collection<String> values)

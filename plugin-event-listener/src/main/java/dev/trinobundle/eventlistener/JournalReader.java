@@ -14,9 +14,8 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The PostgreSQL sink's cursor over the journal: the records from a sequence number on, across files, never past the
- * end of the last record written (whose write has returned, so its line is complete). Gaps are the verifier's to
- * report; this skips lines that are not records, with an ERROR, as they have no number to deliver under.
+ * The PostgreSQL sink's cursor over the journal: the records from a sequence number on, across files. Gaps are the
+ * verifier's to report; this skips lines that are not records, with an ERROR, as they have no number to deliver under.
  */
 final class JournalReader
         implements Closeable
@@ -39,16 +38,15 @@ final class JournalReader
     {
         List<JournalRecord> records = new ArrayList<>();
         while (records.size() < maxRecords) {
-            AuditJournal.Written written = journal.written();
-            if (nextSequence > written.sequence() || lines == null && !openSegmentContaining(nextSequence)) {
+            if (nextSequence > journal.getLastWrittenSequence() || lines == null && !openSegmentContaining(nextSequence)) {
                 break;
             }
-            boolean active = segmentStart == written.segment();
-            byte[] line = lines.next(active ? written.end() : Long.MAX_VALUE);
+            // looked up before the read: a newer file means this one was complete before the read began
+            Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
+            byte[] line = lines.next();
             if (line == null) {
                 // the end of a finished file (whose torn tail, after a failed write, has no newline): on to the next
-                Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
-                if (active || newer == null) {
+                if (newer == null) {
                     break;
                 }
                 nextSequence = Math.max(nextSequence, newer.getKey());

@@ -23,7 +23,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.stream.Collectors.joining;
 
 /**
- * Inserts records in batches into {@code <schema>.<table>} and the signed checkpoints into {@code <table>_checkpoints},
+ * Inserts records in batches into {@code audit.<table>} and the signed checkpoints into {@code audit.<table>_checkpoints},
  * creating what is missing. The key is the record's hash (its MAC): {@code ON CONFLICT DO NOTHING} makes a
  * redelivery harmless, and a row someone else inserted first cannot take a record's place.
  * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, {@code record} holds the exact line, in
@@ -37,7 +37,6 @@ public final class PostgresqlAuditSink
 
     private final PostgresqlConnectionFactory connections;
     private final String qualifiedTable;
-    private final String schema;
     private final String table;
     private final String checkpointTable;
     private final String insertSql;
@@ -47,10 +46,9 @@ public final class PostgresqlAuditSink
     public PostgresqlAuditSink(PostgresqlSinkConfig config)
     {
         this.connections = new PostgresqlConnectionFactory(config);
-        this.schema = config.getSchema();
         this.table = config.getTable();
-        this.qualifiedTable = schema + "." + table;
-        this.checkpointTable = schema + "." + table + "_checkpoints";
+        this.qualifiedTable = "audit." + table;
+        this.checkpointTable = "audit." + table + "_checkpoints";
         this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING".formatted(qualifiedTable,
                 COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
     }
@@ -86,16 +84,16 @@ public final class PostgresqlAuditSink
 
     private record Column(String name, String type, String pointer) {}
 
-    static String createTableSql(String schema, String table)
+    static String createTableSql(String table)
     {
         return COLUMNS.stream().map(column -> column.name() + " " + column.type())
-                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS %s.%s (".formatted(schema, table), ", PRIMARY KEY (hash))"));
+                .collect(joining(", ", "CREATE TABLE IF NOT EXISTS audit.%s (".formatted(table), ", PRIMARY KEY (hash))"));
     }
 
-    static String createCheckpointTableSql(String schema, String table)
+    static String createCheckpointTableSql(String table)
     {
-        return "CREATE TABLE IF NOT EXISTS %s.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
-                .formatted(schema, table);
+        return "CREATE TABLE IF NOT EXISTS audit.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
+                .formatted(table);
     }
 
     public void deliver(List<JournalRecord> records)
@@ -155,7 +153,7 @@ public final class PostgresqlAuditSink
             throws SQLException
     {
         try {
-            bindColumns(insert, MAPPER.readTree(record.line()), new String(record.line(), 0, record.line().length - 1, UTF_8));
+            bind(insert, MAPPER.readTree(record.line()), new String(record.line(), 0, record.line().length - 1, UTF_8));
         }
         catch (IOException | RuntimeException e) {
             // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
@@ -163,7 +161,7 @@ public final class PostgresqlAuditSink
         }
     }
 
-    private static void bindColumns(PreparedStatement insert, JsonNode root, String line)
+    private static void bind(PreparedStatement insert, JsonNode root, String line)
             throws SQLException
     {
         for (int i = 0; i < COLUMNS.size(); i++) {
@@ -260,34 +258,17 @@ public final class PostgresqlAuditSink
         return connection;
     }
 
-    /**
-     * Creates only what is missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS.
-     */
+    // Creates only what is missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS. A
+    // missing checkpoint table alone fails the checkpoints, which are best effort, not the records.
     private void prepareTables(Statement statement)
             throws SQLException
     {
         if (!exists(statement, "to_regclass", qualifiedTable)) {
-            if (!exists(statement, "to_regnamespace", schema)) {
-                statement.execute("CREATE SCHEMA " + schema);
+            if (!exists(statement, "to_regnamespace", "audit")) {
+                statement.execute("CREATE SCHEMA audit");
             }
-            statement.execute(createTableSql(schema, table));
-        }
-        try (ResultSet type = statement.executeQuery("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass('%s') AND attname = 'record'".formatted(qualifiedTable))) {
-            String recordType = type.next() ? type.getString(1) : null;
-            if (!"text".equals(recordType)) {
-                // jsonb in tables of the first version: it refuses records with U+0000
-                throw new SQLException("column record is of type %s, not text. Run: ALTER TABLE %s ALTER COLUMN record TYPE text".formatted(recordType, qualifiedTable), "42804");
-            }
-        }
-        if (!exists(statement, "to_regclass", checkpointTable)) {
-            try {
-                statement.execute(createCheckpointTableSql(schema, table));
-            }
-            catch (SQLException e) {
-                // records are delivered without it (checkpoints are best effort)
-                log.error("Audit checkpoint table %s does not exist and the sink's user cannot create it (%s): create it as the README shows and grant the user INSERT, SELECT (seq, key_id) on it. " +
-                        "Until then no checkpoint is stored in PostgreSQL", checkpointTable, describe(e));
-            }
+            statement.execute(createTableSql(table));
+            statement.execute(createCheckpointTableSql(table));
         }
     }
 

@@ -15,7 +15,6 @@ public class PostgresqlSinkConfig
     private String user;
     private String password;
     private String passwordFile;
-    private String schema = "audit";
     private String table = "trino_queries";
 
     @NotNull
@@ -74,28 +73,13 @@ public class PostgresqlSinkConfig
 
     @NotNull
     @Pattern(regexp = IDENTIFIER, message = "must be a lower-case SQL identifier")
-    public String getSchema()
-    {
-        return schema;
-    }
-
-    @Config("audit.postgresql.schema")
-    @ConfigDescription("Schema of the audit table, created if missing")
-    public PostgresqlSinkConfig setSchema(String schema)
-    {
-        this.schema = schema;
-        return this;
-    }
-
-    @NotNull
-    @Pattern(regexp = IDENTIFIER, message = "must be a lower-case SQL identifier")
     public String getTable()
     {
         return table;
     }
 
     @Config("audit.postgresql.table")
-    @ConfigDescription("Audit table, created if missing")
+    @ConfigDescription("Audit table in schema audit, created if missing, with <table>_checkpoints next to it")
     public PostgresqlSinkConfig setTable(String table)
     {
         this.table = table;

@@ -238,6 +238,9 @@ public final class SinkShipper
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (getPendingRecords() > 0) {
+            log.warn("Audit sink postgresql: %s records not delivered at shutdown stay in the journal %s and are delivered after the next start", getPendingRecords(), journal.getDirectory());
+        }
     }
 
     @Managed(description = "Sequence number of the last record PostgreSQL has acknowledged")

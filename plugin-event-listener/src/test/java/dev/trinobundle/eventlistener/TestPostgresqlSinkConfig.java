@@ -22,7 +22,6 @@ final class TestPostgresqlSinkConfig
                 .setUser(null)
                 .setPassword(null)
                 .setPasswordFile(null)
-                .setSchema("audit")
                 .setTable("trino_queries"));
     }
 
@@ -38,13 +37,11 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.url", "jdbc:postgresql://db:5432/trino",
                         "audit.postgresql.user", "auditor",
                         "audit.postgresql.password", "s3cret",
-                        "audit.postgresql.schema", "security",
                         "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPassword("s3cret")
-                        .setSchema("security")
                         .setTable("queries"));
     }
 
@@ -56,13 +53,11 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.url", "jdbc:postgresql://db:5432/trino",
                         "audit.postgresql.user", "auditor",
                         "audit.postgresql.password-file", "/etc/trino/audit-db/password",
-                        "audit.postgresql.schema", "security",
                         "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPasswordFile("/etc/trino/audit-db/password")
-                        .setSchema("security")
                         .setTable("queries"));
     }
 
@@ -78,14 +73,12 @@ final class TestPostgresqlSinkConfig
                         "audit.postgresql.user", "auditor",
                         "audit.postgresql.password", "s3cret",
                         "audit.postgresql.password-file", "/etc/trino/audit-db/password",
-                        "audit.postgresql.schema", "security",
                         "audit.postgresql.table", "queries"),
                 new PostgresqlSinkConfig()
                         .setUrl("jdbc:postgresql://db:5432/trino")
                         .setUser("auditor")
                         .setPassword("s3cret")
                         .setPasswordFile("/etc/trino/audit-db/password")
-                        .setSchema("security")
                         .setTable("queries")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive");

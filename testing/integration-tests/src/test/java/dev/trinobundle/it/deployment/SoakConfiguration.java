@@ -127,7 +127,7 @@ final class SoakConfiguration
                 properties.get("audit.postgresql.user"),
                 URI.create(url.substring("jdbc:".length())).getPath().substring(1),
                 // the listener's defaults, unless the chart sets them
-                properties.getOrDefault("audit.postgresql.schema", "audit") + "." + properties.getOrDefault("audit.postgresql.table", "trino_queries"));
+                "audit." + properties.getOrDefault("audit.postgresql.table", "trino_queries"));
     }
 
     /** The password file the chart mounts for the PostgreSQL sink. */
