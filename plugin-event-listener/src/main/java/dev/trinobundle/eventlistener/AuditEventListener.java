@@ -20,14 +20,14 @@ import java.util.function.Supplier;
 
 import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.util.Objects.requireNonNull;
-import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
+import static java.util.concurrent.Executors.newScheduledThreadPool;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
  * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the audit log (a MAC and a page-cache write), and never throws into Trino. In the background: the PostgreSQL
- * {@link SinkShipper}, if enabled, and a maintenance task that fsyncs the log ({@link FsyncPolicy#INTERVAL}), writes
- * the signed checkpoints and applies retention.
+ * the audit log (a MAC and a page-cache write), and never throws into Trino. In the background, on two threads (a
+ * slow database must not hold the fsync back): the PostgreSQL {@link SinkShipper}, if enabled, and a maintenance task
+ * that fsyncs the log ({@link FsyncPolicy#INTERVAL}), writes the signed checkpoints and applies retention.
  */
 public final class AuditEventListener
         implements EventListener
@@ -35,6 +35,8 @@ public final class AuditEventListener
     private static final Logger log = Logger.get(AuditEventListener.class);
     // how long shutdown waits for PostgreSQL; what is left is delivered after the next start
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 10_000;
+    // the delivery latency to PostgreSQL; no wake-up per record (an unpark is a futex syscall per query)
+    private static final long SHIP_INTERVAL_MILLIS = 200;
 
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
@@ -43,7 +45,7 @@ public final class AuditEventListener
     private final FsyncPolicy fsyncPolicy;
     private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
-    private final ScheduledExecutorService maintenance = newSingleThreadScheduledExecutor(daemonThreadsNamed("audit-journal-maintenance"));
+    private final ScheduledExecutorService background = newScheduledThreadPool(2, daemonThreadsNamed("audit-background-%s"));
     private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
     private long lastCheckpointNanos;
@@ -63,9 +65,9 @@ public final class AuditEventListener
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
         shipper.ifPresent(shipper -> export("AuditSink,sink=postgresql", shipper));
-        shipper.ifPresent(SinkShipper::start);
+        shipper.ifPresent(shipper -> background.scheduleWithFixedDelay(shipper::ship, 0, SHIP_INTERVAL_MILLIS, MILLISECONDS));
         long interval = config.getFsyncInterval().toMillis();
-        maintenance.scheduleWithFixedDelay(this::maintain, interval, interval, MILLISECONDS);
+        background.scheduleWithFixedDelay(this::maintain, interval, interval, MILLISECONDS);
     }
 
     private void export(String type, Object object)
@@ -96,7 +98,6 @@ public final class AuditEventListener
     private void append(String kind, String queryId, Supplier<byte[]> record)
     {
         try {
-            // No wake-up of the shipper here: an unpark is a futex syscall per query. It polls the journal instead.
             journal.append(record.get());
         }
         catch (Throwable t) {
@@ -132,9 +133,9 @@ public final class AuditEventListener
     public void shutdown()
     {
         // no interrupt: it would close the journal's channel under a force
-        maintenance.shutdown();
+        background.shutdown();
         try {
-            maintenance.awaitTermination(SHUTDOWN_TIMEOUT_MILLIS, MILLISECONDS);
+            background.awaitTermination(SHUTDOWN_TIMEOUT_MILLIS, MILLISECONDS);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -142,7 +143,7 @@ public final class AuditEventListener
         AuditJournal.Written head = journal.written();
         journal.force(fsyncPolicy != FsyncPolicy.NONE);
         checkpoints.checkpoint(head);
-        shipper.ifPresent(shipper -> shipper.stop(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
+        shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
         for (ObjectName name : exportedNames) {
             try {

@@ -7,29 +7,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import static com.google.common.base.Preconditions.checkArgument;
-import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
-import static java.util.concurrent.Executors.newSingleThreadExecutor;
 
 /**
- * Ships the audit log's records to PostgreSQL on its own thread, in order, and commits the last delivered sequence
- * number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when idle). A failing database is
- * retried every second while the records wait in the log; a record it refuses for its data
+ * Ships the audit log's records to PostgreSQL, in order, from the listener's background thread, and commits the last
+ * delivered sequence number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when caught up).
+ * A failing database is retried a second later while the records wait in the log; a record it refuses for its data
  * {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs
  * and JMX never show record content.
  */
 public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
-    // the delivery latency of a quiet server
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     // errors are logged at once, then at most every 30 s; the counters keep the full count
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -43,19 +38,21 @@ public final class SinkShipper
     private final Checkpoints checkpoints;
     private final Path offsetFile;
     private final Path deadLetterFile;
-    private final ExecutorService executor = newSingleThreadExecutor(daemonThreadsNamed("audit-sink-postgresql"));
+    private final JournalReader reader;
 
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
     private volatile long committedSequence;
-    // delivered, not necessarily in the offset file yet (shipper thread only)
+    private volatile String lastError;
+    // guarded by this
     private long acknowledgedSequence;
+    private List<JournalRecord> batch = List.of();
+    private int recordErrors;
+    private long storedCheckpoint;
     private long committedNanos;
+    private long failedNanos;
     private long failureLoggedNanos;
     private long checkpointFailureLoggedNanos;
-    private volatile long stopDeadlineNanos;
-    private volatile boolean stopping;
-    private volatile String lastError;
 
     SinkShipper(AuditJournal journal, PostgresqlAuditSink sink, Checkpoints checkpoints)
     {
@@ -82,77 +79,64 @@ public final class SinkShipper
             committedSequence = journalEnd;
         }
         acknowledgedSequence = committedSequence;
-    }
-
-    void start()
-    {
-        executor.execute(this::run);
-    }
-
-    private void run()
-    {
-        int recordErrors = 0;
-        long storedCheckpoint = 0;
-        List<JournalRecord> batch = List.of();
         // a crash between delivery and commit delivers again what the database skips
-        try (JournalReader reader = new JournalReader(journal, committedSequence + 1); PostgresqlAuditSink closing = sink) {
-            while (!stopping || System.nanoTime() - stopDeadlineNanos < 0) {
-                try {
-                    Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
-                    if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
-                        storedCheckpoint = checkpoint.sequence();
-                        storeCheckpoint(checkpoint);
-                    }
-                    batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
-                    if (batch.isEmpty()) {
-                        commit();
-                        if (stopping) {
-                            return;
-                        }
-                        LockSupport.parkNanos(IDLE_PARK_NANOS);
-                        continue;
-                    }
-                    if (recordErrors >= RECORD_ERROR_ATTEMPTS) {
-                        deliverOneByOne(batch);
-                    }
-                    else {
-                        sink.deliver(batch);
-                        acknowledge(batch.getLast().sequence());
-                    }
-                    batch = List.of();
-                    recordErrors = 0;
-                    if (lastError != null) {
-                        log.info("Audit sink postgresql recovered; delivering again");
-                        lastError = null;
-                    }
+        reader = new JournalReader(journal, committedSequence + 1);
+    }
+
+    /**
+     * Delivers what the journal holds beyond the last delivered record and commits. A failure is counted, logged and
+     * kept for a retry a second later.
+     *
+     * @return whether everything written so far is delivered
+     */
+    synchronized boolean ship()
+    {
+        if (failedNanos != 0 && System.nanoTime() - failedNanos < RETRY_DELAY_NANOS) {
+            return false;
+        }
+        try {
+            Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
+            if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
+                storedCheckpoint = checkpoint.sequence();
+                storeCheckpoint(checkpoint);
+            }
+            while (true) {
+                batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
+                if (batch.isEmpty()) {
+                    commit();
+                    return true;
                 }
-                catch (VirtualMachineError e) {
-                    throw e;
+                if (recordErrors >= RECORD_ERROR_ATTEMPTS) {
+                    deliverOneByOne(batch);
                 }
-                catch (Throwable e) {
-                    failedDeliveries.incrementAndGet();
-                    recordErrors += sink.isRecordError(e) ? 1 : 0;
-                    // the sink describes its own failures (only it knows which messages hold no record content)
-                    lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
-                    if (due(failureLoggedNanos)) {
-                        failureLoggedNanos = System.nanoTime();
-                        log.error("Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
-                                lastError, getPendingRecords(), journal.getDirectory());
-                    }
-                    LockSupport.parkNanos(stopping ? Math.min(RETRY_DELAY_NANOS, stopDeadlineNanos - System.nanoTime()) : RETRY_DELAY_NANOS);
+                else {
+                    sink.deliver(batch);
+                    acknowledge(batch.getLast().sequence());
+                }
+                batch = List.of();
+                recordErrors = 0;
+                failedNanos = 0;
+                if (lastError != null) {
+                    log.info("Audit sink postgresql recovered; delivering again");
+                    lastError = null;
                 }
             }
         }
-        catch (Throwable t) {
-            log.error("Audit sink postgresql stopped unexpectedly (%s); its records stay in the journal until the next start", sink.describe(t));
+        catch (VirtualMachineError e) {
+            throw e;
         }
-        finally {
-            try {
-                commit();
+        catch (Throwable e) {
+            failedDeliveries.incrementAndGet();
+            failedNanos = System.nanoTime();
+            recordErrors += sink.isRecordError(e) ? 1 : 0;
+            // the sink describes its own failures (only it knows which messages hold no record content)
+            lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
+            if (due(failureLoggedNanos)) {
+                failureLoggedNanos = System.nanoTime();
+                log.error("Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
+                        lastError, getPendingRecords(), journal.getDirectory());
             }
-            catch (Exception e) {
-                log.warn("Audit sink postgresql: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", offsetFile, e);
-            }
+            return false;
         }
     }
 
@@ -223,23 +207,22 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    // delivers what it can until the deadline; the rest stays in the journal
-    void stop(long deadlineNanos)
+    /**
+     * Delivers what PostgreSQL accepts until the deadline, then closes; the rest stays in the journal for the next start.
+     */
+    synchronized void close(long deadlineNanos)
     {
-        stopDeadlineNanos = deadlineNanos;
-        stopping = true;
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
-                executor.shutdownNow();
-            }
-        }
-        catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
+        while (!ship() && System.nanoTime() - deadlineNanos < 0) {
+            LockSupport.parkNanos(Math.min(RETRY_DELAY_NANOS, deadlineNanos - System.nanoTime()));
         }
         if (getPendingRecords() > 0) {
             log.warn("Audit sink postgresql: %s records not delivered at shutdown stay in the journal %s and are delivered after the next start", getPendingRecords(), journal.getDirectory());
+        }
+        try (JournalReader closingReader = reader; PostgresqlAuditSink closingSink = sink) {
+            commit();
+        }
+        catch (IOException e) {
+            log.warn("Audit sink postgresql: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", offsetFile, e);
         }
     }
 

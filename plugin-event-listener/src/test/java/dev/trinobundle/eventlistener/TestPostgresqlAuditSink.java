@@ -75,26 +75,25 @@ final class TestPostgresqlAuditSink
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal);
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        shipper.start();
 
         for (int i = 0; i < 20; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
-        waitFor(() -> rowCount() == 40);
+        waitFor(shipper, () -> rowCount() == 40);
 
         postgres.stop();
         for (int i = 20; i < 40; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("q" + i)));
         }
-        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getPendingRecords()).isEqualTo(40);
         assertThat(shipper.getLastError()).isNotNull();
 
         postgres.restart();
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
 
         assertExactlyOnceInOrder(80);
@@ -105,9 +104,8 @@ final class TestPostgresqlAuditSink
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
         AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper reshipper = shipper(reopened);
-        reshipper.start();
-        waitFor(() -> reshipper.getCommittedSequence() == 80);
-        reshipper.stop(deadline(5_000));
+        waitFor(reshipper, () -> reshipper.getCommittedSequence() == 80);
+        reshipper.close(deadline(5_000));
         reopened.close();
         assertExactlyOnceInOrder(80);
     }
@@ -123,13 +121,12 @@ final class TestPostgresqlAuditSink
         Path offsetFile = journalDirectory.resolve("sink-postgresql.offset");
         Files.createDirectories(offsetFile.resolve("in-the-way"));
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("offset_queries")));
-        shipper.start();
         try {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("offset-q1")));
-            waitFor(() -> String.valueOf(shipper.getLastError()).startsWith("cannot write the offset file " + offsetFile + " ("));
+            waitFor(shipper, () -> String.valueOf(shipper.getLastError()).startsWith("cannot write the offset file " + offsetFile + " ("));
         }
         finally {
-            shipper.stop(deadline(1_000));
+            shipper.close(deadline(1_000));
             journal.close();
         }
     }
@@ -143,13 +140,12 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("crash-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("crash_queries")));
-        shipper.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 5; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("crash-q" + i)));
         }
-        waitFor(() -> shipper.getCommittedSequence() == 5);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getCommittedSequence() == 5);
+        shipper.close(deadline(5_000));
         journal.close();
         Path log = journalDirectory.resolve("audit-00000000000000000001.jsonl");
         Files.write(log, Files.readAllLines(log, UTF_8).subList(0, 3), UTF_8);
@@ -157,11 +153,10 @@ final class TestPostgresqlAuditSink
         try (LogCapture capture = new LogCapture(SinkShipper.class.getName())) {
             AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
             SinkShipper reshipper = shipper(reopened, new PostgresqlAuditSink(config("crash_queries")));
-            reshipper.start();
             TestingAuditEvents.append(reopened, TestingAuditEvents.serialize(serializer, completed("after-crash-q4")));
             TestingAuditEvents.append(reopened, TestingAuditEvents.serialize(serializer, completed("after-crash-q5")));
-            waitFor(() -> count("SELECT count(*) FROM audit.crash_queries WHERE query_id LIKE 'after-crash-%'") == 2);
-            reshipper.stop(deadline(5_000));
+            waitFor(reshipper, () -> count("SELECT count(*) FROM audit.crash_queries WHERE query_id LIKE 'after-crash-%'") == 2);
+            reshipper.close(deadline(5_000));
             reopened.close();
             assertThat(capture.messages(java.util.logging.Level.SEVERE)).singleElement().asString()
                     .contains("sink-postgresql.offset", "says record 5 was delivered, but the audit log ends at record 3");
@@ -177,12 +172,11 @@ final class TestPostgresqlAuditSink
         String sql = "SELECT 1 -- \u0000 nul";
         AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("nul_queries")));
-        shipper.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", QueryEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
 
         assertThat(shipper.getDeadLetterRecords()).isZero();
@@ -216,13 +210,12 @@ final class TestPostgresqlAuditSink
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", QueryEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
-        shipper.start();
-        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError()).contains("23514").doesNotContain("top-secret");
-        waitFor(() -> shipper.getPendingRecords() == 0);
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q4")));
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
 
         assertThat(shipper.getDeadLetterRecords()).isEqualTo(1);
@@ -250,9 +243,8 @@ final class TestPostgresqlAuditSink
         assertThat(unbindable).contains("\"eventTime\":\"yesterday\"");
         TestingAuditEvents.append(journal, unbindable.getBytes(UTF_8));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q3")));
-        shipper.start();
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
 
         assertThat(shipper.getDeadLetterRecords()).isEqualTo(1);
@@ -278,10 +270,9 @@ final class TestPostgresqlAuditSink
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
         AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
-        shipper.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
         assertThat(count("SELECT count(*) FROM audit.insert_only_queries")).isEqualTo(1);
 
@@ -315,19 +306,18 @@ final class TestPostgresqlAuditSink
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("no-grant-checkpoints")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config), checkpoints);
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
-            shipper.start();
             AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
             for (int i = 1; i <= 3; i++) {
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q" + i)));
             }
             // as the listener's maintenance task does
             checkpoints.checkpoint(journal.written());
-            waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3
+            waitFor(shipper, () -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
             // records after a refused checkpoint still flow
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q4")));
-            waitFor(() -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 4);
-            shipper.stop(deadline(5_000));
+            waitFor(shipper, () -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 4);
+            shipper.close(deadline(5_000));
             journal.close();
             assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("cannot store checkpoint") && message.contains("42501"));
         }
@@ -363,11 +353,10 @@ final class TestPostgresqlAuditSink
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
-        shipper.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q1")));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q2")));
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
         // the planted row sits beside the record, which a verifier tells apart by its MAC
         assertThat(count("SELECT count(*) FROM audit.preinserted_queries WHERE query_id = 'preinserted-q1' AND user_name = 'alice' AND hash <> 'not-the-record'")).isEqualTo(1);
@@ -376,9 +365,8 @@ final class TestPostgresqlAuditSink
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
         AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper reshipper = shipper(reopened, new PostgresqlAuditSink(config));
-        reshipper.start();
-        waitFor(() -> reshipper.getCommittedSequence() == 2);
-        reshipper.stop(deadline(5_000));
+        waitFor(reshipper, () -> reshipper.getCommittedSequence() == 2);
+        reshipper.close(deadline(5_000));
         reopened.close();
         assertThat(count("SELECT count(*) FROM audit.preinserted_queries")).isEqualTo(3);
     }
@@ -402,15 +390,14 @@ final class TestPostgresqlAuditSink
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("upgraded-checkpoints")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config), checkpoints);
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
-            shipper.start();
             AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
             for (int i = 1; i <= 3; i++) {
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("upgraded-q" + i)));
             }
             checkpoints.checkpoint(journal.written());
-            waitFor(() -> count("SELECT count(*) FROM audit.upgraded_queries") == 3
+            waitFor(shipper, () -> count("SELECT count(*) FROM audit.upgraded_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
-            shipper.stop(deadline(5_000));
+            shipper.close(deadline(5_000));
             journal.close();
             assertThat(log.messages(java.util.logging.Level.SEVERE)).anyMatch(message -> message.contains("42P01") && message.contains("upgraded_queries_checkpoints"));
         }
@@ -426,14 +413,13 @@ final class TestPostgresqlAuditSink
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config("checkpointed_queries")), checkpoints);
-        shipper.start();
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 3; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("checkpointed-q" + i)));
         }
         checkpoints.checkpoint(journal.written());
-        waitFor(() -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
+        shipper.close(deadline(5_000));
         journal.close();
 
         // what an auditor does: export the table the sink's user can only insert into, and verify against it
@@ -513,9 +499,8 @@ final class TestPostgresqlAuditSink
 
         AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, sink);
-        shipper.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("rotation-q1")));
-        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains("password authentication failed")
                 .doesNotContain("the-old-password");
@@ -524,8 +509,8 @@ final class TestPostgresqlAuditSink
         // what the kubelet does when the Secret changes: new content under the same path, no restart
         Files.writeString(passwordFile, postgres.password() + "\n");
         assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
         assertThat(count("SELECT count(*) FROM audit.rotation_queries WHERE query_id = 'rotation-q1'")).isEqualTo(1);
     }
@@ -547,9 +532,8 @@ final class TestPostgresqlAuditSink
 
         AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
         SinkShipper shipper = shipper(journal, sink);
-        shipper.start();
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("removed-password-q1")));
-        waitFor(() -> shipper.getFailedDeliveries() > 0);
+        waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains(passwordFile.toString())
                 .contains("audit.postgresql.password-file")
@@ -557,8 +541,8 @@ final class TestPostgresqlAuditSink
         // the record waits in the journal and is delivered once the file is back
         assertThat(shipper.getPendingRecords()).isEqualTo(1);
         Files.writeString(passwordFile, postgres.password());
-        waitFor(() -> shipper.getPendingRecords() == 0);
-        shipper.stop(deadline(5_000));
+        waitFor(shipper, () -> shipper.getPendingRecords() == 0);
+        shipper.close(deadline(5_000));
         journal.close();
         assertThat(count("SELECT count(*) FROM audit.removed_password_queries WHERE query_id = 'removed-password-q1'")).isEqualTo(1);
     }
@@ -720,10 +704,19 @@ final class TestPostgresqlAuditSink
         return new org.postgresql.Driver().connect(postgres.jdbcUrl(), properties);
     }
 
+    // the listener's own background thread ships
     private static void waitFor(BooleanSupplier condition)
-            throws InterruptedException
     {
-        // Waiting for background delivery, not measuring it: the deadline only keeps a broken build from hanging.
         assertEventually(new Duration(60, SECONDS), () -> assertThat(condition.getAsBoolean()).isTrue());
+    }
+
+    // Ships (as the listener's background thread does) until the condition holds; the deadline only keeps a broken
+    // build from hanging.
+    private static void waitFor(SinkShipper shipper, BooleanSupplier condition)
+    {
+        assertEventually(new Duration(60, SECONDS), () -> {
+            shipper.ship();
+            assertThat(condition.getAsBoolean()).isTrue();
+        });
     }
 }
