@@ -6,7 +6,6 @@ import io.airlift.units.DataSize;
 import io.airlift.units.Duration;
 import io.airlift.units.MinDataSize;
 import io.airlift.units.MinDuration;
-import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
@@ -125,6 +124,7 @@ public class AuditEventListenerConfig
         return this;
     }
 
+    @NotNull(message = "is required: the records are chained and the checkpoints signed with it. Create one with: openssl rand -hex 32 > key; chmod 400 key")
     public String getMacKeyFile()
     {
         return macKeyFile;
@@ -165,11 +165,5 @@ public class AuditEventListenerConfig
     {
         this.checkpointInterval = checkpointInterval;
         return this;
-    }
-
-    @AssertTrue(message = "audit.checkpoint.directory needs audit.mac.key-file: checkpoints are signed with the key")
-    public boolean isCheckpointKeyed()
-    {
-        return checkpointDirectory == null || macKeyFile != null;
     }
 }

@@ -36,8 +36,8 @@ public class AuditEventListenerModule
             configBinder(binder).bindConfig(PostgresqlSinkConfig.class);
             binder.bind(PostgresqlAuditSink.class).in(Scopes.SINGLETON);
         }
-        else if (config.getMacKeyFile() != null && config.getCheckpointDirectory() == null) {
-            log.warn("audit.mac.key-file is set, but the signed checkpoints go nowhere (no audit.checkpoint.directory, no PostgreSQL sink): a truncated tail of the audit log cannot be detected");
+        else if (config.getCheckpointDirectory() == null) {
+            log.warn("The signed checkpoints go nowhere (no audit.checkpoint.directory, no PostgreSQL sink): a truncated tail of the audit log cannot be detected");
         }
         binder.bind(AuditRecordSerializer.class).in(Scopes.SINGLETON);
         binder.bind(AuditEventListener.class).in(Scopes.SINGLETON);
@@ -59,10 +59,6 @@ public class AuditEventListenerModule
     @Singleton
     public static AuditKey createKey(AuditEventListenerConfig config)
     {
-        if (config.getMacKeyFile() == null) {
-            log.warn("audit.mac.key-file is not set: the audit records are chained with a public key, which shows accidents but not someone who rewrites the files");
-            return AuditKey.unkeyed();
-        }
         Path file = Path.of(config.getMacKeyFile()).toAbsolutePath();
         // group read is how Kubernetes hands a Secret to a pod's fsGroup (mode 0440)
         if (AuditFiles.permits(file, EnumSet.of(PosixFilePermission.OTHERS_READ))) {

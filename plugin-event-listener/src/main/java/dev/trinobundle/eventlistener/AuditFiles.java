@@ -43,10 +43,8 @@ final class AuditFiles
 
     private AuditFiles() {}
 
-    /**
-     * Creates the directory (and missing parents) with mode 0700 and checks that it is writable; {@code property}
-     * names it in the messages.
-     */
+    // Creates the directory (and missing parents) with mode 0700 and checks that it is writable; property
+    // names it in the messages.
     static Path createDirectory(Path directory, String property)
     {
         try {
@@ -84,9 +82,7 @@ final class AuditFiles
         }
     }
 
-    /**
-     * Locks the directory for this process ({@code journal.lock}); a second listener on it fails to start.
-     */
+    // locks the directory for this process (journal.lock); a second listener on it fails to start.
     static FileLock lock(Path directory)
     {
         Path lockFile = directory.resolve("journal.lock");
@@ -137,10 +133,8 @@ final class AuditFiles
         }
     }
 
-    /**
-     * Appends one line and forces it to disk. A failed append is cut back, so that the next line does not continue
-     * a partial one.
-     */
+    // Appends one line and forces it to disk. A failed append is cut back, so that the next line does not continue
+    // a partial one.
     static void appendLine(Path file, byte[] line)
             throws IOException
     {
@@ -162,10 +156,8 @@ final class AuditFiles
         }
     }
 
-    /**
-     * Cuts what follows the last line {@code isRecord} accepts (a write the process died during, never acknowledged,
-     * or damage such as zeros from a machine crash) and returns that line, or null if there is none.
-     */
+    // Cuts what follows the last line isRecord accepts (a write the process died during, never acknowledged,
+    // or damage such as zeros from a machine crash) and returns that line, or null if there is none.
     static byte[] cutAfterLastRecord(Path file, Predicate<byte[]> isRecord)
             throws IOException
     {

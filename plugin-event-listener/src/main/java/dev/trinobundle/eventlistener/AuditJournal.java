@@ -201,9 +201,7 @@ public final class AuditJournal
         return true;
     }
 
-    /**
-     * Fsyncs and closes rolled files, and with {@code fsync} the current one: off Trino's threads.
-     */
+    // fsyncs and closes rolled files, and with fsync the current one: off Trino's threads.
     public void force(boolean fsync)
     {
         List<FileChannel> toClose;
@@ -282,10 +280,8 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    /**
-     * Retention: deletes the oldest files beyond {@code audit.journal.max-files} whose records the PostgreSQL sink
-     * has (all, without it); the newest stays, the chain continues from it.
-     */
+    // Retention: deletes the oldest files beyond audit.journal.max-files whose records the PostgreSQL sink
+    // has (all, without it); the newest stays, the chain continues from it.
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {

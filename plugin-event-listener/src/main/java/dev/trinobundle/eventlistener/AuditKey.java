@@ -15,13 +15,14 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
  * The HMAC-SHA256 key of the record chain and the checkpoints: the bytes of a key file (one trailing line break
- * ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). Without a key the chain uses a fixed, public key:
- * it detects accidents but not someone who rewrites the files. The key id, a digest of the key, names the key without
- * revealing it. Messages name the file, never its content.
+ * ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). It is required: a chain anyone can compute shows
+ * accidents, not someone who rewrites the files. The key id, a digest of the key, names the key without revealing it.
+ * Messages name the file, never its content.
  */
 public final class AuditKey
 {
-    private static final byte[] PUBLIC_KEY = "trino-audit-unkeyed".getBytes(US_ASCII);
+    // derives the key id (the MAC of the key under this fixed key), as since the first keyed version
+    private static final AuditKey KEY_ID_KEY = new AuditKey("trino-audit-unkeyed".getBytes(US_ASCII), null);
 
     private final SecretKeySpec key;
     private final String keyId;
@@ -30,11 +31,6 @@ public final class AuditKey
     {
         this.key = new SecretKeySpec(key, "HmacSHA256");
         this.keyId = keyId;
-    }
-
-    public static AuditKey unkeyed()
-    {
-        return new AuditKey(PUBLIC_KEY, null);
     }
 
     public static AuditKey fromFile(Path file)
@@ -56,25 +52,16 @@ public final class AuditKey
                     file, length, file));
         }
         byte[] key = Arrays.copyOf(content, length);
-        return new AuditKey(key, HexFormat.of().formatHex(unkeyed().mac(key), 0, 8));
+        return new AuditKey(key, KEY_ID_KEY.macHex(key).substring(0, 16));
     }
 
-    public boolean isKeyed()
-    {
-        return keyId != null;
-    }
-
-    /**
-     * A short digest of the key, or null without a key.
-     */
+    // a short digest of the key
     public String keyId()
     {
         return keyId;
     }
 
-    /**
-     * A new MAC with this key; not thread-safe.
-     */
+    // A new MAC with this key; not thread-safe.
     public Mac newMac()
     {
         try {
@@ -87,13 +74,8 @@ public final class AuditKey
         }
     }
 
-    byte[] mac(byte[] bytes)
-    {
-        return newMac().doFinal(bytes);
-    }
-
     String macHex(byte[] bytes)
     {
-        return HexFormat.of().formatHex(mac(bytes));
+        return HexFormat.of().formatHex(newMac().doFinal(bytes));
     }
 }

@@ -25,7 +25,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
  * Checks audit files ({@code audit-*.jsonl}, or the {@code journal-*.jsonl} of earlier versions) with the MAC key
  * and against signed checkpoints kept elsewhere. Uses no Trino class:
  * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
- *     [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
+ *     --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
  * Reports every rewritten, deleted, reordered or malformed record, a truncated tail (the log ends before the last
  * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removed
  * older files). Exit code 0 when intact, 1 on any finding, 2 on a usage or I/O error or a missing key.
@@ -88,7 +88,7 @@ public final class AuditLogVerifier
         }
         catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             err.println("Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() +
-                    " [--key FILE]... [--checkpoints FILE]... [--from SEQ] <audit file or directory> (" + e.getMessage() + ")");
+                    " --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] <audit file or directory> (" + e.getMessage() + ")");
             return 2;
         }
         catch (IOException e) {
@@ -106,12 +106,13 @@ public final class AuditLogVerifier
         }
     }
 
-    /**
-     * @throws IOException when a file cannot be read, or a record or checkpoint needs a key that was not given
-     */
+    // throws IOException when a file cannot be read or no key is given
     static Result verify(Path path, Options options)
             throws IOException
     {
+        if (options.keys().isEmpty()) {
+            throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
+        }
         AuditLogVerifier verifier = new AuditLogVerifier(options.keys());
         for (Path file : options.checkpoints()) {
             verifier.readCheckpoints(file);
@@ -202,7 +203,7 @@ public final class AuditLogVerifier
         String summary = records == 0 ? "no records in " + path : "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
         if (records > 0 && problemCount == 0) {
             summary = "OK: %s, %s, %s, last hash %s".formatted(summary,
-                    keys.isEmpty() ? "unkeyed chain intact (shows accidents, not tampering: pass --key)" : "MAC chain intact",
+                    "MAC chain intact",
                     checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()),
                     previousHash);
         }
@@ -221,20 +222,14 @@ public final class AuditLogVerifier
         }
     }
 
-    /**
-     * Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
-     * was given, or changed bytes).
-     */
+    // Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
+    // was given, or changed bytes).
     private boolean checkMac(Line line, String location, String what)
-            throws IOException
     {
-        AuditKey key = line.keyId() == null && keys.isEmpty() ? AuditKey.unkeyed() : keys.get(line.keyId());
-        if (line.keyId() != null && keys.isEmpty()) {
-            throw new IOException("%s: %s is MACed with key %s: pass its key file with --key".formatted(location, what, line.keyId()));
-        }
+        AuditKey key = keys.get(line.keyId());
         if (key == null) {
             report("rewritten", location, line.keyId() == null
-                    ? "%s carries no key id although a key was given: written without the key".formatted(what)
+                    ? "%s carries no key id: written without the key".formatted(what)
                     : "%s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)".formatted(what, line.keyId()));
             return false;
         }

@@ -22,9 +22,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The lines of the journal, the file sink, the checkpoints and the verifier, and their one reader. Only jackson-core:
+ * The lines of the journal, the checkpoints and the verifier, and their one reader. Only jackson-core:
  * {@link AuditLogVerifier} runs with the plugin directory alone, which has no Trino class nor jackson-annotations. A record line is
- * {@code {"schemaVersion":2,"seq":N[,"keyId":"K"],"prevHash":"P",<body members>,"hash":"H"}} and a newline, where
+ * {@code {"schemaVersion":2,"seq":N,"keyId":"K","prevHash":"P",<body members>,"hash":"H"}} and a newline, where
  * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and the newline)}. A checkpoint line is
  * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two MACed forms
  * start differently, so the MAC of one is never accepted for the other.
@@ -46,6 +46,7 @@ final class AuditRecordFormat
     // a record's hash is its prevHash and its mac its hash; a checkpoint's hash is the one of the record it names
     record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
 
+    // without a key id only in records of versions that allowed no key, which the verifier reports
     static byte[] header(long sequence, String keyId, String previousHash)
     {
         String keyMember = keyId == null ? "" : ",\"keyId\":\"" + keyId + "\"";
@@ -87,9 +88,7 @@ final class AuditRecordFormat
         return start == null ? -1 : start[1];
     }
 
-    /**
-     * A complete record line of this schema version, exactly as the journal writes it, or null.
-     */
+    // A complete record line of this schema version, exactly as the journal writes it, or null.
     static Line parseRecord(byte[] line)
     {
         Map<String, String> record = members(line);
@@ -102,9 +101,7 @@ final class AuditRecordFormat
         return canonical == null ? null : new Line(sequence, keyId, record.get("prevHash"), null, canonical, record.get(HASH_FIELD));
     }
 
-    /**
-     * A complete checkpoint line, exactly as the listener writes it, or null.
-     */
+    // A complete checkpoint line, exactly as the listener writes it, or null.
     static Line parseCheckpoint(byte[] line)
     {
         Map<String, String> checkpoint = members(line);
@@ -172,10 +169,8 @@ final class AuditRecordFormat
         }
     }
 
-    /**
-     * The newline-terminated lines of a file, front to back. A record's only newline is its last byte, so a line is
-     * never part of a write that failed (which the journal cuts back and writes again at the same place).
-     */
+    // The newline-terminated lines of a file, front to back. A record's only newline is its last byte, so a line is
+    // never part of a write that failed (which the journal cuts back and writes again at the same place).
     static final class LineReader
             implements Closeable
     {

@@ -175,9 +175,7 @@ public final class AuditRecordSerializer
         g.writeEndObject();
     }
 
-    /**
-     * Starts a table object; the caller ends it.
-     */
+    // starts a table object; the caller ends it.
     private static <C> void writeTable(JsonGenerator g, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
             throws IOException
     {

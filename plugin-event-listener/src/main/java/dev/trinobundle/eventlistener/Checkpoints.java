@@ -40,13 +40,10 @@ public final class Checkpoints
 
     public record Checkpoint(long sequence, String hash, String keyId, Instant time, byte[] line) {}
 
-    /**
-     * Called by the maintenance task and at shutdown with a head that is on the disk. Without a key there is nothing
-     * to sign; without new records nothing new.
-     */
+    // called by the maintenance task and at shutdown with a head that is on the disk; without new records, nothing new
     synchronized void checkpoint(AuditJournal.Written head)
     {
-        if (!key.isKeyed() || head.sequence() == lastSequence) {
+        if (head.sequence() == lastSequence) {
             return;
         }
         Instant time = Instant.now();
@@ -72,9 +69,7 @@ public final class Checkpoints
         latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
-    /**
-     * The newest checkpoint, for the PostgreSQL sink.
-     */
+    // the newest checkpoint, for the PostgreSQL sink.
     Optional<Checkpoint> latest()
     {
         return Optional.ofNullable(latest);

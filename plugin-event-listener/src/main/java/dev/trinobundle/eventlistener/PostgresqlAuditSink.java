@@ -195,10 +195,8 @@ public final class PostgresqlAuditSink
         }
     }
 
-    /**
-     * Data exceptions (class 22, e.g. an invalid byte sequence), integrity violations (23, e.g. a CHECK constraint)
-     * and program limits (54, e.g. an index row too large): retrying the same record cannot succeed.
-     */
+    // Data exceptions (class 22, e.g. an invalid byte sequence), integrity violations (23, e.g. a CHECK constraint)
+    // and program limits (54, e.g. an index row too large): retrying the same record cannot succeed.
     public boolean isRecordError(Throwable failure)
     {
         String state = sqlState(failure);

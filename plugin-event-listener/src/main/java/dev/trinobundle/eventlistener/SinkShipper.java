@@ -207,9 +207,7 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    /**
-     * Delivers what PostgreSQL accepts until the deadline, then closes; the rest stays in the journal for the next start.
-     */
+    // delivers what PostgreSQL accepts until the deadline, then closes; the rest stays in the journal for the next start.
     synchronized void close(long deadlineNanos)
     {
         while (!ship() && System.nanoTime() - deadlineNanos < 0) {

@@ -2,7 +2,6 @@ package dev.trinobundle.eventlistener;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.common.collect.ImmutableMap;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.trinobundle.testing.LogCapture;
@@ -196,7 +195,16 @@ final class TestAuditEventListener
             create(Map.of("audit.mac.key-file", keyFile.toString())).shutdown();
             warnings = log.messages(Level.WARNING);
         }
-        assertThat(warnings).anyMatch(warning -> warning.contains("the signed checkpoints go nowhere") && warning.contains("truncated tail"));
+        assertThat(warnings).anyMatch(warning -> warning.contains("signed checkpoints go nowhere") && warning.contains("truncated tail"));
+    }
+
+    @Test
+    void testMissingKeyFailsStartup()
+    {
+        // no key, no tamper evidence: the start fails rather than writing a chain anyone can recompute
+        assertThatThrownBy(() -> create(Map.of("audit.mac.key-file", "")))
+                .hasMessageContaining("audit.mac.key-file")
+                .hasMessageContaining("openssl rand -hex 32");
     }
 
     @Test
@@ -218,12 +226,13 @@ final class TestAuditEventListener
     {
         EventListenerFactory factory = getOnlyElement(new AuditEventListenerPlugin().getEventListenerFactories());
         assertThat(factory.getName()).isEqualTo("audit");
-        Map<String, String> config = ImmutableMap.<String, String>builder()
-                .put("audit.journal.directory", journalDirectory.toString())
-                .put("audit.journal.fsync", "NONE")
-                .put("bootstrap.quiet", "true")
-                .putAll(extra)
-                .buildOrThrow();
+        Map<String, String> config = new java.util.HashMap<>(Map.of(
+                "audit.journal.directory", journalDirectory.toString(),
+                "audit.journal.fsync", "NONE",
+                "audit.mac.key-file", TestingAuditEvents.KEY_FILE.toString(),
+                "bootstrap.quiet", "true"));
+        config.putAll(extra);
+        config.values().removeIf(String::isEmpty);
         return factory.create(config, TestingPluginContext.TRINO_476);
     }
 

@@ -39,7 +39,7 @@ final class TestAuditJournal
     void testAppendAndReadBack()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(TestingAuditEvents.append(journal, body("a"))).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
@@ -63,13 +63,13 @@ final class TestAuditJournal
     {
         String headHash;
         // Not closed: simulates a process killed after its writes returned (the data is in the page cache).
-        AuditJournal killed = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         TestingAuditEvents.append(killed, body("a"));
         TestingAuditEvents.append(killed, body("b"));
         headHash = killed.written().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
             assertThat(journal.written().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("c"))).isEqualTo(3);
@@ -84,13 +84,13 @@ final class TestAuditJournal
     void testTornLastLineIsDiscardedOnRecovery()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             TestingAuditEvents.append(journal, body("a"));
         }
         Path segment = onlySegment();
         Files.write(segment, "{\"schemaVersion\":1,\"seq\":2,\"prev".getBytes(UTF_8), StandardOpenOption.APPEND);
 
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(1);
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
         }
@@ -101,13 +101,13 @@ final class TestAuditJournal
     void testLineThatIsNotARecordIsReportedNotSkippedSilently()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             TestingAuditEvents.append(journal, body("a"));
             TestingAuditEvents.append(journal, body("b"));
         }
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), "{\"planted\":1}", lines.get(1)), UTF_8);
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
                 LogCapture log = new LogCapture(JournalReader.class.getName())) {
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
@@ -120,7 +120,7 @@ final class TestAuditJournal
     void testRecordOfAnInterruptedThreadIsWrittenAndTheFlagKept()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.EVERY_RECORD, TestingAuditEvents.KEY)) {
             // a Trino thread whose query was cancelled: an interruptible channel would close on the write
             Thread.currentThread().interrupt();
             long first = TestingAuditEvents.append(journal, body("a"));
@@ -139,14 +139,14 @@ final class TestAuditJournal
     void testGapInsideAFileIsReadOverAndReportedByTheVerifier()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             for (String value : List.of("a", "b", "c", "d")) {
                 TestingAuditEvents.append(journal, body(value));
             }
         }
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), lines.get(3)), UTF_8);
-        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
                 JournalReader reader = new JournalReader(journal, 1)) {
             assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 4L);
         }
@@ -157,7 +157,7 @@ final class TestAuditJournal
     void testFilesRollAndRetentionKeepsWhatPostgresqlHasNotDelivered()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, 2, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 2, FsyncPolicy.INTERVAL, TestingAuditEvents.KEY)) {
             for (int i = 0; i < 30; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }
@@ -181,7 +181,7 @@ final class TestAuditJournal
             assertThat(journal.segments().size()).isEqualTo(2);
             assertThat(TestingAuditEvents.verify(directory).message()).contains("deleted head");
         }
-        try (AuditJournal journal = new AuditJournal(directory, 1024, 1, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(31);
             journal.deleteOldSegments(Long.MAX_VALUE);
             // the newest file always stays: the chain continues from it across restarts
@@ -192,15 +192,15 @@ final class TestAuditJournal
     @Test
     void testSecondWriterOnTheSameDirectoryIsRefused()
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
-            assertThatThrownBy(() -> new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()))
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
+            assertThatThrownBy(() -> new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(directory.toString())
                     .hasMessageContaining("in use by another audit event listener");
             assertThat(TestingAuditEvents.append(journal, body("still works"))).isEqualTo(1);
         }
         // released on close
-        new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()).close();
+        new AuditJournal(directory, 1024, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY).close();
     }
 
     @Test
@@ -211,7 +211,7 @@ final class TestAuditJournal
         Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
         Path journalDirectory = file.resolve("journal");
 
-        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed()))
+        assertThatThrownBy(() -> new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(journalDirectory.toString())
                 .hasMessageContaining("audit.journal.directory")
@@ -223,7 +223,7 @@ final class TestAuditJournal
             throws IOException
     {
         Path journalDirectory = directory.resolve("journal");
-        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1024, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             TestingAuditEvents.append(journal, body("before"));
             // The directory disappears under us and a file takes its place: the next segment cannot be created.
             Path moved = directory.resolve("moved");
@@ -255,14 +255,14 @@ final class TestAuditJournal
             throws IOException
     {
         // several rolls, then a kill
-        AuditJournal killed = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal killed = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         for (int i = 1; i <= 60; i++) {
             TestingAuditEvents.append(killed, body("record-" + i));
         }
         String headHash = killed.written().hash();
         killed.close();
 
-        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(60);
             assertThat(journal.written().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(61);
@@ -287,7 +287,7 @@ final class TestAuditJournal
     void testRecordLargerThanASegmentGetsASegmentOfItsOwn()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.INTERVAL, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 1024, 1000, FsyncPolicy.INTERVAL, TestingAuditEvents.KEY)) {
             TestingAuditEvents.append(journal, body("small"));
             TestingAuditEvents.append(journal, body("x".repeat(5000)));
             TestingAuditEvents.append(journal, body("small again"));
@@ -306,7 +306,7 @@ final class TestAuditJournal
     void testEveryRecordFsyncPolicy()
             throws IOException
     {
-        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.EVERY_RECORD, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.EVERY_RECORD, TestingAuditEvents.KEY)) {
             for (int i = 0; i < 20; i++) {
                 TestingAuditEvents.append(journal, body("record-" + i));
             }

@@ -46,7 +46,7 @@ final class TestAuditJournalOnFullDisk
     {
         // compiled code first, as on a server that has run for a while
         Path warmUp = Files.createTempDirectory("audit-warm-up");
-        try (AuditJournal journal = new AuditJournal(warmUp, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(warmUp, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             for (int i = 0; i < 30_000; i++) {
                 TestingAuditEvents.append(journal, ("{\"kind\":\"completed\",\"value\":" + i + "}").getBytes(UTF_8));
             }
@@ -59,7 +59,7 @@ final class TestAuditJournalOnFullDisk
         Path journalDirectory = mountPoint.resolve("journal");
         byte[] body = ("{\"kind\":\"completed\",\"value\":\"" + "x".repeat(2000) + "\"}").getBytes(UTF_8);
 
-        try (AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed())) {
+        try (AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             List<Long> sequences = new java.util.ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 // never throws into Trino's thread, whatever the disk does

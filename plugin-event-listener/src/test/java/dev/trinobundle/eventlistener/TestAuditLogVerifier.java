@@ -85,20 +85,17 @@ final class TestAuditLogVerifier
             throws IOException
     {
         // the script: drop a record, edit one, renumber and re-hash the whole chain; without the key the
-        // attacker can only compute an unkeyed chain (or one with a key of their own)
+        // attacker can only compute a chain with a key of their own, named or not
+        Path otherKey = directory.resolve("other.key");
+        Files.writeString(otherKey, "x".repeat(64));
         List<String> lines = lines();
         lines.remove(2);
         lines.set(4, lines.get(4).replace("\"user\":\"alice\"", "\"user\":\"carol\""));
-        write(rehash(lines, AuditKey.unkeyed()));
-        // what the unkeyed chain of the previous design said about it
-        assertThat(verifyUnkeyedIgnoringKeyIds()).isTrue();
-
+        write(rehash(lines, AuditKey.fromFile(otherKey), null));
         assertThat(verify()).isEqualTo(1);
-        assertThat(errors).contains("BROKEN (rewritten)", "record 1 carries no key id although a key was given");
+        assertThat(errors).contains("BROKEN (rewritten)", "record 1 carries no key id: written without the key");
 
-        Path otherKey = directory.resolve("other.key");
-        Files.writeString(otherKey, "x".repeat(64));
-        write(rehash(lines(), AuditKey.fromFile(otherKey)));
+        write(rehash(lines(), AuditKey.fromFile(otherKey), AuditKey.fromFile(otherKey).keyId()));
         assertThat(verify()).isEqualTo(1);
         assertThat(errors).contains("BROKEN (rewritten)", "record 1 is MACed with key %s, none of the given keys".formatted(AuditKey.fromFile(otherKey).keyId()));
     }
@@ -218,11 +215,11 @@ final class TestAuditLogVerifier
     }
 
     @Test
-    void testKeyedLogWithoutTheKeyIsAUsageError()
+    void testVerifyingWithoutTheKeyIsAUsageError()
     {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertThat(AuditLogVerifier.run(new String[] {fileDirectory.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, UTF_8))).isEqualTo(2);
-        assertThat(err.toString(UTF_8)).contains("pass its key file with --key");
+        assertThat(err.toString(UTF_8)).contains("no key given", "--key");
     }
 
     @Test
@@ -249,23 +246,18 @@ final class TestAuditLogVerifier
         return code;
     }
 
-    private boolean verifyUnkeyedIgnoringKeyIds()
-            throws IOException
-    {
-        return TestingAuditEvents.verify(fileDirectory).intact();
-    }
-
     /**
-     * Renumbers the records from 1 and recomputes the chain with the given key, as an attacker's script would.
+     * Renumbers the records from 1 and recomputes the chain with the given key, naming the key id given (or none), as
+     * an attacker's script would.
      */
-    private static List<String> rehash(List<String> lines, AuditKey key)
+    private static List<String> rehash(List<String> lines, AuditKey key, String keyId)
     {
         List<String> rehashed = new ArrayList<>();
         String previous = AuditRecordFormat.GENESIS_HASH;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             String members = line.substring(line.indexOf(",\"kind\""), line.lastIndexOf(",\"hash\""));
-            byte[] header = AuditRecordFormat.header(i + 1, key.keyId(), previous);
+            byte[] header = AuditRecordFormat.header(i + 1, keyId, previous);
             byte[] canonical = (new String(header, UTF_8) + members.substring(1) + "}").getBytes(UTF_8);
             previous = key.macHex(canonical);
             rehashed.add(new String(canonical, 0, canonical.length - 1, UTF_8) + ",\"hash\":\"" + previous + "\"}");

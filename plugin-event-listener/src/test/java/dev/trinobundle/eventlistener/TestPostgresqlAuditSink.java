@@ -72,7 +72,7 @@ final class TestPostgresqlAuditSink
             throws Exception
     {
         Path journalDirectory = directory.resolve("journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal);
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
 
@@ -102,7 +102,7 @@ final class TestPostgresqlAuditSink
         // A crash between insert and offset commit: the whole journal (one segment, always kept) is shipped again,
         // and nothing is duplicated.
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
-        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper reshipper = shipper(reopened);
         waitFor(reshipper, () -> reshipper.getCommittedSequence() == 80);
         reshipper.close(deadline(5_000));
@@ -117,7 +117,7 @@ final class TestPostgresqlAuditSink
         // a full journal disk fails the shipper's own offset write; the sink describes an IOException by its class
         // name only (its messages may quote a row), so the error said "java.io.IOException" and nothing else
         Path journalDirectory = directory.resolve("offset-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         Path offsetFile = journalDirectory.resolve("sink-postgresql.offset");
         Files.createDirectories(offsetFile.resolve("in-the-way"));
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("offset_queries")));
@@ -138,7 +138,7 @@ final class TestPostgresqlAuditSink
         // A machine crash without fsync: the log lost its newest records after PostgreSQL had them, so the offset is
         // ahead of the log. The numbers are given again; the new records must not be skipped as delivered.
         Path journalDirectory = directory.resolve("crash-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("crash_queries")));
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         for (int i = 1; i <= 5; i++) {
@@ -151,7 +151,7 @@ final class TestPostgresqlAuditSink
         Files.write(log, Files.readAllLines(log, UTF_8).subList(0, 3), UTF_8);
 
         try (LogCapture capture = new LogCapture(SinkShipper.class.getName())) {
-            AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+            AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
             SinkShipper reshipper = shipper(reopened, new PostgresqlAuditSink(config("crash_queries")));
             TestingAuditEvents.append(reopened, TestingAuditEvents.serialize(serializer, completed("after-crash-q4")));
             TestingAuditEvents.append(reopened, TestingAuditEvents.serialize(serializer, completed("after-crash-q5")));
@@ -170,7 +170,7 @@ final class TestPostgresqlAuditSink
     {
         // PostgreSQL refuses U+0000 in text and jsonb; the batch holding such a record used to be retried forever
         String sql = "SELECT 1 -- \u0000 nul";
-        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("nul_queries")));
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", QueryEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
@@ -204,7 +204,7 @@ final class TestPostgresqlAuditSink
             statement.execute("ALTER TABLE audit.refusing_queries ADD CONSTRAINT no_secret CHECK (sql_text NOT LIKE '%top-secret%')");
         }
         Path journalDirectory = directory.resolve("refusing-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("refusing_queries")));
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
@@ -233,7 +233,7 @@ final class TestPostgresqlAuditSink
             throws Exception
     {
         Path journalDirectory = directory.resolve("unbindable-journal");
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("unbindable_queries")));
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q1")));
@@ -268,7 +268,7 @@ final class TestPostgresqlAuditSink
             statement.execute("GRANT INSERT, SELECT (seq, key_id) ON audit.insert_only_queries_checkpoints TO audit_writer");
         }
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
-        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
         waitFor(shipper, () -> shipper.getPendingRecords() == 0);
@@ -351,7 +351,7 @@ final class TestPostgresqlAuditSink
         }
         Path journalDirectory = directory.resolve("preinserted-journal");
         AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
-        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q1")));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q2")));
@@ -363,7 +363,7 @@ final class TestPostgresqlAuditSink
 
         // the sink's own rows, delivered again after a crash before the offset commit, are not duplicated
         Files.delete(journalDirectory.resolve("sink-postgresql.offset"));
-        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal reopened = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper reshipper = shipper(reopened, new PostgresqlAuditSink(config));
         waitFor(reshipper, () -> reshipper.getCommittedSequence() == 2);
         reshipper.close(deadline(5_000));
@@ -460,6 +460,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.table", "factory_queries",
+                "audit.mac.key-file", TestingAuditEvents.KEY_FILE.toString(),
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("factory-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.factory_queries WHERE query_id = 'factory-q1' AND event_kind = 'completed'") == 1);
@@ -481,6 +482,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.user", postgres.user(),
                 "audit.postgresql.password-file", passwordFile.toString(),
                 "audit.postgresql.table", "password_file_queries",
+                "audit.mac.key-file", TestingAuditEvents.KEY_FILE.toString(),
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);
         listener.queryCompleted(completed("password-file-q1"));
         waitFor(() -> count("SELECT count(*) FROM audit.password_file_queries WHERE query_id = 'password-file-q1' AND event_kind = 'completed'") == 1);
@@ -497,7 +499,7 @@ final class TestPostgresqlAuditSink
         PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "rotation_queries"));
         assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, sink);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("rotation-q1")));
         waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
@@ -530,7 +532,7 @@ final class TestPostgresqlAuditSink
                 .hasMessageContaining("audit.postgresql.password-file")
                 .hasMessageContaining("mount the Secret holding the password there");
 
-        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, 1000, FsyncPolicy.NONE, AuditKey.unkeyed());
+        AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, sink);
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("removed-password-q1")));
         waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
@@ -591,6 +593,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.enabled", "true",
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password-file", missing.toString(),
+                "audit.mac.key-file", TestingAuditEvents.KEY_FILE.toString(),
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("audit.postgresql.password-file");
@@ -601,6 +604,7 @@ final class TestPostgresqlAuditSink
                 "audit.postgresql.url", postgres.jdbcUrl(),
                 "audit.postgresql.password", postgres.password(),
                 "audit.postgresql.password-file", missing.toString(),
+                "audit.mac.key-file", TestingAuditEvents.KEY_FILE.toString(),
                 "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476))
                 .hasMessageContaining("audit.postgresql.password and audit.postgresql.password-file are mutually exclusive")
                 .hasMessageNotContaining(postgres.password());
@@ -638,7 +642,7 @@ final class TestPostgresqlAuditSink
 
     private static SinkShipper shipper(AuditJournal journal, PostgresqlAuditSink sink)
     {
-        return new SinkShipper(journal, sink, new Checkpoints(AuditKey.unkeyed(), java.util.Optional.empty()));
+        return new SinkShipper(journal, sink, new Checkpoints(TestingAuditEvents.KEY, java.util.Optional.empty()));
     }
 
     private static long deadline(long millis)
