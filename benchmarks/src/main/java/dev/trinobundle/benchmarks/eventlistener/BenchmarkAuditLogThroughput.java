@@ -59,7 +59,7 @@ public class BenchmarkAuditLogThroughput
 
     @Setup
     public void setUp()
-            throws IOException
+            throws IOException, JMException
     {
         event = QueryEvents.biQueryCompleted("20260102_030405_00042_abcde");
         directory = Files.createTempDirectory("audit-throughput");

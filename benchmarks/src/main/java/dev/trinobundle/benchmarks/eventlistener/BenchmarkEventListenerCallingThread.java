@@ -83,6 +83,7 @@ public class BenchmarkEventListenerCallingThread
                 directory = Files.createTempDirectory("audit-benchmark");
                 yield new AuditEventListenerFactory().create(Map.of(
                         "audit.journal.directory", directory.resolve("journal").toString(),
+                        "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString(),
                         "audit.postgresql.enabled", "true",
                         "audit.postgresql.url", "jdbc:postgresql://127.0.0.1:1/audit",
                         "bootstrap.quiet", "true"), TestingPluginContext.TRINO_476);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,7 +38,8 @@ final class TestAuditEventListenerOnTrino478
         EventListener listener;
         try (ThreadContextClassLoader _ = new ThreadContextClassLoader(factory.getClass().getClassLoader())) {
             listener = factory.create(
-                    Map.of("audit.journal.directory", auditLog.toString()),
+                    Map.of("audit.journal.directory", auditLog.toString(),
+                            "audit.mac.key-file", Files.writeString(directory.resolve("audit.key"), "k".repeat(64)).toString()),
                     new TestingPluginContext("478"));
         }
         try (DistributedQueryRunner queryRunner = DistributedQueryRunner.builder(testSessionBuilder().setCatalog("tpch").setSchema("tiny").build())

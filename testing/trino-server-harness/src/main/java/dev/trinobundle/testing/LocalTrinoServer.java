@@ -30,6 +30,14 @@ public final class LocalTrinoServer
         int httpsPort = Integer.parseInt(System.getenv().getOrDefault("TRINO_HTTPS_PORT", "8443"));
         Path auditDir = state.resolve("audit");
         Files.createDirectories(auditDir);
+        // the audit log's MAC key (the listener requires one), created once and kept with the log
+        Path auditKey = auditDir.resolve("key");
+        if (!Files.exists(auditKey)) {
+            byte[] key = new byte[32];
+            new java.security.SecureRandom().nextBytes(key);
+            Files.writeString(Files.createFile(auditKey, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))),
+                    java.util.HexFormat.of().formatHex(key));
+        }
 
         TrinoServer.Builder builder = TrinoServer.builder()
                 .withNodeEnvironment("local")
@@ -46,7 +54,8 @@ public final class LocalTrinoServer
                 "security.refresh-period", "5s"));
         builder.withEtcProperties("event-listener.properties", Map.of(
                 "event-listener.name", "audit",
-                "audit.journal.directory", auditDir.resolve("log").toString()));
+                "audit.journal.directory", auditDir.resolve("log").toString(),
+                "audit.mac.key-file", auditKey.toString()));
 
         String vaultAddress = System.getenv("VAULT_ADDR");
         String login;
@@ -94,7 +103,7 @@ public final class LocalTrinoServer
                                  (asks for the password, or reads it from TRINO_PASSWORD)
                   curl         : curl --cacert %s -u admin:%s -H 'X-Trino-User: alice' --data 'SELECT 1' %s/v1/statement
                   Rules file   : %s (edits apply within seconds, a broken edit keeps the last good rules)
-                  Audit log    : %s (JSON Lines; verify with the plugin's AuditLogVerifier)
+                  Audit log    : %s (JSON Lines; verify with the plugin's AuditLogVerifier --key %s)
                   Server log   : %s
                 Press Ctrl-C to stop.
                 """.formatted(
@@ -110,6 +119,7 @@ public final class LocalTrinoServer
                 uri,
                 server.etcDir().resolve("rules.json"),
                 auditDir.resolve("log"),
+                auditKey,
                 server.serverLog()));
         stopped.await();
     }

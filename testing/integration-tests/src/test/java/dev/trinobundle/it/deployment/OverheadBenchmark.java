@@ -122,7 +122,8 @@ public final class OverheadBenchmark
             case "audit" -> builder.withBundlePlugins("audit-event-listener")
                     .withEtcProperties("event-listener.properties", Map.of(
                             "event-listener.name", "audit",
-                            "audit.journal.directory", builder.serverDir().resolve("audit/log").toString()));
+                            "audit.journal.directory", builder.serverDir().resolve("audit/log").toString(),
+                            "audit.mac.key-file", Files.writeString(Files.createDirectories(builder.serverDir().resolve("audit")).resolve("key"), "k".repeat(64)).toString()));
             case "http" -> builder.withBundledPlugins("http-event-listener")
                     .withEtcProperties("event-listener.properties", Map.of(
                             "event-listener.name", "http",

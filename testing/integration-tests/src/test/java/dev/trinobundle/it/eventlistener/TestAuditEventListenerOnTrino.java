@@ -47,9 +47,11 @@ final class TestAuditEventListenerOnTrino
     private TestingPostgresServer postgres;
     private TrinoServer server;
     private Path journalDirectory;
+    private Path keyFile;
 
     @BeforeAll
     void startServer()
+            throws IOException
     {
         postgres = TestingPostgresServer.start();
         TrinoServer.Builder builder = TrinoServer.builder()
@@ -64,6 +66,7 @@ final class TestAuditEventListenerOnTrino
                         "connection-password", postgres.password()))
                 .withFilePasswords(Map.of("admin", "secret", "bob", "bobpw"));
         journalDirectory = builder.serverDir().resolve("audit/journal");
+        keyFile = Files.writeString(Files.createDirectories(builder.serverDir().resolve("audit")).resolve("key"), "k".repeat(64));
         builder.withEtcFile("rules.json", """
                         {"impersonation": [{"original_user": "admin", "new_user": "alice", "allow": true}]}
                         """)
@@ -73,6 +76,7 @@ final class TestAuditEventListenerOnTrino
                 .withEtcProperties("event-listener.properties", Map.ofEntries(
                         Map.entry("event-listener.name", "audit"),
                         Map.entry("audit.journal.directory", journalDirectory.toString()),
+                        Map.entry("audit.mac.key-file", keyFile.toString()),
                         // no fsync at all: a killed process must not lose what is in the page cache
                         Map.entry("audit.journal.fsync", "NONE"),
                         // about one record per file: delivery and retention cross files all the time
@@ -275,6 +279,7 @@ final class TestAuditEventListenerOnTrino
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", server.pluginDir().resolve("audit-event-listener") + "/*",
                 "dev.trinobundle.eventlistener.AuditLogVerifier"));
+        command.addAll(List.of("--key", keyFile.toString()));
         command.addAll(List.of(options));
         command.add(path.toString());
         Process process = new ProcessBuilder(command)
