@@ -111,7 +111,9 @@ public final class AuditEventListener
         try {
             // taken before the fsync: a checkpoint names only records that are on the disk
             AuditJournal.Written head = journal.written();
-            journal.force(fsyncPolicy == FsyncPolicy.INTERVAL);
+            if (fsyncPolicy == FsyncPolicy.INTERVAL) {
+                journal.force();
+            }
             if (System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
                 checkpoints.checkpoint(head);
                 lastCheckpointNanos = System.nanoTime();
@@ -141,7 +143,9 @@ public final class AuditEventListener
             Thread.currentThread().interrupt();
         }
         AuditJournal.Written head = journal.written();
-        journal.force(fsyncPolicy != FsyncPolicy.NONE);
+        if (fsyncPolicy == FsyncPolicy.INTERVAL) {
+            journal.force();
+        }
         checkpoints.checkpoint(head);
         shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();

@@ -9,13 +9,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,8 +55,6 @@ public final class AuditJournal
 
     // guarded by this
     private final Mac mac;
-    // rolled files, fsynced and closed by the maintenance task, off Trino's threads
-    private final List<FileChannel> retired = new ArrayList<>();
     private FileChannel active;
     private long activeSize;
     private long lastErrorLogNanos;
@@ -162,7 +159,7 @@ public final class AuditJournal
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                 if (active != null) {
-                    retired.add(active);
+                    retire(active);
                     active = null;
                 }
                 // a file of that name holds at most a failed attempt at this very record
@@ -186,7 +183,7 @@ public final class AuditJournal
             catch (IOException | RuntimeException cutFailure) {
                 // Give the file up: readers stop at its last newline. The record may be in it whole (a write that
                 // completed, then failed): it keeps its number and hash, so that no other record takes them.
-                retired.add(active);
+                retire(active);
                 active = null;
                 written = new Written(sequence, hash);
             }
@@ -195,48 +192,51 @@ public final class AuditJournal
         activeSize += length;
         recordsWritten.incrementAndGet();
         if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            force(active, "");
+            force(active);
         }
         written = new Written(sequence, hash);
         return true;
     }
 
-    // fsyncs and closes rolled files, and with fsync the current one: off Trino's threads.
-    public void force(boolean fsync)
+    // fsyncs the current file, for FsyncPolicy.INTERVAL: off Trino's threads, and without the lock that appends take
+    public void force()
     {
-        List<FileChannel> toClose;
         FileChannel current;
         synchronized (this) {
-            toClose = List.copyOf(retired);
-            retired.clear();
-            current = fsync ? active : null;
-        }
-        for (FileChannel channel : toClose) {
-            if (fsyncPolicy != FsyncPolicy.NONE) {
-                force(channel, "a finished file of ");
-            }
-            try {
-                channel.close();
-            }
-            catch (IOException e) {
-                log.warn("Cannot close a finished audit file in %s: %s", directory, e);
-            }
+            current = active;
         }
         if (current != null) {
-            force(current, "");
+            force(current);
         }
     }
 
-    private void force(FileChannel channel, String what)
+    // A rolled (or given-up) file: forced, which is at most one fsync interval of writes, and closed.
+    private void retire(FileChannel channel)
+    {
+        if (fsyncPolicy == FsyncPolicy.INTERVAL) {
+            force(channel);
+        }
+        try {
+            channel.close();
+        }
+        catch (IOException e) {
+            log.warn("Cannot close a finished audit file in %s: %s", directory, e);
+        }
+    }
+
+    private void force(FileChannel channel)
     {
         try {
             channel.force(false);
+        }
+        catch (ClosedChannelException e) {
+            // rolled meanwhile, and forced then
         }
         catch (IOException | RuntimeException e) {
             // written (a killed process keeps it), only not known to be on the disk
             fsyncFailures.incrementAndGet();
             synchronized (this) {
-                logError("Cannot fsync %saudit journal %s: %s", what, directory, e);
+                logError("Cannot fsync audit journal %s: %s", directory, e);
             }
         }
     }
@@ -310,12 +310,11 @@ public final class AuditJournal
                 return;
             }
             if (active != null) {
-                retired.add(active);
+                retire(active);
                 active = null;
             }
             closed = true;
         }
-        force(false);
         releaseLock();
     }
 

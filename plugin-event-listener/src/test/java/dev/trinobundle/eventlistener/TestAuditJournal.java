@@ -291,7 +291,7 @@ final class TestAuditJournal
             TestingAuditEvents.append(journal, body("small"));
             TestingAuditEvents.append(journal, body("x".repeat(5000)));
             TestingAuditEvents.append(journal, body("small again"));
-            journal.force(true);
+            journal.force();
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 List<JournalRecord> records = reader.read(10);
                 assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
