@@ -28,7 +28,7 @@ import static dev.trinobundle.it.deployment.SoakLoad.Outcome;
 
 /**
  * The audit reconciliation: every query the clients saw complete must have exactly one {@code completed} record, in
- * the file sink and in PostgreSQL, by query id; and the whole file log must pass {@code AuditLogVerifier}, run as an
+ * the audit log files and in PostgreSQL, by query id; and the whole file log must pass {@code AuditLogVerifier}, run as an
  * operator runs it, from the plugin directory.
  */
 final class SoakAudit
@@ -41,7 +41,7 @@ final class SoakAudit
 
     private SoakAudit() {}
 
-    /** Query id to number of completed records in the file sink. */
+    /** Query id to number of completed records in the audit log files. */
     static Map<String, Integer> fileRecords(Path log)
     {
         Map<String, Integer> counts = new HashMap<>();
