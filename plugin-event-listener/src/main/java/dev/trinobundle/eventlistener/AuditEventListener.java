@@ -24,10 +24,9 @@ import static java.util.concurrent.Executors.newScheduledThreadPool;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
- * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the audit log (a MAC and a page-cache write), and never throws into Trino. In the background, on two threads (a
- * slow database must not hold the fsync back): the PostgreSQL {@link SinkShipper}, if enabled, and a maintenance task
- * that fsyncs the log ({@link FsyncPolicy#INTERVAL}), writes the signed checkpoints and applies retention.
+ * Trino calls this on its dispatcher threads, so a callback only serializes the event and appends it to the audit log
+ * (a MAC and a page-cache write), and never throws into Trino. Two background threads (a slow database must not hold
+ * the fsync back) run the PostgreSQL {@link SinkShipper}, if enabled, and the fsync, checkpoints and retention.
  */
 public final class AuditEventListener
         implements EventListener
@@ -42,7 +41,6 @@ public final class AuditEventListener
     private final AuditJournal journal;
     private final Checkpoints checkpoints;
     private final Optional<SinkShipper> shipper;
-    private final FsyncPolicy fsyncPolicy;
     private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
     private final ScheduledExecutorService background = newScheduledThreadPool(2, daemonThreadsNamed("audit-background-%s"));
@@ -58,7 +56,6 @@ public final class AuditEventListener
         this.journal = requireNonNull(journal, "journal is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.shipper = postgresql.map(sink -> new SinkShipper(journal, sink, checkpoints));
-        this.fsyncPolicy = config.getFsyncPolicy();
         this.checkpointIntervalNanos = config.getCheckpointInterval().roundTo(TimeUnit.NANOSECONDS);
         this.exporter = requireNonNull(exporter, "exporter is null");
         export("AuditEventListener", this);
@@ -109,11 +106,7 @@ public final class AuditEventListener
     private void maintain()
     {
         try {
-            // taken before the fsync: a checkpoint names only records that are on the disk
-            AuditJournal.Written head = journal.written();
-            if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-                journal.force();
-            }
+            AuditJournal.Written head = journal.force();
             if (System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
                 checkpoints.checkpoint(head);
                 lastCheckpointNanos = System.nanoTime();
@@ -142,11 +135,7 @@ public final class AuditEventListener
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        AuditJournal.Written head = journal.written();
-        if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-            journal.force();
-        }
-        checkpoints.checkpoint(head);
+        checkpoints.checkpoint(journal.force());
         shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
         for (ObjectName name : exportedNames) {

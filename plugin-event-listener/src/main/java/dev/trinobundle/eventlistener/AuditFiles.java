@@ -4,11 +4,8 @@ import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 import io.airlift.log.Logger;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -31,8 +28,8 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
- * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones that others may
- * access. Plus the line-file helpers the journal, the shipper and the checkpoints share.
+ * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones others may
+ * access; and the line-file helpers of the journal, the shipper and the checkpoints.
  */
 final class AuditFiles
 {
@@ -43,8 +40,7 @@ final class AuditFiles
 
     private AuditFiles() {}
 
-    // Creates the directory (and missing parents) with mode 0700 and checks that it is writable; property
-    // names it in the messages.
+    // creates the directory (and parents) with mode 0700 and checks that it is writable; messages name the property
     static Path createDirectory(Path directory, String property)
     {
         try {
@@ -82,31 +78,6 @@ final class AuditFiles
         }
     }
 
-    // locks the directory for this process (journal.lock); a second listener on it fails to start.
-    static FileLock lock(Path directory)
-    {
-        Path lockFile = directory.resolve("journal.lock");
-        try {
-            FileChannel channel = open(lockFile);
-            FileLock lock = null;
-            try {
-                lock = channel.tryLock();
-            }
-            catch (OverlappingFileLockException e) {
-                // this process holds it
-            }
-            if (lock == null) {
-                channel.close();
-                throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
-                        "Give every listener and every Trino process its own journal directory", directory, lockFile));
-            }
-            return lock;
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
-        }
-    }
-
     // opens a file for writing, creating it with mode 0600
     static FileChannel open(Path file, OpenOption... options)
             throws IOException
@@ -133,8 +104,7 @@ final class AuditFiles
         }
     }
 
-    // Appends one line and forces it to disk. A failed append is cut back, so that the next line does not continue
-    // a partial one.
+    // appends one line and forces it; a failed append is cut back, so that the next line does not continue a partial one
     static void appendLine(Path file, byte[] line)
             throws IOException
     {

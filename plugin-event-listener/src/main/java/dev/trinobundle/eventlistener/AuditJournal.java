@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -24,15 +24,15 @@ import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
+import static java.lang.String.format;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The audit log: append-only files {@code audit-<first sequence, 20 digits>.jsonl}, which are also the journal the
- * PostgreSQL sink is fed from. On Trino's calling thread a record is numbered, MAC-chained to the previous one and
- * written with one {@code write(2)} before the callback returns: a killed process loses nothing (the page cache
- * belongs to the kernel), on any file system. A record that cannot be written is dropped, counted and logged, and
- * takes no number, so the chain on disk stays whole.
+ * The audit log: append-only files {@code audit-<first sequence, 20 digits>.jsonl}, from which PostgreSQL is fed. On
+ * Trino's calling thread a record is numbered, MAC-chained to the previous one and written with one {@code write(2)}
+ * before the callback returns: a killed process loses nothing (the page cache belongs to the kernel). A record that
+ * cannot be written is dropped, counted and logged, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
@@ -46,7 +46,7 @@ public final class AuditJournal
     private final int maxSegments;
     private final FsyncPolicy fsyncPolicy;
     private final AuditKey key;
-    private final FileLock lock;
+    private final FileChannel lock;
     // by first sequence number
     private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
     private final AtomicLong recordsWritten = new AtomicLong();
@@ -65,6 +65,9 @@ public final class AuditJournal
 
     record Written(long sequence, String hash) {}
 
+    // one line as written, with its newline
+    record Record(long sequence, byte[] line) {}
+
     public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
     {
         this.directory = AuditFiles.createDirectory(requireNonNull(directory, "directory is null").toAbsolutePath(), "audit.journal.directory");
@@ -73,8 +76,7 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
-        // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
-        this.lock = AuditFiles.lock(this.directory);
+        this.lock = lock(this.directory);
         try {
             AuditRecordFormat.Line last = recover();
             if (last != null) {
@@ -88,8 +90,32 @@ public final class AuditJournal
         }
     }
 
-    // A torn last line (the process died during its write, never acknowledged) is cut off the newest file, which an
-    // empty one leaves. Only the newest: the older ones were complete when the next began, and may be gigabytes.
+    // Two writers would interleave sequence numbers and break the chain: one journal directory, one listener.
+    private static FileChannel lock(Path directory)
+    {
+        Path lockFile = directory.resolve("journal.lock");
+        try {
+            FileChannel channel = AuditFiles.open(lockFile);
+            try {
+                // held until the channel closes
+                if (channel.tryLock() != null) {
+                    return channel;
+                }
+            }
+            catch (OverlappingFileLockException e) {
+                // this process holds it
+            }
+            channel.close();
+            throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
+                    "Give every listener and every Trino process its own journal directory", directory, lockFile));
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
+        }
+    }
+
+    // Cuts a torn last line (never acknowledged) off the newest file, deleting it if that empties it. Only the newest:
+    // the older ones were complete when the next began, and may be gigabytes.
     private AuditRecordFormat.Line recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
@@ -123,8 +149,8 @@ public final class AuditJournal
     }
 
     /**
-     * @param body a serialized JSON object with at least one member
-     * @return the record's sequence number, or -1 if it could not be written and was dropped
+     * Appends a record whose body is a serialized JSON object with at least one member; returns its sequence number,
+     * or -1 if it could not be written and was dropped.
      */
     public synchronized long append(byte[] body)
     {
@@ -158,10 +184,7 @@ public final class AuditJournal
         long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
-                if (active != null) {
-                    retire(active);
-                    active = null;
-                }
+                retireActive();
                 // a file of that name holds at most a failed attempt at this very record
                 Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
                 active = AuditFiles.open(path, TRUNCATE_EXISTING);
@@ -183,8 +206,7 @@ public final class AuditJournal
             catch (IOException | RuntimeException cutFailure) {
                 // Give the file up: readers stop at its last newline. The record may be in it whole (a write that
                 // completed, then failed): it keeps its number and hash, so that no other record takes them.
-                retire(active);
-                active = null;
+                retireActive();
                 written = new Written(sequence, hash);
             }
             return false;
@@ -198,30 +220,37 @@ public final class AuditJournal
         return true;
     }
 
-    // fsyncs the current file, for FsyncPolicy.INTERVAL: off Trino's threads, and without the lock that appends take
-    public void force()
+    // FsyncPolicy.INTERVAL's fsync: off Trino's threads, without the lock appends take. Returns the last record written
+    // before it, which is on the disk now (unless the policy is NONE), as a checkpoint must be.
+    public Written force()
     {
+        Written head = written;
         FileChannel current;
         synchronized (this) {
             current = active;
         }
-        if (current != null) {
+        if (current != null && fsyncPolicy == FsyncPolicy.INTERVAL) {
             force(current);
         }
+        return head;
     }
 
-    // A rolled (or given-up) file: forced, which is at most one fsync interval of writes, and closed.
-    private void retire(FileChannel channel)
+    // a rolled or given-up file: forced (at most one fsync interval of writes) and closed
+    private void retireActive()
     {
+        if (active == null) {
+            return;
+        }
         if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-            force(channel);
+            force(active);
         }
         try {
-            channel.close();
+            active.close();
         }
         catch (IOException e) {
             log.warn("Cannot close a finished audit file in %s: %s", directory, e);
         }
+        active = null;
     }
 
     private void force(FileChannel channel)
@@ -239,11 +268,6 @@ public final class AuditJournal
                 logError("Cannot fsync audit journal %s: %s", directory, e);
             }
         }
-    }
-
-    Written written()
-    {
-        return written;
     }
 
     NavigableMap<Long, Path> segments()
@@ -280,8 +304,8 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    // Retention: deletes the oldest files beyond audit.journal.max-files whose records the PostgreSQL sink
-    // has (all, without it); the newest stays, the chain continues from it.
+    // Retention: deletes the oldest files beyond audit.journal.max-files whose records PostgreSQL has (all, without
+    // it); the newest stays, the chain continues from it.
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {
@@ -309,10 +333,7 @@ public final class AuditJournal
             if (closed) {
                 return;
             }
-            if (active != null) {
-                retire(active);
-                active = null;
-            }
+            retireActive();
             closed = true;
         }
         releaseLock();
@@ -321,14 +342,14 @@ public final class AuditJournal
     private void releaseLock()
     {
         try {
-            lock.channel().close();
+            lock.close();
         }
         catch (IOException e) {
             log.warn("Cannot release the lock of audit journal %s: %s", directory, e);
         }
     }
 
-    // Rate-limited so that a full disk does not flood the server log, while the counters keep the full count.
+    // Rate-limited so that a full disk does not flood the server log; the counters keep the full count.
     private void logError(String message, Object... args)
     {
         long now = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.trinobundle.eventlistener;
 
+import dev.trinobundle.eventlistener.AuditJournal.Record;
 import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 import io.airlift.log.Logger;
 
@@ -14,8 +15,8 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The PostgreSQL sink's cursor over the journal: the records from a sequence number on, across files. Gaps are the
- * verifier's to report; this skips lines that are not records, with an ERROR, as they have no number to deliver under.
+ * The PostgreSQL sink's cursor over the journal, across files. It skips a line that is not a record, with an ERROR:
+ * it has no number to deliver under. Gaps are the verifier's to report.
  */
 final class JournalReader
         implements Closeable
@@ -33,14 +34,11 @@ final class JournalReader
         this.nextSequence = firstSequence;
     }
 
-    List<JournalRecord> read(int maxRecords)
+    List<Record> read(int maxRecords)
             throws IOException
     {
-        List<JournalRecord> records = new ArrayList<>();
-        while (records.size() < maxRecords) {
-            if (nextSequence > journal.getLastWrittenSequence() || lines == null && !openSegmentContaining(nextSequence)) {
-                break;
-            }
+        List<Record> records = new ArrayList<>();
+        while (records.size() < maxRecords && nextSequence <= journal.getLastWrittenSequence() && (lines != null || openSegmentContaining(nextSequence))) {
             // looked up before the read: a newer file means this one was complete before the read began
             Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
             byte[] line = lines.next();
@@ -53,13 +51,13 @@ final class JournalReader
                 close();
                 continue;
             }
-            long sequence = AuditRecordFormat.sequence(line);
-            if (sequence < 0) {
+            long[] start = AuditRecordFormat.versionAndSequence(line);
+            if (start == null) {
                 log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped", journal.getDirectory(), nextSequence - 1, segmentStart);
             }
-            else if (sequence >= nextSequence) {
-                nextSequence = sequence + 1;
-                records.add(new JournalRecord(sequence, line));
+            else if (start[1] >= nextSequence) {
+                nextSequence = start[1] + 1;
+                records.add(new Record(start[1], line));
             }
         }
         return records;

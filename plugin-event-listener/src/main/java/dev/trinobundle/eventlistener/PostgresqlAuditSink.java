@@ -3,6 +3,7 @@ package dev.trinobundle.eventlistener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
+import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
 import org.postgresql.util.PSQLException;
 
@@ -35,24 +36,6 @@ public final class PostgresqlAuditSink
     private static final Logger log = Logger.get(PostgresqlAuditSink.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final PostgresqlConnectionFactory connections;
-    private final String qualifiedTable;
-    private final String table;
-    private final String checkpointTable;
-    private final String insertSql;
-    private Connection connection;
-
-    @Inject
-    public PostgresqlAuditSink(PostgresqlSinkConfig config)
-    {
-        this.connections = new PostgresqlConnectionFactory(config);
-        this.table = config.getTable();
-        this.qualifiedTable = "audit." + table;
-        this.checkpointTable = "audit." + table + "_checkpoints";
-        this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING".formatted(qualifiedTable,
-                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
-    }
-
     // the columns, their types, and where their value is in the record ("" for the record itself)
     private static final List<Column> COLUMNS = List.of(
             new Column("query_id", "text NOT NULL", "/query/id"),
@@ -84,6 +67,22 @@ public final class PostgresqlAuditSink
 
     private record Column(String name, String type, String pointer) {}
 
+    private final PostgresqlConnectionFactory connections;
+    private final String qualifiedTable;
+    private final String table;
+    private final String insertSql;
+    private Connection connection;
+
+    @Inject
+    public PostgresqlAuditSink(PostgresqlSinkConfig config)
+    {
+        this.connections = new PostgresqlConnectionFactory(config);
+        this.table = config.getTable();
+        this.qualifiedTable = "audit." + table;
+        this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING".formatted(qualifiedTable,
+                COLUMNS.stream().map(Column::name).collect(joining(", ")), COLUMNS.stream().map(column -> "?").collect(joining(", ")));
+    }
+
     static String createTableSql(String table)
     {
         return COLUMNS.stream().map(column -> column.name() + " " + column.type())
@@ -96,11 +95,11 @@ public final class PostgresqlAuditSink
                 .formatted(table);
     }
 
-    public void deliver(List<JournalRecord> records)
+    public void deliver(List<Record> records)
             throws SQLException
     {
         inTransaction(insertSql, statement -> {
-            for (JournalRecord record : records) {
+            for (Record record : records) {
                 bind(statement, record);
                 statement.addBatch();
             }
@@ -111,7 +110,7 @@ public final class PostgresqlAuditSink
     public void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
             throws SQLException
     {
-        inTransaction("INSERT INTO %s (seq, key_id, hash, checkpoint_time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING".formatted(checkpointTable), insert -> {
+        inTransaction("INSERT INTO %s_checkpoints (seq, key_id, hash, checkpoint_time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING".formatted(qualifiedTable), insert -> {
             insert.setLong(1, checkpoint.sequence());
             insert.setString(2, checkpoint.keyId());
             insert.setString(3, checkpoint.hash());
@@ -139,59 +138,54 @@ public final class PostgresqlAuditSink
         }
         catch (SQLException | RuntimeException e) {
             // The connection may be broken (server restarted): start over with a new one on the retry.
-            closeConnection();
+            close();
             throw e;
         }
         catch (AssertionError e) {
             // pgjdbc asserts on a connection that was closed during executeBatch (with -ea, as in tests)
-            closeConnection();
+            close();
             throw new SQLException("PostgreSQL connection broke during the batch insert", "08006", e);
         }
     }
 
-    private static void bind(PreparedStatement insert, JournalRecord record)
+    private static void bind(PreparedStatement insert, Record record)
             throws SQLException
     {
         try {
-            bind(insert, MAPPER.readTree(record.line()), new String(record.line(), 0, record.line().length - 1, UTF_8));
+            JsonNode root = MAPPER.readTree(record.line());
+            for (int i = 0; i < COLUMNS.size(); i++) {
+                Column column = COLUMNS.get(i);
+                JsonNode value = root.at(column.pointer());
+                if (column.pointer().isEmpty()) {
+                    // exact: JSON escapes U+0000, so the line itself has none
+                    insert.setString(i + 1, new String(record.line(), 0, record.line().length - 1, UTF_8));
+                }
+                else if (value.isArray()) {
+                    StringJoiner names = new StringJoiner(",");
+                    value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
+                    insert.setString(i + 1, names.toString().replace('\u0000', '\uFFFD'));
+                }
+                else if (value.isMissingNode() || value.isNull()) {
+                    insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
+                }
+                else if (column.type().startsWith("bigint")) {
+                    insert.setLong(i + 1, value.asLong());
+                }
+                else if (column.type().startsWith("boolean")) {
+                    insert.setBoolean(i + 1, value.asBoolean());
+                }
+                else if (column.type().startsWith("timestamptz")) {
+                    insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
+                }
+                else {
+                    // PostgreSQL text cannot hold U+0000
+                    insert.setString(i + 1, value.asText().replace('\u0000', '\uFFFD'));
+                }
+            }
         }
         catch (IOException | RuntimeException e) {
             // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
             throw new SQLException("Audit record %s in the journal cannot be bound (%s)".formatted(record.sequence(), e.getClass().getSimpleName()), "22000");
-        }
-    }
-
-    private static void bind(PreparedStatement insert, JsonNode root, String line)
-            throws SQLException
-    {
-        for (int i = 0; i < COLUMNS.size(); i++) {
-            Column column = COLUMNS.get(i);
-            JsonNode value = root.at(column.pointer());
-            if (column.pointer().isEmpty()) {
-                // exact: JSON escapes U+0000, so the line itself has none
-                insert.setString(i + 1, line);
-            }
-            else if (value.isArray()) {
-                StringJoiner names = new StringJoiner(",");
-                value.forEach(table -> names.add(table.path("catalog").asText() + "." + table.path("schema").asText() + "." + table.path("table").asText()));
-                insert.setString(i + 1, names.toString().replace('\u0000', '\uFFFD'));
-            }
-            else if (value.isMissingNode() || value.isNull()) {
-                insert.setNull(i + 1, column.type().startsWith("bigint") ? Types.BIGINT : Types.VARCHAR);
-            }
-            else if (column.type().startsWith("bigint")) {
-                insert.setLong(i + 1, value.asLong());
-            }
-            else if (column.type().startsWith("boolean")) {
-                insert.setBoolean(i + 1, value.asBoolean());
-            }
-            else if (column.type().startsWith("timestamptz")) {
-                insert.setTimestamp(i + 1, Timestamp.from(Instant.parse(value.asText())));
-            }
-            else {
-                // PostgreSQL text cannot hold U+0000
-                insert.setString(i + 1, value.asText().replace('\u0000', '\uFFFD'));
-            }
         }
     }
 
@@ -278,7 +272,8 @@ public final class PostgresqlAuditSink
         }
     }
 
-    private void closeConnection()
+    @Override
+    public void close()
     {
         if (connection != null) {
             try {
@@ -289,11 +284,5 @@ public final class PostgresqlAuditSink
             }
             connection = null;
         }
-    }
-
-    @Override
-    public void close()
-    {
-        closeConnection();
     }
 }

@@ -1,5 +1,6 @@
 package dev.trinobundle.eventlistener;
 
+import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
@@ -16,11 +17,10 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Ships the audit log's records to PostgreSQL, in order, from the listener's background thread, and commits the last
+ * Ships the audit log's records to PostgreSQL in order, from the listener's background pool, and commits the last
  * delivered sequence number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when caught up).
- * A failing database is retried a second later while the records wait in the log; a record it refuses for its data
- * {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs
- * and JMX never show record content.
+ * A failing database is retried a second later; a record it refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
+ * times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs and JMX never show record content.
  */
 public final class SinkShipper
 {
@@ -46,7 +46,7 @@ public final class SinkShipper
     private volatile String lastError;
     // guarded by this
     private long acknowledgedSequence;
-    private List<JournalRecord> batch = List.of();
+    private List<Record> batch = List.of();
     private int recordErrors;
     private long storedCheckpoint;
     private long committedNanos;
@@ -79,16 +79,10 @@ public final class SinkShipper
             committedSequence = journalEnd;
         }
         acknowledgedSequence = committedSequence;
-        // a crash between delivery and commit delivers again what the database skips
         reader = new JournalReader(journal, committedSequence + 1);
     }
 
-    /**
-     * Delivers what the journal holds beyond the last delivered record and commits. A failure is counted, logged and
-     * kept for a retry a second later.
-     *
-     * @return whether everything written so far is delivered
-     */
+    // delivers and commits what the journal holds beyond the last delivered record; returns whether that is all of it
     synchronized boolean ship()
     {
         if (failedNanos != 0 && System.nanoTime() - failedNanos < RETRY_DELAY_NANOS) {
@@ -98,7 +92,16 @@ public final class SinkShipper
             Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
             if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
                 storedCheckpoint = checkpoint.sequence();
-                storeCheckpoint(checkpoint);
+                // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
+                try {
+                    sink.storeCheckpoint(checkpoint);
+                }
+                catch (Exception e) {
+                    if (due(checkpointFailureLoggedNanos)) {
+                        checkpointFailureLoggedNanos = System.nanoTime();
+                        log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
+                    }
+                }
             }
             while (true) {
                 batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
@@ -145,25 +148,11 @@ public final class SinkShipper
         return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
     }
 
-    // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
-    private void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
-    {
-        try {
-            sink.storeCheckpoint(checkpoint);
-        }
-        catch (Exception e) {
-            if (due(checkpointFailureLoggedNanos)) {
-                checkpointFailureLoggedNanos = System.nanoTime();
-                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
-            }
-        }
-    }
-
     // after a batch failed for its data again and again: only the records the database refuses alone are dead letters
-    private void deliverOneByOne(List<JournalRecord> batch)
+    private void deliverOneByOne(List<Record> batch)
             throws Exception
     {
-        for (JournalRecord record : batch) {
+        for (Record record : batch) {
             if (record.sequence() <= acknowledgedSequence) {
                 continue;
             }

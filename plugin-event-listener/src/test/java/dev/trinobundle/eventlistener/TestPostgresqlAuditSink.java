@@ -311,7 +311,7 @@ final class TestPostgresqlAuditSink
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q" + i)));
             }
             // as the listener's maintenance task does
-            checkpoints.checkpoint(journal.written());
+            checkpoints.checkpoint(journal.force());
             waitFor(shipper, () -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
             // records after a refused checkpoint still flow
@@ -394,7 +394,7 @@ final class TestPostgresqlAuditSink
             for (int i = 1; i <= 3; i++) {
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("upgraded-q" + i)));
             }
-            checkpoints.checkpoint(journal.written());
+            checkpoints.checkpoint(journal.force());
             waitFor(shipper, () -> count("SELECT count(*) FROM audit.upgraded_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
             shipper.close(deadline(5_000));
@@ -417,7 +417,7 @@ final class TestPostgresqlAuditSink
         for (int i = 1; i <= 3; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("checkpointed-q" + i)));
         }
-        checkpoints.checkpoint(journal.written());
+        checkpoints.checkpoint(journal.force());
         waitFor(shipper, () -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
         shipper.close(deadline(5_000));
         journal.close();
