@@ -10,8 +10,6 @@ import org.weakref.jmx.Managed;
 
 import javax.management.ObjectName;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +42,6 @@ public final class AuditEventListener
     private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
     private final ScheduledExecutorService background = newScheduledThreadPool(2, daemonThreadsNamed("audit-background-%s"));
-    private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
     private long lastCheckpointNanos;
 
@@ -71,9 +68,7 @@ public final class AuditEventListener
     {
         // Keyed by journal directory: several audit listeners (one per journal) can run in one server.
         try {
-            ObjectName name = new ObjectName("dev.trinobundle.eventlistener:type=" + type + ",journal=" + ObjectName.quote(journal.getDirectory().toString()));
-            exporter.export(name, object);
-            exportedNames.add(name);
+            exporter.export(new ObjectName("dev.trinobundle.eventlistener:type=" + type + ",journal=" + ObjectName.quote(journal.getDirectory().toString())), object);
         }
         catch (Exception e) {
             log.warn("Cannot export JMX bean %s for audit journal %s: %s", type, journal.getDirectory(), e);
@@ -138,14 +133,7 @@ public final class AuditEventListener
         checkpoints.checkpoint(journal.force());
         shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
-        for (ObjectName name : exportedNames) {
-            try {
-                exporter.unexport(name);
-            }
-            catch (Exception e) {
-                log.debug("Cannot unexport %s: %s", name, e);
-            }
-        }
-        exportedNames.clear();
+        // the module gives every listener its own exporter: these are this listener's beans only
+        exporter.unexportAllAndReportMissing().forEach((name, e) -> log.debug("Cannot unexport %s: %s", name, e));
     }
 }

@@ -55,7 +55,6 @@ public final class AuditKey
         return new AuditKey(key, KEY_ID_KEY.macHex(key).substring(0, 16));
     }
 
-    // a short digest of the key
     public String keyId()
     {
         return keyId;

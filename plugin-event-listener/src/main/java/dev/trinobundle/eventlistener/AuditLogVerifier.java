@@ -52,11 +52,6 @@ public final class AuditLogVerifier
         }
     }
 
-    private AuditLogVerifier(List<AuditKey> keys)
-    {
-        keys.forEach(key -> this.keys.put(key.keyId(), key));
-    }
-
     public static void main(String[] args)
     {
         System.exit(run(args, System.out, System.err));
@@ -113,7 +108,8 @@ public final class AuditLogVerifier
         if (options.keys().isEmpty()) {
             throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
         }
-        AuditLogVerifier verifier = new AuditLogVerifier(options.keys());
+        AuditLogVerifier verifier = new AuditLogVerifier();
+        options.keys().forEach(key -> verifier.keys.put(key.keyId(), key));
         for (Path file : options.checkpoints()) {
             verifier.readCheckpoints(file);
         }
@@ -202,10 +198,8 @@ public final class AuditLogVerifier
         }
         String summary = records == 0 ? "no records in " + path : "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
         if (records > 0 && problemCount == 0) {
-            summary = "OK: %s, %s, %s, last hash %s".formatted(summary,
-                    "MAC chain intact",
-                    checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()),
-                    previousHash);
+            summary = "OK: %s, MAC chain intact, %s, last hash %s".formatted(summary,
+                    checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()), previousHash);
         }
         summary += String.join("", notes.stream().map(note -> "; " + note).toList());
         if (problemCount > 0) {

@@ -82,12 +82,6 @@ final class AuditRecordFormat
         return null;
     }
 
-    static long sequence(byte[] line)
-    {
-        long[] start = versionAndSequence(line);
-        return start == null ? -1 : start[1];
-    }
-
     // A complete record line of this schema version, exactly as the journal writes it, or null.
     static Line parseRecord(byte[] line)
     {

@@ -43,12 +43,7 @@ public final class AuditRecordSerializer
     @Inject
     public AuditRecordSerializer(AuditEventListenerConfig config)
     {
-        this(config.getMaxQueryTextLength());
-    }
-
-    AuditRecordSerializer(int maxQueryTextLength)
-    {
-        this.maxQueryTextLength = maxQueryTextLength;
+        this.maxQueryTextLength = config.getMaxQueryTextLength();
     }
 
     byte[] write(QueryCreatedEvent event)

@@ -27,7 +27,6 @@ public final class Checkpoints
     private final AuditKey key;
     private final Optional<Path> file;
     private final AtomicLong failures = new AtomicLong();
-    private long lastSequence;
     // a torn last line (a crash or a failed cut-back during an append) must not run into the next checkpoint
     private boolean repairBeforeAppend = true;
     private volatile Checkpoint latest;
@@ -43,7 +42,7 @@ public final class Checkpoints
     // called by the maintenance task and at shutdown with a head that is on the disk; without new records, nothing new
     synchronized void checkpoint(AuditJournal.Written head)
     {
-        if (head.sequence() == lastSequence) {
+        if (head.sequence() == getLastCheckpointSequence()) {
             return;
         }
         Instant time = Instant.now();
@@ -65,7 +64,6 @@ public final class Checkpoints
                 return;
             }
         }
-        lastSequence = head.sequence();
         latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
 import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
+import org.postgresql.Driver;
 import org.postgresql.util.PSQLException;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,17 +21,22 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.StringJoiner;
 
+import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
 import static java.util.stream.Collectors.joining;
 
 /**
  * Inserts records in batches into {@code audit.<table>} and the signed checkpoints into {@code audit.<table>_checkpoints},
  * creating what is missing. The key is the record's hash (its MAC): {@code ON CONFLICT DO NOTHING} makes a
- * redelivery harmless, and a row someone else inserted first cannot take a record's place.
- * PostgreSQL cannot store U+0000 in text: the text columns hold it as U+FFFD, {@code record} holds the exact line, in
- * which JSON escapes it.
+ * redelivery harmless, and a row someone else inserted first cannot take a record's place. PostgreSQL text cannot hold
+ * U+0000: the text columns hold it as U+FFFD, {@code record} holds the exact line, in which JSON escapes it. The
+ * password file is read at every connect, so that a rotated secret (a Kubernetes Secret updated in place) is used
+ * without a restart.
  */
 public final class PostgresqlAuditSink
         implements Closeable
@@ -67,7 +75,11 @@ public final class PostgresqlAuditSink
 
     private record Column(String name, String type, String pointer) {}
 
-    private final PostgresqlConnectionFactory connections;
+    private final String url;
+    // the URL may carry credentials as parameters: only this part is ever logged
+    private final String urlForLogs;
+    private final Properties properties = new Properties();
+    private final Optional<Path> passwordFile;
     private final String qualifiedTable;
     private final String table;
     private final String insertSql;
@@ -76,7 +88,30 @@ public final class PostgresqlAuditSink
     @Inject
     public PostgresqlAuditSink(PostgresqlSinkConfig config)
     {
-        this.connections = new PostgresqlConnectionFactory(config);
+        this.url = requireNonNull(config.getUrl(), "url is null");
+        this.urlForLogs = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
+        if (config.getUser() != null) {
+            properties.setProperty("user", config.getUser());
+        }
+        if (config.getPassword() != null) {
+            properties.setProperty("password", config.getPassword());
+        }
+        // a stuck server must not hold the shipper forever; the batch is then retried like any failure
+        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("socketTimeout", "30");
+        properties.setProperty("ApplicationName", "trino-audit-event-listener");
+        // the server's error details and the driver's batch errors would show the bound record, query text included
+        properties.setProperty("logServerErrorDetail", "false");
+        this.passwordFile = Optional.ofNullable(config.getPasswordFile()).map(file -> Path.of(file).toAbsolutePath());
+        if (passwordFile.isPresent()) {
+            // a missing or unreadable file fails the start, as for the directories, not the first delivery
+            try {
+                readPasswordFile(passwordFile.get());
+            }
+            catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
         this.table = config.getTable();
         this.qualifiedTable = "audit." + table;
         this.insertSql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING".formatted(qualifiedTable,
@@ -235,19 +270,68 @@ public final class PostgresqlAuditSink
             throws SQLException
     {
         if (connection == null) {
-            Connection newConnection = connections.open();
+            // the driver directly: DriverManager would not see it through the plugin class loader
+            Connection newConnection = new Driver().connect(url, connectionProperties());
+            if (newConnection == null) {
+                throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
+            }
             try (Statement statement = newConnection.createStatement()) {
                 prepareTables(statement);
             }
             catch (SQLException e) {
                 newConnection.close();
-                throw new SQLException("Cannot use audit table %s in %s: %s".formatted(qualifiedTable, connections.urlForLogs(), e.getMessage()), e.getSQLState(), e);
+                throw new SQLException("Cannot use audit table %s in %s: %s".formatted(qualifiedTable, urlForLogs, e.getMessage()), e.getSQLState(), e);
             }
             newConnection.setAutoCommit(false);
             connection = newConnection;
-            log.info("Audit sink postgresql connected to %s, table %s", connections.urlForLogs(), qualifiedTable);
+            log.info("Audit sink postgresql connected to %s, table %s", urlForLogs, qualifiedTable);
         }
         return connection;
+    }
+
+    Properties connectionProperties()
+            throws SQLException
+    {
+        if (passwordFile.isEmpty()) {
+            return properties;
+        }
+        Properties withPassword = new Properties();
+        withPassword.putAll(properties);
+        try {
+            withPassword.setProperty("password", readPasswordFile(passwordFile.get()));
+        }
+        catch (IOException e) {
+            // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
+            throw new SQLException(e.getMessage(), e);
+        }
+        return withPassword;
+    }
+
+    // The content as UTF-8 without one trailing line break (editors and echo add one, kubectl --from-literal none);
+    // spaces may belong to the password. Messages name the file, never its content.
+    static String readPasswordFile(Path file)
+            throws IOException
+    {
+        String content;
+        try {
+            content = Files.readString(file, UTF_8);
+        }
+        catch (IOException e) {
+            throw new IOException(format(
+                    "Cannot read the PostgreSQL password file %s (audit.postgresql.password-file): %s. It must be a UTF-8 file readable " +
+                            "by the Trino user: mount the Secret holding the password there or correct audit.postgresql.password-file",
+                    file, e), e);
+        }
+        if (content.endsWith("\n")) {
+            content = content.substring(0, content.length() - (content.endsWith("\r\n") ? 2 : 1));
+        }
+        if (content.isEmpty()) {
+            throw new IOException(format(
+                    "The PostgreSQL password file %s (audit.postgresql.password-file) is empty. " +
+                            "Put the password in it (the Secret's key must hold the password) or correct audit.postgresql.password-file",
+                    file));
+        }
+        return content;
     }
 
     // Creates only what is missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS. A
