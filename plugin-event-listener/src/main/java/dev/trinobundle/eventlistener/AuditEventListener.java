@@ -22,9 +22,8 @@ import static java.util.concurrent.Executors.newScheduledThreadPool;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
- * Trino calls this on its dispatcher threads, so a callback only serializes the event and appends it to the audit log
- * (a MAC and a page-cache write), and never throws into Trino. Two background threads (a slow database must not hold
- * the fsync back) run the PostgreSQL {@link SinkShipper}, if enabled, and the fsync, checkpoints and retention.
+ * A callback, on Trino's dispatcher thread, only appends the record to the audit log and never throws. Two background
+ * threads, so that a slow database does not hold the fsync back: the {@link SinkShipper}, and fsync, checkpoints and retention.
  */
 public final class AuditEventListener
         implements EventListener

@@ -28,8 +28,7 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
- * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones others may
- * access; and the line-file helpers of the journal, the shipper and the checkpoints.
+ * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones others may access.
  */
 final class AuditFiles
 {
@@ -126,8 +125,7 @@ final class AuditFiles
         }
     }
 
-    // Cuts what follows the last line isRecord accepts (a write the process died during, never acknowledged,
-    // or damage such as zeros from a machine crash) and returns that line, or null if there is none.
+    // cuts what follows the last line isRecord accepts (a torn write, never acknowledged, or a crash's zeros); returns it
     static byte[] cutAfterLastRecord(Path file, Predicate<byte[]> isRecord)
             throws IOException
     {

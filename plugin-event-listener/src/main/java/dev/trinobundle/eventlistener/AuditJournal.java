@@ -29,10 +29,9 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The audit log: append-only files {@code audit-<first sequence, 20 digits>.jsonl}, from which PostgreSQL is fed. On
- * Trino's calling thread a record is numbered, MAC-chained to the previous one and written with one {@code write(2)}
- * before the callback returns: a killed process loses nothing (the page cache belongs to the kernel). A record that
- * cannot be written is dropped, counted and logged, and takes no number, so the chain on disk stays whole.
+ * The audit log, files {@code audit-<first sequence, 20 digits>.jsonl} that PostgreSQL is fed from. A record is numbered,
+ * MAC-chained and written with one {@code write(2)} before the callback returns, so a killed process loses nothing. One
+ * that cannot be written is dropped and counted, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
@@ -114,8 +113,7 @@ public final class AuditJournal
         }
     }
 
-    // Cuts a torn last line (never acknowledged) off the newest file, deleting it if that empties it. Only the newest:
-    // the older ones were complete when the next began, and may be gigabytes.
+    // cuts a torn last line off the newest file only: the older ones were complete when the next began
     private AuditRecordFormat.Line recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
@@ -148,10 +146,7 @@ public final class AuditJournal
         return AuditRecordFormat.parseRecord(line) != null;
     }
 
-    /**
-     * Appends a record whose body is a serialized JSON object with at least one member; returns its sequence number,
-     * or -1 if it could not be written and was dropped.
-     */
+    // returns the record's sequence number, or -1 if it was dropped
     public synchronized long append(byte[] body)
     {
         checkArgument(body.length >= 3 && body[0] == '{' && body[body.length - 1] == '}', "record body is not a non-empty JSON object");
@@ -204,8 +199,7 @@ public final class AuditJournal
                 }
             }
             catch (IOException | RuntimeException cutFailure) {
-                // Give the file up: readers stop at its last newline. The record may be in it whole (a write that
-                // completed, then failed): it keeps its number and hash, so that no other record takes them.
+                // give the file up (readers stop at its last newline); the record may be in it whole, so it keeps its number
                 retireActive();
                 written = new Written(sequence, hash);
             }
@@ -220,8 +214,7 @@ public final class AuditJournal
         return true;
     }
 
-    // FsyncPolicy.INTERVAL's fsync: off Trino's threads, without the lock appends take. Returns the last record written
-    // before it, which is on the disk now (unless the policy is NONE), as a checkpoint must be.
+    // INTERVAL's fsync, off Trino's threads and their lock; returns the head written before it, on the disk unless NONE
     public Written force()
     {
         Written head = written;
@@ -304,8 +297,7 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    // Retention: deletes the oldest files beyond audit.journal.max-files whose records PostgreSQL has (all, without
-    // it); the newest stays, the chain continues from it.
+    // retention: the oldest files beyond audit.journal.max-files, once PostgreSQL has them; never the newest (the chain)
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {

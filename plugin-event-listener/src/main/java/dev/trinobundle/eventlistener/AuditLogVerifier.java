@@ -22,13 +22,10 @@ import java.util.stream.Stream;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
- * Checks audit files ({@code audit-*.jsonl}, or the {@code journal-*.jsonl} of earlier versions) with the MAC key
- * and against signed checkpoints kept elsewhere. Uses no Trino class:
- * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
- *     --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
- * Reports every rewritten, deleted, reordered or malformed record, a truncated tail (the log ends before the last
- * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removed
- * older files). Exit code 0 when intact, 1 on any finding, 2 on a usage or I/O error or a missing key.
+ * Checks audit files (or the {@code journal-*.jsonl} of earlier versions) with the MAC key and against signed
+ * checkpoints, without Trino: {@code java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
+ * --key FILE... [--checkpoints FILE]... [--from SEQ] <file|directory>}. Reports every rewritten, deleted, reordered or
+ * malformed record, a truncated tail and a deleted head. Exit code 0 when intact, 1 on findings, 2 on errors.
  */
 public final class AuditLogVerifier
 {
@@ -41,16 +38,6 @@ public final class AuditLogVerifier
     private final List<String> problems = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private long problemCount;
-
-    record Options(List<AuditKey> keys, List<Path> checkpoints, long from) {}
-
-    record Result(long problemCount, String message)
-    {
-        boolean intact()
-        {
-            return problemCount == 0;
-        }
-    }
 
     public static void main(String[] args)
     {
@@ -91,9 +78,23 @@ public final class AuditLogVerifier
             return 2;
         }
         try {
-            Result result = verify(path, new Options(keys, checkpoints, from));
-            (result.intact() ? out : err).println(result.message());
-            return result.intact() ? 0 : 1;
+            if (keys.isEmpty()) {
+                throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
+            }
+            AuditLogVerifier verifier = new AuditLogVerifier();
+            keys.forEach(key -> verifier.keys.put(key.keyId(), key));
+            for (Path file : checkpoints) {
+                verifier.readCheckpoints(file);
+            }
+            List<Path> files = List.of(path);
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> list = Files.list(path)) {
+                    files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
+                }
+            }
+            String summary = verifier.verifyRecords(path, files, Math.max(1, from));
+            (verifier.problemCount == 0 ? out : err).println(summary);
+            return verifier.problemCount == 0 ? 0 : 1;
         }
         catch (IOException | RuntimeException e) {
             err.println("Cannot verify " + path + ": " + e.getMessage());
@@ -101,28 +102,7 @@ public final class AuditLogVerifier
         }
     }
 
-    // throws IOException when a file cannot be read or no key is given
-    static Result verify(Path path, Options options)
-            throws IOException
-    {
-        if (options.keys().isEmpty()) {
-            throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
-        }
-        AuditLogVerifier verifier = new AuditLogVerifier();
-        options.keys().forEach(key -> verifier.keys.put(key.keyId(), key));
-        for (Path file : options.checkpoints()) {
-            verifier.readCheckpoints(file);
-        }
-        List<Path> files = List.of(path);
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> list = Files.list(path)) {
-                files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
-            }
-        }
-        return verifier.verifyRecords(path, files, Math.max(1, options.from()));
-    }
-
-    private Result verifyRecords(Path path, List<Path> files, long from)
+    private String verifyRecords(Path path, List<Path> files, long from)
             throws IOException
     {
         String previousHash = null;
@@ -206,7 +186,7 @@ public final class AuditLogVerifier
             String shown = problemCount > MAX_SHOWN ? " (the first %s shown)".formatted(MAX_SHOWN) : "";
             summary = String.join("\n", problems) + "\n%s findings%s; %s".formatted(problemCount, shown, summary);
         }
-        return new Result(problemCount, summary);
+        return summary;
     }
 
     private void report(String finding, String location, String message)
@@ -216,8 +196,7 @@ public final class AuditLogVerifier
         }
     }
 
-    // Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
-    // was given, or changed bytes).
+    // whether the MAC matches; if not, reports why (another key, no key id, or changed bytes)
     private boolean checkMac(Line line, String location, String what)
     {
         AuditKey key = keys.get(line.keyId());

@@ -22,11 +22,10 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The lines of the journal, the checkpoints and the verifier, and their one reader. Only jackson-core:
- * {@link AuditLogVerifier} runs with the plugin directory alone, which has no Trino class nor jackson-annotations. A record line is
- * {@code {"schemaVersion":2,"seq":N,"keyId":"K","prevHash":"P",<body members>,"hash":"H"}} and a newline, where
- * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and the newline)}. A checkpoint line is
- * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two MACed forms
+ * The lines of the journal and the checkpoints, and their one reader; only jackson-core, as {@link AuditLogVerifier}
+ * runs with the plugin directory alone. A record is {@code {"schemaVersion":2,"seq":N,"keyId":"K","prevHash":"P",
+ * <body members>,"hash":"H"}} and a newline, {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and newline)}; a
+ * checkpoint is {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two
  * start differently, so the MAC of one is never accepted for the other.
  */
 final class AuditRecordFormat
@@ -53,13 +52,11 @@ final class AuditRecordFormat
         return ("{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":" + sequence + keyMember + ",\"prevHash\":\"" + previousHash + "\",").getBytes(US_ASCII);
     }
 
-    // the checkpoint line before its mac
     static String checkpointStart(String keyId, long sequence, String hash, String time)
     {
         return "{\"checkpoint\":1,\"keyId\":\"%s\",\"seq\":%s,\"hash\":\"%s\",\"time\":\"%s\"".formatted(keyId, sequence, hash, time);
     }
 
-    // ,"<field>":"<hex>"} and a newline
     static byte[] suffix(String field, String hex)
     {
         return (",\"" + field + "\":\"" + hex + "\"}\n").getBytes(US_ASCII);
@@ -82,7 +79,7 @@ final class AuditRecordFormat
         return null;
     }
 
-    // A complete record line of this schema version, exactly as the journal writes it, or null.
+    // a complete record line of this schema version, exactly as the journal writes it, or null
     static Line parseRecord(byte[] line)
     {
         Map<String, String> record = members(line);
@@ -95,7 +92,7 @@ final class AuditRecordFormat
         return canonical == null ? null : new Line(sequence, keyId, record.get("prevHash"), null, canonical, record.get(HASH_FIELD));
     }
 
-    // A complete checkpoint line, exactly as the listener writes it, or null.
+    // a complete checkpoint line, exactly as the listener writes it, or null
     static Line parseCheckpoint(byte[] line)
     {
         Map<String, String> checkpoint = members(line);
@@ -128,8 +125,7 @@ final class AuditRecordFormat
         return canonical;
     }
 
-    // the chain members of a line that is one JSON object, as text; null for another line. Only these are read into
-    // strings: recovery and the verifier parse every line, and a query text may be a megabyte
+    // the chain members of a line that is one JSON object, or null; only these become strings: a query text may be a megabyte
     private static Map<String, String> members(byte[] line)
     {
         Map<String, String> members = new HashMap<>();
@@ -163,8 +159,7 @@ final class AuditRecordFormat
         }
     }
 
-    // The newline-terminated lines of a file, front to back. A record's only newline is its last byte, so a line is
-    // never part of a write that failed (which the journal cuts back and writes again at the same place).
+    // A record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back).
     static final class LineReader
             implements Closeable
     {

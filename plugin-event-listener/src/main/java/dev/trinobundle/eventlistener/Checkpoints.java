@@ -14,10 +14,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Signed checkpoints: every {@code audit.checkpoint.interval} the sequence number and hash of the journal's last
- * record, MACed with the key (see {@link AuditRecordFormat}). They go to places the log's writer does not control: a
- * separate directory ({@code checkpoints.jsonl}) and the PostgreSQL sink's checkpoint table. Against them the
- * verifier detects a truncated tail, which a chain alone cannot show.
+ * Signed checkpoints: the sequence number and hash of the journal's head, MACed, in places the log's writer does not
+ * control ({@code checkpoints.jsonl} in a directory of their own, PostgreSQL). Against them the verifier detects a
+ * truncated tail, which a chain alone cannot show.
  */
 public final class Checkpoints
 {
@@ -39,7 +38,7 @@ public final class Checkpoints
 
     public record Checkpoint(long sequence, String hash, String keyId, Instant time, byte[] line) {}
 
-    // called by the maintenance task and at shutdown with a head that is on the disk; without new records, nothing new
+    // with a head that is on the disk; nothing without new records
     synchronized void checkpoint(AuditJournal.Written head)
     {
         if (head.sequence() == getLastCheckpointSequence()) {
@@ -67,7 +66,7 @@ public final class Checkpoints
         latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
-    // the newest checkpoint, for the PostgreSQL sink.
+    // for the PostgreSQL sink
     Optional<Checkpoint> latest()
     {
         return Optional.ofNullable(latest);

@@ -15,8 +15,8 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The PostgreSQL sink's cursor over the journal, across files. It skips a line that is not a record, with an ERROR:
- * it has no number to deliver under. Gaps are the verifier's to report.
+ * The PostgreSQL sink's cursor over the journal. A line that is not a record is skipped with an ERROR (it has no number
+ * to deliver under); gaps are the verifier's to report.
  */
 final class JournalReader
         implements Closeable

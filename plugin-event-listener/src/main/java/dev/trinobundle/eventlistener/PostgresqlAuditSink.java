@@ -31,12 +31,9 @@ import static java.util.Objects.requireNonNull;
 import static java.util.stream.Collectors.joining;
 
 /**
- * Inserts records in batches into {@code audit.<table>} and the signed checkpoints into {@code audit.<table>_checkpoints},
- * creating what is missing. The key is the record's hash (its MAC): {@code ON CONFLICT DO NOTHING} makes a
- * redelivery harmless, and a row someone else inserted first cannot take a record's place. PostgreSQL text cannot hold
- * U+0000: the text columns hold it as U+FFFD, {@code record} holds the exact line, in which JSON escapes it. The
- * password file is read at every connect, so that a rotated secret (a Kubernetes Secret updated in place) is used
- * without a restart.
+ * Inserts records in batches into {@code audit.<table>} and checkpoints into {@code audit.<table>_checkpoints}. The key
+ * is the record's hash (its MAC): {@code ON CONFLICT DO NOTHING} makes a redelivery harmless, and a row someone else
+ * inserted first cannot take a record's place.
  */
 public final class PostgresqlAuditSink
         implements Closeable
@@ -103,14 +100,12 @@ public final class PostgresqlAuditSink
         // the server's error details and the driver's batch errors would show the bound record, query text included
         properties.setProperty("logServerErrorDetail", "false");
         this.passwordFile = Optional.ofNullable(config.getPasswordFile()).map(file -> Path.of(file).toAbsolutePath());
-        if (passwordFile.isPresent()) {
-            // a missing or unreadable file fails the start, as for the directories, not the first delivery
-            try {
-                readPasswordFile(passwordFile.get());
-            }
-            catch (IOException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
+        try {
+            // a missing or unreadable password file fails the start, as for the directories, not the first delivery
+            connectionProperties();
+        }
+        catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e.getCause());
         }
         this.table = config.getTable();
         this.qualifiedTable = "audit." + table;
@@ -172,7 +167,7 @@ public final class PostgresqlAuditSink
             connection.commit();
         }
         catch (SQLException | RuntimeException e) {
-            // The connection may be broken (server restarted): start over with a new one on the retry.
+            // the connection may be broken (server restarted): a new one on the retry
             close();
             throw e;
         }
@@ -224,12 +219,16 @@ public final class PostgresqlAuditSink
         }
     }
 
-    // Data exceptions (class 22, e.g. an invalid byte sequence), integrity violations (23, e.g. a CHECK constraint)
-    // and program limits (54, e.g. an index row too large): retrying the same record cannot succeed.
+    // data exceptions (22), integrity violations (23) and program limits (54): retrying the same record cannot succeed
     public boolean isRecordError(Throwable failure)
     {
-        String state = sqlState(failure);
-        return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+        for (Throwable cause = failure; cause != null; cause = next(cause)) {
+            // 25P02 "transaction aborted" is the batch's follow-up to the first error, not the error
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().startsWith("25")) {
+                return sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23") || sql.getSQLState().startsWith("54");
+            }
+        }
+        return false;
     }
 
     public String describe(Throwable failure)
@@ -245,17 +244,6 @@ public final class PostgresqlAuditSink
         }
         // only this sink's own messages are known to hold no record content
         return failure instanceof IllegalStateException ? failure.toString() : failure.getClass().getName();
-    }
-
-    private static String sqlState(Throwable failure)
-    {
-        for (Throwable cause = failure; cause != null; cause = next(cause)) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().startsWith("25")) {
-                // 25P02 "transaction aborted" is the batch's follow-up to the first error, not the error
-                return sql.getSQLState();
-            }
-        }
-        return null;
     }
 
     private static Throwable next(Throwable failure)
@@ -275,8 +263,15 @@ public final class PostgresqlAuditSink
             if (newConnection == null) {
                 throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
             }
+            // only what is missing: a user with INSERT alone may not CREATE, even IF NOT EXISTS; checkpoints are best effort
             try (Statement statement = newConnection.createStatement()) {
-                prepareTables(statement);
+                if (!exists(statement, "to_regclass", qualifiedTable)) {
+                    if (!exists(statement, "to_regnamespace", "audit")) {
+                        statement.execute("CREATE SCHEMA audit");
+                    }
+                    statement.execute(createTableSql(table));
+                    statement.execute(createCheckpointTableSql(table));
+                }
             }
             catch (SQLException e) {
                 newConnection.close();
@@ -292,23 +287,20 @@ public final class PostgresqlAuditSink
     Properties connectionProperties()
             throws SQLException
     {
-        if (passwordFile.isEmpty()) {
-            return properties;
+        // read at every connect: a rotated password is used without a restart
+        if (passwordFile.isPresent()) {
+            try {
+                properties.setProperty("password", readPasswordFile(passwordFile.get()));
+            }
+            catch (IOException e) {
+                // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
+                throw new SQLException(e.getMessage(), e);
+            }
         }
-        Properties withPassword = new Properties();
-        withPassword.putAll(properties);
-        try {
-            withPassword.setProperty("password", readPasswordFile(passwordFile.get()));
-        }
-        catch (IOException e) {
-            // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
-            throw new SQLException(e.getMessage(), e);
-        }
-        return withPassword;
+        return properties;
     }
 
-    // The content as UTF-8 without one trailing line break (editors and echo add one, kubectl --from-literal none);
-    // spaces may belong to the password. Messages name the file, never its content.
+    // UTF-8 without one trailing line break (editors add one); spaces may be the password's. Messages never show it.
     static String readPasswordFile(Path file)
             throws IOException
     {
@@ -332,20 +324,6 @@ public final class PostgresqlAuditSink
                     file));
         }
         return content;
-    }
-
-    // Creates only what is missing: a sink user with INSERT alone may not run CREATE, even with IF NOT EXISTS. A
-    // missing checkpoint table alone fails the checkpoints, which are best effort, not the records.
-    private void prepareTables(Statement statement)
-            throws SQLException
-    {
-        if (!exists(statement, "to_regclass", qualifiedTable)) {
-            if (!exists(statement, "to_regnamespace", "audit")) {
-                statement.execute("CREATE SCHEMA audit");
-            }
-            statement.execute(createTableSql(table));
-            statement.execute(createCheckpointTableSql(table));
-        }
     }
 
     private static boolean exists(Statement statement, String function, String name)

@@ -17,10 +17,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Ships the audit log's records to PostgreSQL in order, from the listener's background pool, and commits the last
- * delivered sequence number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when caught up).
- * A failing database is retried a second later; a record it refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
- * times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs and JMX never show record content.
+ * Ships the audit log's records to PostgreSQL in order and commits the last one delivered to
+ * {@code <journal>/sink-postgresql.offset}. A record the database refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
+ * times goes to {@code <journal>/dead-letter-postgresql.jsonl}. Logs and JMX never show record content.
  */
 public final class SinkShipper
 {
@@ -67,13 +66,12 @@ public final class SinkShipper
         }
         catch (IOException | IllegalArgumentException e) {
             committedSequence = 0;
-            // An unreadable offset only means records are delivered again, which the database skips.
+            // records delivered again are skipped by the database
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to PostgreSQL again", offsetFile, e);
         }
         long journalEnd = journal.getLastWrittenSequence();
         if (committedSequence > journalEnd) {
-            // a machine crash took the log's newest records after PostgreSQL had them (or someone edited the file):
-            // the numbers are given again, and the database, keyed by record hash, takes the new records
+            // a crash took the log's newest records after PostgreSQL had them: their numbers are given again, to new hashes
             log.error("Audit sink postgresql offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
                     offsetFile, committedSequence, journalEnd, journalEnd + 1);
             committedSequence = journalEnd;
@@ -148,7 +146,7 @@ public final class SinkShipper
         return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
     }
 
-    // after a batch failed for its data again and again: only the records the database refuses alone are dead letters
+    // after a batch failed for its data again and again: only what the database refuses alone is a dead letter
     private void deliverOneByOne(List<Record> batch)
             throws Exception
     {
@@ -196,7 +194,7 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    // delivers what PostgreSQL accepts until the deadline, then closes; the rest stays in the journal for the next start.
+    // the rest stays in the journal for the next start
     synchronized void close(long deadlineNanos)
     {
         while (!ship() && System.nanoTime() - deadlineNanos < 0) {
@@ -243,7 +241,7 @@ public final class SinkShipper
         return lastError;
     }
 
-    /** The shipper's own file, not the database, failed (a full journal disk): said as such, with the file and the reason. */
+    // the shipper's own file failed, not the database (a full journal disk): said as such
     private static final class OffsetWriteException
             extends IOException
     {

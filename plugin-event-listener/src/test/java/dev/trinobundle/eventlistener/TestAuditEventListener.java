@@ -103,7 +103,7 @@ final class TestAuditEventListener
         listener.queryCompleted(completed("q2"));
         listener.shutdown();
         assertThat(Files.readAllLines(checkpointFile, UTF_8)).hasSize(2).allMatch(line -> line.startsWith("{\"checkpoint\":1,") && line.endsWith("\"}"));
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(AuditKey.fromFile(keyFile)), List.of(checkpointFile), 1));
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(journalDirectory, keyFile, checkpointFile);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("last checkpoint record 2");
     }

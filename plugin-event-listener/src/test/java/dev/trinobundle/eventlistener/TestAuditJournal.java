@@ -278,7 +278,7 @@ final class TestAuditJournal
                 assertThat(content[content.length - 1]).isEqualTo((byte) '\n');
             }
         }
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("61 records");
     }
@@ -298,7 +298,7 @@ final class TestAuditJournal
                 assertThat(new String(records.get(1).line(), UTF_8)).contains("x".repeat(5000));
             }
         }
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
     }
 

@@ -434,7 +434,7 @@ final class TestPostgresqlAuditSink
             }
         }
         Files.write(exported, lines);
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(key), List.of(exported), 1));
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(journalDirectory, keyFile, exported);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("3 records", "last checkpoint record 3");
     }
