@@ -1,8 +1,8 @@
 package dev.trinobundle.eventlistener;
 
-import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
 import io.airlift.log.Logger;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -24,11 +27,12 @@ import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static java.nio.file.StandardOpenOption.APPEND;
 import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
- * Files that hold query texts: directories 0700 and files 0600 when created, a WARN for existing ones others may access.
+ * Files that hold query texts, 0700/0600 when created (a WARN for older ones others may access); the line files' helpers.
  */
 final class AuditFiles
 {
@@ -149,5 +153,58 @@ final class AuditFiles
             }
         }
         return last;
+    }
+
+    // A record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back).
+    static final class LineReader
+            implements Closeable
+    {
+        // small enough to stay out of G1's humongous allocations; longer lines double it
+        private static final int CHUNK_SIZE = 64 * 1024;
+
+        private final FileChannel channel;
+        private final Queue<byte[]> lines = new ArrayDeque<>();
+        // the start of the first line not read yet
+        private long position;
+
+        LineReader(Path file)
+                throws IOException
+        {
+            this.channel = FileChannel.open(file, READ);
+        }
+
+        // the next line with its newline, or null; a line whose newline is not (yet) there is not returned
+        byte[] next()
+                throws IOException
+        {
+            // a chunk without a newline is read again twice as large
+            for (int size = CHUNK_SIZE; lines.isEmpty(); size *= 2) {
+                ByteBuffer buffer = ByteBuffer.allocate(size);
+                while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
+                    // until the chunk is full or the file ends
+                }
+                byte[] bytes = buffer.array();
+                int start = 0;
+                for (int i = 0; i < buffer.position(); i++) {
+                    if (bytes[i] == '\n') {
+                        lines.add(Arrays.copyOfRange(bytes, start, i + 1));
+                        start = i + 1;
+                    }
+                }
+                if (start == 0 && buffer.hasRemaining()) {
+                    // the file ends inside a line, or here
+                    break;
+                }
+                position += start;
+            }
+            return lines.poll();
+        }
+
+        @Override
+        public void close()
+                throws IOException
+        {
+            channel.close();
+        }
     }
 }

@@ -52,9 +52,9 @@ public final class AuditJournal
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
 
-    // guarded by this
+    // guarded by this; active is volatile for force(), which reads it without the lock appends take
     private final Mac mac;
-    private FileChannel active;
+    private volatile FileChannel active;
     private long activeSize;
     private long lastErrorLogNanos;
     private boolean closed;
@@ -77,11 +77,7 @@ public final class AuditJournal
         this.mac = key.newMac();
         this.lock = lock(this.directory);
         try {
-            AuditRecordFormat.Line last = recover();
-            if (last != null) {
-                written = new Written(last.sequence(), last.mac());
-                log.info("Audit journal %s: %s files, last sequence %s", this.directory, segments.size(), last.sequence());
-            }
+            recover();
         }
         catch (RuntimeException | Error e) {
             releaseLock();
@@ -114,7 +110,7 @@ public final class AuditJournal
     }
 
     // cuts a torn last line off the newest file only: the older ones were complete when the next began
-    private AuditRecordFormat.Line recover()
+    private void recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
             files.forEach(file -> {
@@ -126,11 +122,13 @@ public final class AuditJournal
             while (!segments.isEmpty()) {
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
-                    return AuditRecordFormat.parseRecord(line);
+                    AuditRecordFormat.Line last = AuditRecordFormat.parseRecord(line);
+                    written = new Written(last.sequence(), last.mac());
+                    log.info("Audit journal %s: %s files, last sequence %s", directory, segments.size(), last.sequence());
+                    return;
                 }
                 Files.delete(segments.pollLastEntry().getValue());
             }
-            return null;
         }
         catch (IOException e) {
             throw new UncheckedIOException("Cannot recover audit journal " + directory, e);
@@ -161,22 +159,10 @@ public final class AuditJournal
         mac.update(body, 1, body.length - 2);
         mac.update((byte) '}');
         String hash = HexFormat.of().formatHex(mac.doFinal());
-        ByteBuffer[] line = {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(AuditRecordFormat.suffix(AuditRecordFormat.HASH_FIELD, hash))};
+        byte[] suffix = AuditRecordFormat.suffix(AuditRecordFormat.HASH_FIELD, hash);
+        long length = header.length + body.length - 2 + suffix.length;
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();
-        try {
-            return write(sequence, hash, line) ? sequence : -1;
-        }
-        finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private boolean write(long sequence, String hash, ByteBuffer[] line)
-    {
-        long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
         try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                 retireActive();
@@ -186,7 +172,14 @@ public final class AuditJournal
                 segments.put(sequence, path);
                 activeSize = 0;
             }
-            AuditFiles.writeFully(active, line);
+            AuditFiles.writeFully(active, ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(suffix));
+            activeSize += length;
+            recordsWritten.incrementAndGet();
+            if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
+                force(active);
+            }
+            written = new Written(sequence, hash);
+            return sequence;
         }
         catch (IOException | RuntimeException e) {
             recordsDropped.incrementAndGet();
@@ -203,25 +196,20 @@ public final class AuditJournal
                 retireActive();
                 written = new Written(sequence, hash);
             }
-            return false;
+            return -1;
         }
-        activeSize += length;
-        recordsWritten.incrementAndGet();
-        if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            force(active);
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        written = new Written(sequence, hash);
-        return true;
     }
 
-    // INTERVAL's fsync, off Trino's threads and their lock; returns the head written before it, on the disk unless NONE
+    // INTERVAL's fsync, off Trino's threads; returns the head written before it, which is on the disk unless NONE
     public Written force()
     {
         Written head = written;
-        FileChannel current;
-        synchronized (this) {
-            current = active;
-        }
+        FileChannel current = active;
         if (current != null && fsyncPolicy == FsyncPolicy.INTERVAL) {
             force(current);
         }
@@ -319,15 +307,13 @@ public final class AuditJournal
     }
 
     @Override
-    public void close()
+    public synchronized void close()
     {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            retireActive();
-            closed = true;
+        if (closed) {
+            return;
         }
+        retireActive();
+        closed = true;
         releaseLock();
     }
 

@@ -4,7 +4,7 @@ import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
 import dev.trinobundle.eventlistener.AuditRecordFormat.Line;
-import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
+import dev.trinobundle.eventlistener.AuditFiles.LineReader;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -5,24 +5,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 
-import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
-import static java.nio.file.StandardOpenOption.READ;
 
 /**
- * The lines of the journal and the checkpoints, and their one reader; only jackson-core, as {@link AuditLogVerifier}
+ * The lines of the journal and the checkpoints; only jackson-core, as {@link AuditLogVerifier}
  * runs with the plugin directory alone. A record is {@code {"schemaVersion":2,"seq":N,"keyId":"K","prevHash":"P",
  * <body members>,"hash":"H"}} and a newline, {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and newline)}; a
  * checkpoint is {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike. The two
@@ -156,59 +149,6 @@ final class AuditRecordFormat
         }
         catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    // A record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back).
-    static final class LineReader
-            implements Closeable
-    {
-        // small enough to stay out of G1's humongous allocations; longer lines double it
-        private static final int CHUNK_SIZE = 64 * 1024;
-
-        private final FileChannel channel;
-        private final Queue<byte[]> lines = new ArrayDeque<>();
-        // the start of the first line not read yet
-        private long position;
-
-        LineReader(Path file)
-                throws IOException
-        {
-            this.channel = FileChannel.open(file, READ);
-        }
-
-        // the next line with its newline, or null; a line whose newline is not (yet) there is not returned
-        byte[] next()
-                throws IOException
-        {
-            // a chunk without a newline is read again twice as large
-            for (int size = CHUNK_SIZE; lines.isEmpty(); size *= 2) {
-                ByteBuffer buffer = ByteBuffer.allocate(size);
-                while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
-                    // until the chunk is full or the file ends
-                }
-                byte[] bytes = buffer.array();
-                int start = 0;
-                for (int i = 0; i < buffer.position(); i++) {
-                    if (bytes[i] == '\n') {
-                        lines.add(Arrays.copyOfRange(bytes, start, i + 1));
-                        start = i + 1;
-                    }
-                }
-                if (start == 0 && buffer.hasRemaining()) {
-                    // the file ends inside a line, or here
-                    break;
-                }
-                position += start;
-            }
-            return lines.poll();
-        }
-
-        @Override
-        public void close()
-                throws IOException
-        {
-            channel.close();
         }
     }
 }

@@ -66,7 +66,6 @@ public final class Checkpoints
         latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
-    // for the PostgreSQL sink
     Optional<Checkpoint> latest()
     {
         return Optional.ofNullable(latest);
@@ -75,8 +74,7 @@ public final class Checkpoints
     @Managed(description = "Sequence number named by the last checkpoint")
     public long getLastCheckpointSequence()
     {
-        Checkpoint checkpoint = latest;
-        return checkpoint == null ? 0 : checkpoint.sequence();
+        return latest().map(Checkpoint::sequence).orElse(0L);
     }
 
     @Managed(description = "Checkpoints that could not be written")

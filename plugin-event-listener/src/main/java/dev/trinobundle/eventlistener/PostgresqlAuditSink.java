@@ -87,12 +87,8 @@ public final class PostgresqlAuditSink
     {
         this.url = requireNonNull(config.getUrl(), "url is null");
         this.urlForLogs = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
-        if (config.getUser() != null) {
-            properties.setProperty("user", config.getUser());
-        }
-        if (config.getPassword() != null) {
-            properties.setProperty("password", config.getPassword());
-        }
+        Optional.ofNullable(config.getUser()).ifPresent(user -> properties.setProperty("user", user));
+        Optional.ofNullable(config.getPassword()).ifPresent(password -> properties.setProperty("password", password));
         // a stuck server must not hold the shipper forever; the batch is then retried like any failure
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("socketTimeout", "30");
@@ -265,8 +261,10 @@ public final class PostgresqlAuditSink
             }
             // only what is missing: a user with INSERT alone may not CREATE, even IF NOT EXISTS; checkpoints are best effort
             try (Statement statement = newConnection.createStatement()) {
-                if (!exists(statement, "to_regclass", qualifiedTable)) {
-                    if (!exists(statement, "to_regnamespace", "audit")) {
+                ResultSet exists = statement.executeQuery("SELECT to_regclass('%s') IS NOT NULL, to_regnamespace('audit') IS NOT NULL".formatted(qualifiedTable));
+                exists.next();
+                if (!exists.getBoolean(1)) {
+                    if (!exists.getBoolean(2)) {
                         statement.execute("CREATE SCHEMA audit");
                     }
                     statement.execute(createTableSql(table));
@@ -324,14 +322,6 @@ public final class PostgresqlAuditSink
                     file));
         }
         return content;
-    }
-
-    private static boolean exists(Statement statement, String function, String name)
-            throws SQLException
-    {
-        try (ResultSet result = statement.executeQuery("SELECT %s('%s') IS NOT NULL".formatted(function, name))) {
-            return result.next() && result.getBoolean(1);
-        }
     }
 
     @Override

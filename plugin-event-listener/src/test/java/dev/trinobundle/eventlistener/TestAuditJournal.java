@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.eventlistener.SinkShipper.JournalReader;
 import dev.trinobundle.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -108,7 +109,7 @@ final class TestAuditJournal
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), "{\"planted\":1}", lines.get(1)), UTF_8);
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
-                LogCapture log = new LogCapture(JournalReader.class.getName())) {
+                LogCapture log = new LogCapture(SinkShipper.class.getName())) {
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
             }
