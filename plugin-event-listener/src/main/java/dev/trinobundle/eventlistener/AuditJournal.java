@@ -60,7 +60,7 @@ public final class AuditJournal
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
-    private volatile Written written = new Written(0, AuditRecordFormat.GENESIS_HASH);
+    private volatile Written written = new Written(0, AuditFiles.GENESIS_HASH);
 
     record Written(long sequence, String hash) {}
 
@@ -122,7 +122,7 @@ public final class AuditJournal
             while (!segments.isEmpty()) {
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
-                    AuditRecordFormat.Line last = AuditRecordFormat.parseRecord(line);
+                    AuditFiles.Line last = AuditFiles.parseRecord(line);
                     written = new Written(last.sequence(), last.mac());
                     log.info("Audit journal %s: %s files, last sequence %s", directory, segments.size(), last.sequence());
                     return;
@@ -137,11 +137,11 @@ public final class AuditJournal
 
     private boolean isRecord(byte[] line)
     {
-        long[] start = AuditRecordFormat.versionAndSequence(line);
+        long[] start = AuditFiles.versionAndSequence(line);
         // cutting them as not-records would delete them
-        checkState(start == null || start[0] == AuditRecordFormat.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
+        checkState(start == null || start[0] == AuditFiles.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
                 "written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start == null ? null : start[0]);
-        return AuditRecordFormat.parseRecord(line) != null;
+        return AuditFiles.parseRecord(line) != null;
     }
 
     // returns the record's sequence number, or -1 if it was dropped
@@ -154,12 +154,12 @@ public final class AuditJournal
             return -1;
         }
         long sequence = written.sequence() + 1;
-        byte[] header = AuditRecordFormat.header(sequence, key.keyId(), written.hash());
+        byte[] header = AuditFiles.header(sequence, key.keyId(), written.hash());
         mac.update(header);
         mac.update(body, 1, body.length - 2);
         mac.update((byte) '}');
         String hash = HexFormat.of().formatHex(mac.doFinal());
-        byte[] suffix = AuditRecordFormat.suffix(AuditRecordFormat.HASH_FIELD, hash);
+        byte[] suffix = AuditFiles.suffix(AuditFiles.HASH_FIELD, hash);
         long length = header.length + body.length - 2 + suffix.length;
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();

@@ -3,7 +3,7 @@ package dev.trinobundle.eventlistener;
 import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
-import dev.trinobundle.eventlistener.AuditRecordFormat.Line;
+import dev.trinobundle.eventlistener.AuditFiles.Line;
 import dev.trinobundle.eventlistener.AuditFiles.LineReader;
 
 import java.io.IOException;
@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -33,7 +31,7 @@ public final class AuditLogVerifier
     // the rest are counted: a log rewritten from its start has a finding on every line
     private static final int MAX_SHOWN = 1000;
 
-    private final Map<String, AuditKey> keys = new HashMap<>();
+    private final List<AuditKey> keys = new ArrayList<>();
     private final TreeMap<Long, Line> checkpoints = new TreeMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -46,14 +44,14 @@ public final class AuditLogVerifier
 
     static int run(String[] args, PrintStream out, PrintStream err)
     {
-        List<AuditKey> keys = new ArrayList<>();
+        AuditLogVerifier verifier = new AuditLogVerifier();
         List<Path> checkpoints = new ArrayList<>();
         long from = 1;
         Path path = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--key" -> keys.add(AuditKey.fromFile(Path.of(args[++i])));
+                    case "--key" -> verifier.keys.add(AuditKey.fromFile(Path.of(args[++i])));
                     case "--checkpoints" -> checkpoints.add(Path.of(args[++i]));
                     case "--from" -> from = Long.parseLong(args[++i]);
                     default -> {
@@ -78,11 +76,9 @@ public final class AuditLogVerifier
             return 2;
         }
         try {
-            if (keys.isEmpty()) {
+            if (verifier.keys.isEmpty()) {
                 throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
             }
-            AuditLogVerifier verifier = new AuditLogVerifier();
-            keys.forEach(key -> verifier.keys.put(key.keyId(), key));
             for (Path file : checkpoints) {
                 verifier.readCheckpoints(file);
             }
@@ -119,9 +115,9 @@ public final class AuditLogVerifier
                 for (byte[] bytes = lines.next(); bytes != null; bytes = lines.next()) {
                     offset += bytes.length;
                     String location = files.get(f) + ":" + ++lineNumber;
-                    Line line = AuditRecordFormat.parseRecord(bytes);
+                    Line line = AuditFiles.parseRecord(bytes);
                     if (line == null) {
-                        report("malformed", location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
+                        report("malformed", location, "not an audit record of schema version " + AuditFiles.SCHEMA_VERSION + " (edited, truncated or damaged)");
                         continue;
                     }
                     long sequence = line.sequence();
@@ -133,7 +129,7 @@ public final class AuditLogVerifier
                             report("deleted head", location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from with the first number that must be there, from a record of your own)"
                                     .formatted(sequence, from, sequence - 1));
                         }
-                        if (sequence == 1 && !line.hash().equals(AuditRecordFormat.GENESIS_HASH)) {
+                        if (sequence == 1 && !line.hash().equals(AuditFiles.GENESIS_HASH)) {
                             report("rewritten", location, "record 1 does not start the chain");
                         }
                     }
@@ -199,7 +195,7 @@ public final class AuditLogVerifier
     // whether the MAC matches; if not, reports why (another key, no key id, or changed bytes)
     private boolean checkMac(Line line, String location, String what)
     {
-        AuditKey key = keys.get(line.keyId());
+        AuditKey key = keys.stream().filter(candidate -> candidate.keyId().equals(line.keyId())).findFirst().orElse(null);
         if (key == null) {
             report("rewritten", location, line.keyId() == null
                     ? "%s carries no key id: written without the key".formatted(what)
@@ -222,7 +218,7 @@ public final class AuditLogVerifier
             for (byte[] bytes = lines.next(); bytes != null; bytes = lines.next()) {
                 offset += bytes.length;
                 String location = file + ":" + ++lineNumber;
-                Line checkpoint = AuditRecordFormat.parseCheckpoint(bytes);
+                Line checkpoint = AuditFiles.parseCheckpoint(bytes);
                 if (checkpoint == null) {
                     report("malformed", location, "not a signed checkpoint");
                 }

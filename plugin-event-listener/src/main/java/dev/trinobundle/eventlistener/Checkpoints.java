@@ -45,9 +45,9 @@ public final class Checkpoints
             return;
         }
         Instant time = Instant.now();
-        String start = AuditRecordFormat.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
+        String start = AuditFiles.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
         String mac = key.macHex((start + "}").getBytes(US_ASCII));
-        byte[] line = (start + new String(AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
+        byte[] line = (start + new String(AuditFiles.suffix(AuditFiles.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
         if (file.isPresent()) {
             try {
                 if (repairBeforeAppend && Files.exists(file.get())) {

@@ -327,14 +327,11 @@ public final class PostgresqlAuditSink
     @Override
     public void close()
     {
-        if (connection != null) {
-            try {
-                connection.close();
-            }
-            catch (SQLException ignored) {
-                // already broken
-            }
+        try (Connection closing = connection) {
             connection = null;
+        }
+        catch (SQLException ignored) {
+            // already broken
         }
     }
 }

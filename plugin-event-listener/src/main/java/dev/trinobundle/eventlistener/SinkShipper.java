@@ -278,7 +278,7 @@ public final class SinkShipper
                     close();
                     continue;
                 }
-                long[] start = AuditRecordFormat.versionAndSequence(line);
+                long[] start = AuditFiles.versionAndSequence(line);
                 if (start == null) {
                     log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped", journal.getDirectory(), nextSequence - 1, segmentStart);
                 }
@@ -317,8 +317,7 @@ public final class SinkShipper
         public void close()
                 throws IOException
         {
-            if (lines != null) {
-                lines.close();
+            try (LineReader closing = lines) {
                 lines = null;
             }
         }

@@ -112,8 +112,8 @@ final class TestAuditEventListener
     void testSequenceNumbersBeyondEighteenDigitsParse()
     {
         byte[] line = "{\"schemaVersion\":2,\"seq\":1000000000000000000,\"x\":1}".getBytes(UTF_8);
-        assertThat(AuditRecordFormat.versionAndSequence(line)).containsExactly(2, 1_000_000_000_000_000_000L);
-        assertThat(AuditRecordFormat.versionAndSequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isNull();
+        assertThat(AuditFiles.versionAndSequence(line)).containsExactly(2, 1_000_000_000_000_000_000L);
+        assertThat(AuditFiles.versionAndSequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isNull();
     }
 
     @Test
