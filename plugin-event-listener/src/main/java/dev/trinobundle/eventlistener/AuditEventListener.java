@@ -23,7 +23,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
  * A callback, on Trino's dispatcher thread, only appends the record to the audit log and never throws. Two background
- * threads, so that a slow database does not hold the fsync back: the {@link SinkShipper}, and fsync, checkpoints and retention.
+ * threads (a slow database must not hold the fsync back): the {@link SinkShipper}; fsync, checkpoints, retention.
  */
 public final class AuditEventListener
         implements EventListener

@@ -149,7 +149,7 @@ final class AuditFiles
         return canonical;
     }
 
-    // the chain members of a line that is one JSON object, or null; only these become strings: a query text may be a megabyte
+    // the chain members of a one-object line, or null; only they become strings: a query text may be a megabyte
     private static Map<String, String> members(byte[] line)
     {
         Map<String, String> members = new HashMap<>();
@@ -242,7 +242,7 @@ final class AuditFiles
         }
     }
 
-    // appends one line and forces it; a failed append is cut back, so that the next line does not continue a partial one
+    // appends and forces one line; a failed append is cut back, so that the next line does not continue a partial one
     static void appendLine(Path file, byte[] line)
             throws IOException
     {
@@ -264,7 +264,7 @@ final class AuditFiles
         }
     }
 
-    // cuts what follows the last line isRecord accepts (a torn write, never acknowledged, or a crash's zeros); returns it
+    // cuts what follows the last line isRecord accepts (a torn, unacknowledged write, or a crash's zeros); returns it
     static byte[] cutAfterLastRecord(Path file, Predicate<byte[]> isRecord)
             throws IOException
     {
@@ -290,7 +290,7 @@ final class AuditFiles
         return last;
     }
 
-    // A record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back).
+    // a record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back)
     static final class LineReader
             implements Closeable
     {

@@ -29,9 +29,9 @@ import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The audit log, files {@code audit-<first sequence, 20 digits>.jsonl} that PostgreSQL is fed from. A record is numbered,
- * MAC-chained and written with one {@code write(2)} before the callback returns, so a killed process loses nothing. One
- * that cannot be written is dropped and counted, and takes no number, so the chain on disk stays whole.
+ * The audit log, files {@code audit-<first sequence, 20 digits>.jsonl} that PostgreSQL is fed from. A record is
+ * numbered, MAC-chained and written with one {@code write(2)} before the callback returns: a killed process loses
+ * nothing. One that cannot be written is dropped and counted, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
@@ -52,11 +52,11 @@ public final class AuditJournal
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
 
-    // guarded by this; active is volatile for force(), which reads it without the lock appends take
+    // guarded by this, but force() reads active and logs (at worst twice at once) without the lock appends take
     private final Mac mac;
     private volatile FileChannel active;
     private long activeSize;
-    private long lastErrorLogNanos;
+    private volatile long lastErrorLogNanos;
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
@@ -80,7 +80,7 @@ public final class AuditJournal
             recover();
         }
         catch (RuntimeException | Error e) {
-            releaseLock();
+            close();
             throw e;
         }
     }
@@ -113,12 +113,8 @@ public final class AuditJournal
     private void recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
-            files.forEach(file -> {
-                Matcher matcher = SEGMENT_NAME.matcher(file.getFileName().toString());
-                if (matcher.matches()) {
-                    segments.put(Long.parseLong(matcher.group(1)), file);
-                }
-            });
+            files.map(file -> SEGMENT_NAME.matcher(file.getFileName().toString())).filter(Matcher::matches)
+                    .forEach(name -> segments.put(Long.parseLong(name.group(1)), directory.resolve(name.group())));
             while (!segments.isEmpty()) {
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
@@ -192,7 +188,7 @@ public final class AuditJournal
                 }
             }
             catch (IOException | RuntimeException cutFailure) {
-                // give the file up (readers stop at its last newline); the record may be in it whole, so it keeps its number
+                // give the file up: readers stop at its last newline; the record, maybe whole in it, keeps its number
                 retireActive();
                 written = new Written(sequence, hash);
             }
@@ -206,7 +202,7 @@ public final class AuditJournal
     }
 
     // INTERVAL's fsync, off Trino's threads; returns the head written before it, which is on the disk unless NONE
-    public Written force()
+    Written force()
     {
         Written head = written;
         FileChannel current = active;
@@ -245,9 +241,7 @@ public final class AuditJournal
         catch (IOException | RuntimeException e) {
             // written (a killed process keeps it), only not known to be on the disk
             fsyncFailures.incrementAndGet();
-            synchronized (this) {
-                logError("Cannot fsync audit journal %s: %s", directory, e);
-            }
+            logError("Cannot fsync audit journal %s: %s", directory, e);
         }
     }
 
@@ -285,7 +279,7 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    // retention: the oldest files beyond audit.journal.max-files, once PostgreSQL has them; never the newest (the chain)
+    // retention: the oldest files beyond audit.journal.max-files once PostgreSQL has them; never the newest (the chain)
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {
@@ -314,11 +308,6 @@ public final class AuditJournal
         }
         retireActive();
         closed = true;
-        releaseLock();
-    }
-
-    private void releaseLock()
-    {
         try {
             lock.close();
         }

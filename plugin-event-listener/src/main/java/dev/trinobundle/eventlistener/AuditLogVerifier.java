@@ -21,9 +21,8 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
  * Checks audit files (or the {@code journal-*.jsonl} of earlier versions) with the MAC key and against signed
- * checkpoints, without Trino: {@code java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
- * --key FILE... [--checkpoints FILE]... [--from SEQ] <file|directory>}. Reports every rewritten, deleted, reordered or
- * malformed record, a truncated tail and a deleted head. Exit code 0 when intact, 1 on findings, 2 on errors.
+ * checkpoints, without Trino (see the usage message). Reports every rewritten, deleted, reordered or malformed record,
+ * a truncated tail and a deleted head. Exit code 0 when intact, 1 on findings, 2 on errors.
  */
 public final class AuditLogVerifier
 {

@@ -21,15 +21,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Objects;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Maps Trino's query events to the body of an audit record (see the module README) in a fixed field order, so equal
  * events give equal bytes; Jackson escapes U+0000 and lone surrogates. Only members of both the 476 and 477 SPI: no
- * {@code QueryStatistics.getTotalBytes/getTotalRows}, no {@code getCatalogVersion}, no lazily computed payloads or plans.
+ * {@code QueryStatistics.getTotalBytes/getTotalRows}, no {@code getCatalogVersion}, no lazy payloads or plans.
  */
 public final class AuditRecordSerializer
 {
@@ -96,7 +96,7 @@ public final class AuditRecordSerializer
                 g.writeEndObject();
             }
             g.writeEndArray();
-            // as analyzed, with the columns referenced: covers queries that fail before reading, e.g. on an access denied
+            // as analyzed, with the columns referenced: covers queries that fail before reading, e.g. access denied
             g.writeArrayFieldStart("referenced");
             for (TableInfo table : metadata.getTables()) {
                 writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);

@@ -210,7 +210,7 @@ public final class PostgresqlAuditSink
             }
         }
         catch (IOException | RuntimeException e) {
-            // a data exception (class 22), so the record goes to the dead-letter file; no cause: its message may quote the record
+            // class 22, so the record goes to the dead-letter file; no cause: its message may quote the record
             throw new SQLException("Audit record %s in the journal cannot be bound (%s)".formatted(record.sequence(), e.getClass().getSimpleName()), "22000");
         }
     }
@@ -259,7 +259,7 @@ public final class PostgresqlAuditSink
             if (newConnection == null) {
                 throw new SQLException("audit.postgresql.url is not a PostgreSQL JDBC URL: " + urlForLogs);
             }
-            // only what is missing: a user with INSERT alone may not CREATE, even IF NOT EXISTS; checkpoints are best effort
+            // only what is missing (one with INSERT alone may not CREATE, even IF NOT EXISTS); checkpoints: best effort
             try (Statement statement = newConnection.createStatement()) {
                 ResultSet exists = statement.executeQuery("SELECT to_regclass('%s') IS NOT NULL, to_regnamespace('audit') IS NOT NULL".formatted(qualifiedTable));
                 exists.next();
@@ -291,7 +291,7 @@ public final class PostgresqlAuditSink
                 properties.setProperty("password", readPasswordFile(passwordFile.get()));
             }
             catch (IOException e) {
-                // a delivery failure like an unreachable server: the records stay in the journal and the batch is retried
+                // a delivery failure like an unreachable server: the records wait in the journal, the batch is retried
                 throw new SQLException(e.getMessage(), e);
             }
         }

@@ -1,7 +1,7 @@
 package dev.trinobundle.eventlistener;
 
-import dev.trinobundle.eventlistener.AuditJournal.Record;
 import dev.trinobundle.eventlistener.AuditFiles.LineReader;
+import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
@@ -76,7 +76,7 @@ public final class SinkShipper
         }
         long journalEnd = journal.getLastWrittenSequence();
         if (committedSequence > journalEnd) {
-            // a crash took the log's newest records after PostgreSQL had them: their numbers are given again, to new hashes
+            // a crash took the newest records after PostgreSQL had them: their numbers are given again, to new hashes
             log.error("Audit sink postgresql offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
                     offsetFile, committedSequence, journalEnd, journalEnd + 1);
             committedSequence = journalEnd;
@@ -246,7 +246,7 @@ public final class SinkShipper
         return lastError;
     }
 
-    // the cursor over the journal: it skips a line that is not a record (no number to deliver under); gaps are the verifier's
+    // the journal's cursor; skips a line that is not a record (no number to deliver under), leaves gaps to the verifier
     static final class JournalReader
             implements Closeable
     {
@@ -270,7 +270,7 @@ public final class SinkShipper
                 Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
                 byte[] line = lines.next();
                 if (line == null) {
-                    // the end of a finished file (whose torn tail, after a failed write, has no newline): on to the next
+                    // the end of a finished file (a torn tail, after a failed write, has no newline): on to the next
                     if (newer == null) {
                         break;
                     }
