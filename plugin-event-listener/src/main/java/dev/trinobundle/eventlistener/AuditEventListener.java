@@ -10,8 +10,6 @@ import org.weakref.jmx.Managed;
 
 import javax.management.ObjectName;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +22,8 @@ import static java.util.concurrent.Executors.newScheduledThreadPool;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 /**
- * Trino calls this synchronously on its dispatcher threads, so a callback only serializes the event and appends it to
- * the audit log (a MAC and a page-cache write), and never throws into Trino. In the background, on two threads (a
- * slow database must not hold the fsync back): the PostgreSQL {@link SinkShipper}, if enabled, and a maintenance task
- * that fsyncs the log ({@link FsyncPolicy#INTERVAL}), writes the signed checkpoints and applies retention.
+ * A callback, on Trino's dispatcher thread, only appends the record to the audit log and never throws. Two background
+ * threads (a slow database must not hold the fsync back): the {@link SinkShipper}; fsync, checkpoints, retention.
  */
 public final class AuditEventListener
         implements EventListener
@@ -42,11 +38,9 @@ public final class AuditEventListener
     private final AuditJournal journal;
     private final Checkpoints checkpoints;
     private final Optional<SinkShipper> shipper;
-    private final FsyncPolicy fsyncPolicy;
     private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
     private final ScheduledExecutorService background = newScheduledThreadPool(2, daemonThreadsNamed("audit-background-%s"));
-    private final List<ObjectName> exportedNames = new ArrayList<>();
     private final AtomicLong eventFailures = new AtomicLong();
     private long lastCheckpointNanos;
 
@@ -58,7 +52,6 @@ public final class AuditEventListener
         this.journal = requireNonNull(journal, "journal is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.shipper = postgresql.map(sink -> new SinkShipper(journal, sink, checkpoints));
-        this.fsyncPolicy = config.getFsyncPolicy();
         this.checkpointIntervalNanos = config.getCheckpointInterval().roundTo(TimeUnit.NANOSECONDS);
         this.exporter = requireNonNull(exporter, "exporter is null");
         export("AuditEventListener", this);
@@ -74,9 +67,7 @@ public final class AuditEventListener
     {
         // Keyed by journal directory: several audit listeners (one per journal) can run in one server.
         try {
-            ObjectName name = new ObjectName("dev.trinobundle.eventlistener:type=" + type + ",journal=" + ObjectName.quote(journal.getDirectory().toString()));
-            exporter.export(name, object);
-            exportedNames.add(name);
+            exporter.export(new ObjectName("dev.trinobundle.eventlistener:type=" + type + ",journal=" + ObjectName.quote(journal.getDirectory().toString())), object);
         }
         catch (Exception e) {
             log.warn("Cannot export JMX bean %s for audit journal %s: %s", type, journal.getDirectory(), e);
@@ -109,11 +100,7 @@ public final class AuditEventListener
     private void maintain()
     {
         try {
-            // taken before the fsync: a checkpoint names only records that are on the disk
-            AuditJournal.Written head = journal.written();
-            if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-                journal.force();
-            }
+            AuditJournal.Written head = journal.force();
             if (System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
                 checkpoints.checkpoint(head);
                 lastCheckpointNanos = System.nanoTime();
@@ -142,21 +129,10 @@ public final class AuditEventListener
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        AuditJournal.Written head = journal.written();
-        if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-            journal.force();
-        }
-        checkpoints.checkpoint(head);
+        checkpoints.checkpoint(journal.force());
         shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
-        for (ObjectName name : exportedNames) {
-            try {
-                exporter.unexport(name);
-            }
-            catch (Exception e) {
-                log.debug("Cannot unexport %s: %s", name, e);
-            }
-        }
-        exportedNames.clear();
+        // the module gives every listener its own exporter: these are this listener's beans only
+        exporter.unexportAllAndReportMissing().forEach((name, e) -> log.debug("Cannot unexport %s: %s", name, e));
     }
 }

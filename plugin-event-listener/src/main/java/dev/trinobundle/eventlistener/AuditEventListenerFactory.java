@@ -10,12 +10,10 @@ import java.util.Map;
 public class AuditEventListenerFactory
         implements EventListenerFactory
 {
-    public static final String NAME = "audit";
-
     @Override
     public String getName()
     {
-        return NAME;
+        return "audit";
     }
 
     @Override

@@ -29,7 +29,13 @@ public class AuditEventListenerModule
     {
         configBinder(binder).bindConfig(AuditEventListenerConfig.class);
         AuditEventListenerConfig config = buildConfigObject(AuditEventListenerConfig.class);
-        checkApart(config.getCheckpointDirectory(), config.getJournalDirectory());
+        if (config.getCheckpointDirectory() != null && config.getJournalDirectory() != null) {
+            // whoever writes the audit files must not be able to rewrite the checkpoints that pin them
+            Path checkpoints = Path.of(config.getCheckpointDirectory()).toAbsolutePath().normalize();
+            Path journal = Path.of(config.getJournalDirectory()).toAbsolutePath().normalize();
+            checkState(!checkpoints.startsWith(journal) && !journal.startsWith(checkpoints),
+                    "audit.checkpoint.directory %s must be apart from audit.journal.directory %s: put it next to it, better on another volume or owner", checkpoints, journal);
+        }
         // Optional<PostgresqlAuditSink> is present exactly when it is bound below.
         newOptionalBinder(binder, PostgresqlAuditSink.class);
         if (config.isPostgresqlSinkEnabled()) {
@@ -42,17 +48,6 @@ public class AuditEventListenerModule
         binder.bind(AuditRecordSerializer.class).in(Scopes.SINGLETON);
         binder.bind(AuditEventListener.class).in(Scopes.SINGLETON);
         binder.bind(MBeanExporter.class).toInstance(new MBeanExporter(ManagementFactory.getPlatformMBeanServer()));
-    }
-
-    // whoever writes the audit files must not be able to rewrite the checkpoints that pin them
-    private static void checkApart(String checkpointDirectory, String journalDirectory)
-    {
-        if (checkpointDirectory != null && journalDirectory != null) {
-            Path checkpoints = Path.of(checkpointDirectory).toAbsolutePath().normalize();
-            Path journal = Path.of(journalDirectory).toAbsolutePath().normalize();
-            checkState(!checkpoints.startsWith(journal) && !journal.startsWith(checkpoints),
-                    "audit.checkpoint.directory %s must be apart from audit.journal.directory %s: put it next to it, better on another volume or owner", checkpoints, journal);
-        }
     }
 
     @Provides

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -24,15 +24,14 @@ import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
+import static java.lang.String.format;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The audit log: append-only files {@code audit-<first sequence, 20 digits>.jsonl}, which are also the journal the
- * PostgreSQL sink is fed from. On Trino's calling thread a record is numbered, MAC-chained to the previous one and
- * written with one {@code write(2)} before the callback returns: a killed process loses nothing (the page cache
- * belongs to the kernel), on any file system. A record that cannot be written is dropped, counted and logged, and
- * takes no number, so the chain on disk stays whole.
+ * The audit log, files {@code audit-<first sequence, 20 digits>.jsonl} that PostgreSQL is fed from. A record is
+ * numbered, MAC-chained and written with one {@code write(2)} before the callback returns: a killed process loses
+ * nothing. One that cannot be written is dropped and counted, and takes no number, so the chain on disk stays whole.
  */
 public final class AuditJournal
         implements Closeable
@@ -46,24 +45,27 @@ public final class AuditJournal
     private final int maxSegments;
     private final FsyncPolicy fsyncPolicy;
     private final AuditKey key;
-    private final FileLock lock;
+    private final FileChannel lock;
     // by first sequence number
     private final NavigableMap<Long, Path> segments = new ConcurrentSkipListMap<>();
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
 
-    // guarded by this
+    // guarded by this, but force() reads active and logs (at worst twice at once) without the lock appends take
     private final Mac mac;
-    private FileChannel active;
+    private volatile FileChannel active;
     private long activeSize;
-    private long lastErrorLogNanos;
+    private volatile long lastErrorLogNanos;
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
-    private volatile Written written = new Written(0, AuditRecordFormat.GENESIS_HASH);
+    private volatile Written written = new Written(0, AuditFiles.GENESIS_HASH);
 
     record Written(long sequence, String hash) {}
+
+    // one line as written, with its newline
+    record Record(long sequence, byte[] line) {}
 
     public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
     {
@@ -73,40 +75,56 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
-        // Two writers would interleave sequence numbers and break the chain: one journal, one listener.
-        this.lock = AuditFiles.lock(this.directory);
+        this.lock = lock(this.directory);
         try {
-            AuditRecordFormat.Line last = recover();
-            if (last != null) {
-                written = new Written(last.sequence(), last.mac());
-                log.info("Audit journal %s: %s files, last sequence %s", this.directory, segments.size(), last.sequence());
-            }
+            recover();
         }
         catch (RuntimeException | Error e) {
-            releaseLock();
+            close();
             throw e;
         }
     }
 
-    // A torn last line (the process died during its write, never acknowledged) is cut off the newest file, which an
-    // empty one leaves. Only the newest: the older ones were complete when the next began, and may be gigabytes.
-    private AuditRecordFormat.Line recover()
+    // Two writers would interleave sequence numbers and break the chain: one journal directory, one listener.
+    private static FileChannel lock(Path directory)
+    {
+        Path lockFile = directory.resolve("journal.lock");
+        try {
+            FileChannel channel = AuditFiles.open(lockFile);
+            try {
+                // held until the channel closes
+                if (channel.tryLock() != null) {
+                    return channel;
+                }
+            }
+            catch (OverlappingFileLockException e) {
+                // this process holds it
+            }
+            channel.close();
+            throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
+                    "Give every listener and every Trino process its own journal directory", directory, lockFile));
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
+        }
+    }
+
+    // cuts a torn last line off the newest file only: the older ones were complete when the next began
+    private void recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
-            files.forEach(file -> {
-                Matcher matcher = SEGMENT_NAME.matcher(file.getFileName().toString());
-                if (matcher.matches()) {
-                    segments.put(Long.parseLong(matcher.group(1)), file);
-                }
-            });
+            files.map(file -> SEGMENT_NAME.matcher(file.getFileName().toString())).filter(Matcher::matches)
+                    .forEach(name -> segments.put(Long.parseLong(name.group(1)), directory.resolve(name.group())));
             while (!segments.isEmpty()) {
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
-                    return AuditRecordFormat.parseRecord(line);
+                    AuditFiles.Line last = AuditFiles.parseRecord(line);
+                    written = new Written(last.sequence(), last.mac());
+                    log.info("Audit journal %s: %s files, last sequence %s", directory, segments.size(), last.sequence());
+                    return;
                 }
                 Files.delete(segments.pollLastEntry().getValue());
             }
-            return null;
         }
         catch (IOException e) {
             throw new UncheckedIOException("Cannot recover audit journal " + directory, e);
@@ -115,17 +133,14 @@ public final class AuditJournal
 
     private boolean isRecord(byte[] line)
     {
-        long[] start = AuditRecordFormat.versionAndSequence(line);
+        long[] start = AuditFiles.versionAndSequence(line);
         // cutting them as not-records would delete them
-        checkState(start == null || start[0] == AuditRecordFormat.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
+        checkState(start == null || start[0] == AuditFiles.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
                 "written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start == null ? null : start[0]);
-        return AuditRecordFormat.parseRecord(line) != null;
+        return AuditFiles.parseRecord(line) != null;
     }
 
-    /**
-     * @param body a serialized JSON object with at least one member
-     * @return the record's sequence number, or -1 if it could not be written and was dropped
-     */
+    // returns the record's sequence number, or -1 if it was dropped
     public synchronized long append(byte[] body)
     {
         checkArgument(body.length >= 3 && body[0] == '{' && body[body.length - 1] == '}', "record body is not a non-empty JSON object");
@@ -135,40 +150,32 @@ public final class AuditJournal
             return -1;
         }
         long sequence = written.sequence() + 1;
-        byte[] header = AuditRecordFormat.header(sequence, key.keyId(), written.hash());
+        byte[] header = AuditFiles.header(sequence, key.keyId(), written.hash());
         mac.update(header);
         mac.update(body, 1, body.length - 2);
         mac.update((byte) '}');
         String hash = HexFormat.of().formatHex(mac.doFinal());
-        ByteBuffer[] line = {ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(AuditRecordFormat.suffix(AuditRecordFormat.HASH_FIELD, hash))};
+        byte[] suffix = AuditFiles.suffix(AuditFiles.HASH_FIELD, hash);
+        long length = header.length + body.length - 2 + suffix.length;
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();
         try {
-            return write(sequence, hash, line) ? sequence : -1;
-        }
-        finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private boolean write(long sequence, String hash, ByteBuffer[] line)
-    {
-        long length = line[0].remaining() + line[1].remaining() + line[2].remaining();
-        try {
             if (active == null || activeSize + length > segmentSize && activeSize > 0) {
-                if (active != null) {
-                    retire(active);
-                    active = null;
-                }
+                retireActive();
                 // a file of that name holds at most a failed attempt at this very record
                 Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
                 active = AuditFiles.open(path, TRUNCATE_EXISTING);
                 segments.put(sequence, path);
                 activeSize = 0;
             }
-            AuditFiles.writeFully(active, line);
+            AuditFiles.writeFully(active, ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(suffix));
+            activeSize += length;
+            recordsWritten.incrementAndGet();
+            if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
+                force(active);
+            }
+            written = new Written(sequence, hash);
+            return sequence;
         }
         catch (IOException | RuntimeException e) {
             recordsDropped.incrementAndGet();
@@ -181,47 +188,46 @@ public final class AuditJournal
                 }
             }
             catch (IOException | RuntimeException cutFailure) {
-                // Give the file up: readers stop at its last newline. The record may be in it whole (a write that
-                // completed, then failed): it keeps its number and hash, so that no other record takes them.
-                retire(active);
-                active = null;
+                // give the file up: readers stop at its last newline; the record, maybe whole in it, keeps its number
+                retireActive();
                 written = new Written(sequence, hash);
             }
-            return false;
+            return -1;
         }
-        activeSize += length;
-        recordsWritten.incrementAndGet();
-        if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
-            force(active);
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        written = new Written(sequence, hash);
-        return true;
     }
 
-    // fsyncs the current file, for FsyncPolicy.INTERVAL: off Trino's threads, and without the lock that appends take
-    public void force()
+    // INTERVAL's fsync, off Trino's threads; returns the head written before it, which is on the disk unless NONE
+    Written force()
     {
-        FileChannel current;
-        synchronized (this) {
-            current = active;
-        }
-        if (current != null) {
+        Written head = written;
+        FileChannel current = active;
+        if (current != null && fsyncPolicy == FsyncPolicy.INTERVAL) {
             force(current);
         }
+        return head;
     }
 
-    // A rolled (or given-up) file: forced, which is at most one fsync interval of writes, and closed.
-    private void retire(FileChannel channel)
+    // a rolled or given-up file: forced (at most one fsync interval of writes) and closed
+    private void retireActive()
     {
+        if (active == null) {
+            return;
+        }
         if (fsyncPolicy == FsyncPolicy.INTERVAL) {
-            force(channel);
+            force(active);
         }
         try {
-            channel.close();
+            active.close();
         }
         catch (IOException e) {
             log.warn("Cannot close a finished audit file in %s: %s", directory, e);
         }
+        active = null;
     }
 
     private void force(FileChannel channel)
@@ -235,15 +241,8 @@ public final class AuditJournal
         catch (IOException | RuntimeException e) {
             // written (a killed process keeps it), only not known to be on the disk
             fsyncFailures.incrementAndGet();
-            synchronized (this) {
-                logError("Cannot fsync audit journal %s: %s", directory, e);
-            }
+            logError("Cannot fsync audit journal %s: %s", directory, e);
         }
-    }
-
-    Written written()
-    {
-        return written;
     }
 
     NavigableMap<Long, Path> segments()
@@ -280,8 +279,7 @@ public final class AuditJournal
         return fsyncFailures.get();
     }
 
-    // Retention: deletes the oldest files beyond audit.journal.max-files whose records the PostgreSQL sink
-    // has (all, without it); the newest stays, the chain continues from it.
+    // retention: the oldest files beyond audit.journal.max-files once PostgreSQL has them; never the newest (the chain)
     void deleteOldSegments(long deliveredUpToSequence)
     {
         while (segments.size() > maxSegments) {
@@ -303,32 +301,22 @@ public final class AuditJournal
     }
 
     @Override
-    public void close()
+    public synchronized void close()
     {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            if (active != null) {
-                retire(active);
-                active = null;
-            }
-            closed = true;
+        if (closed) {
+            return;
         }
-        releaseLock();
-    }
-
-    private void releaseLock()
-    {
+        retireActive();
+        closed = true;
         try {
-            lock.channel().close();
+            lock.close();
         }
         catch (IOException e) {
             log.warn("Cannot release the lock of audit journal %s: %s", directory, e);
         }
     }
 
-    // Rate-limited so that a full disk does not flood the server log, while the counters keep the full count.
+    // Rate-limited so that a full disk does not flood the server log; the counters keep the full count.
     private void logError(String message, Object... args)
     {
         long now = System.nanoTime();

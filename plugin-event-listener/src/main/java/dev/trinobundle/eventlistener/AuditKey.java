@@ -14,10 +14,9 @@ import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
- * The HMAC-SHA256 key of the record chain and the checkpoints: the bytes of a key file (one trailing line break
- * ignored, at least 32 bytes, e.g. {@code openssl rand -hex 32}). It is required: a chain anyone can compute shows
- * accidents, not someone who rewrites the files. The key id, a digest of the key, names the key without revealing it.
- * Messages name the file, never its content.
+ * The HMAC-SHA256 key of the record chain and the checkpoints: a key file's bytes (one trailing line break ignored, at
+ * least 32). A chain anyone can compute shows accidents, not a rewrite. The key id names the key without revealing it,
+ * and messages name the file, never its content.
  */
 public final class AuditKey
 {
@@ -55,13 +54,12 @@ public final class AuditKey
         return new AuditKey(key, KEY_ID_KEY.macHex(key).substring(0, 16));
     }
 
-    // a short digest of the key
     public String keyId()
     {
         return keyId;
     }
 
-    // A new MAC with this key; not thread-safe.
+    // not thread-safe
     public Mac newMac()
     {
         try {

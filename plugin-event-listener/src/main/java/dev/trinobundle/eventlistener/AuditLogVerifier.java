@@ -3,8 +3,8 @@ package dev.trinobundle.eventlistener;
 import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
-import dev.trinobundle.eventlistener.AuditRecordFormat.Line;
-import dev.trinobundle.eventlistener.AuditRecordFormat.LineReader;
+import dev.trinobundle.eventlistener.AuditFiles.Line;
+import dev.trinobundle.eventlistener.AuditFiles.LineReader;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -22,13 +20,9 @@ import java.util.stream.Stream;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
- * Checks audit files ({@code audit-*.jsonl}, or the {@code journal-*.jsonl} of earlier versions) with the MAC key
- * and against signed checkpoints kept elsewhere. Uses no Trino class:
- * <pre>java -cp 'plugin/audit-event-listener/*' dev.trinobundle.eventlistener.AuditLogVerifier
- *     --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] &lt;file|directory&gt;</pre>
- * Reports every rewritten, deleted, reordered or malformed record, a truncated tail (the log ends before the last
- * checkpoint) and a deleted head (the log does not start at record 1, or at {@code --from} when retention removed
- * older files). Exit code 0 when intact, 1 on any finding, 2 on a usage or I/O error or a missing key.
+ * Checks audit files (or the {@code journal-*.jsonl} of earlier versions) with the MAC key and against signed
+ * checkpoints, without Trino (see the usage message). Reports every rewritten, deleted, reordered or malformed record,
+ * a truncated tail and a deleted head. Exit code 0 when intact, 1 on findings, 2 on errors.
  */
 public final class AuditLogVerifier
 {
@@ -36,26 +30,11 @@ public final class AuditLogVerifier
     // the rest are counted: a log rewritten from its start has a finding on every line
     private static final int MAX_SHOWN = 1000;
 
-    private final Map<String, AuditKey> keys = new HashMap<>();
+    private final List<AuditKey> keys = new ArrayList<>();
     private final TreeMap<Long, Line> checkpoints = new TreeMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private long problemCount;
-
-    record Options(List<AuditKey> keys, List<Path> checkpoints, long from) {}
-
-    record Result(long problemCount, String message)
-    {
-        boolean intact()
-        {
-            return problemCount == 0;
-        }
-    }
-
-    private AuditLogVerifier(List<AuditKey> keys)
-    {
-        keys.forEach(key -> this.keys.put(key.keyId(), key));
-    }
 
     public static void main(String[] args)
     {
@@ -64,14 +43,14 @@ public final class AuditLogVerifier
 
     static int run(String[] args, PrintStream out, PrintStream err)
     {
-        List<AuditKey> keys = new ArrayList<>();
+        AuditLogVerifier verifier = new AuditLogVerifier();
         List<Path> checkpoints = new ArrayList<>();
         long from = 1;
         Path path = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--key" -> keys.add(AuditKey.fromFile(Path.of(args[++i])));
+                    case "--key" -> verifier.keys.add(AuditKey.fromFile(Path.of(args[++i])));
                     case "--checkpoints" -> checkpoints.add(Path.of(args[++i]));
                     case "--from" -> from = Long.parseLong(args[++i]);
                     default -> {
@@ -96,9 +75,21 @@ public final class AuditLogVerifier
             return 2;
         }
         try {
-            Result result = verify(path, new Options(keys, checkpoints, from));
-            (result.intact() ? out : err).println(result.message());
-            return result.intact() ? 0 : 1;
+            if (verifier.keys.isEmpty()) {
+                throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
+            }
+            for (Path file : checkpoints) {
+                verifier.readCheckpoints(file);
+            }
+            List<Path> files = List.of(path);
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> list = Files.list(path)) {
+                    files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
+                }
+            }
+            String summary = verifier.verifyRecords(path, files, Math.max(1, from));
+            (verifier.problemCount == 0 ? out : err).println(summary);
+            return verifier.problemCount == 0 ? 0 : 1;
         }
         catch (IOException | RuntimeException e) {
             err.println("Cannot verify " + path + ": " + e.getMessage());
@@ -106,27 +97,7 @@ public final class AuditLogVerifier
         }
     }
 
-    // throws IOException when a file cannot be read or no key is given
-    static Result verify(Path path, Options options)
-            throws IOException
-    {
-        if (options.keys().isEmpty()) {
-            throw new IOException("no key given: pass the file of audit.mac.key-file with --key (the records are MACed with it)");
-        }
-        AuditLogVerifier verifier = new AuditLogVerifier(options.keys());
-        for (Path file : options.checkpoints()) {
-            verifier.readCheckpoints(file);
-        }
-        List<Path> files = List.of(path);
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> list = Files.list(path)) {
-                files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
-            }
-        }
-        return verifier.verifyRecords(path, files, Math.max(1, options.from()));
-    }
-
-    private Result verifyRecords(Path path, List<Path> files, long from)
+    private String verifyRecords(Path path, List<Path> files, long from)
             throws IOException
     {
         String previousHash = null;
@@ -143,9 +114,9 @@ public final class AuditLogVerifier
                 for (byte[] bytes = lines.next(); bytes != null; bytes = lines.next()) {
                     offset += bytes.length;
                     String location = files.get(f) + ":" + ++lineNumber;
-                    Line line = AuditRecordFormat.parseRecord(bytes);
+                    Line line = AuditFiles.parseRecord(bytes);
                     if (line == null) {
-                        report("malformed", location, "not an audit record of schema version " + AuditRecordFormat.SCHEMA_VERSION + " (edited, truncated or damaged)");
+                        report("malformed", location, "not an audit record of schema version " + AuditFiles.SCHEMA_VERSION + " (edited, truncated or damaged)");
                         continue;
                     }
                     long sequence = line.sequence();
@@ -157,7 +128,7 @@ public final class AuditLogVerifier
                             report("deleted head", location, "the log starts at record %s: records %s..%s are missing (if retention removed them, pass --from with the first number that must be there, from a record of your own)"
                                     .formatted(sequence, from, sequence - 1));
                         }
-                        if (sequence == 1 && !line.hash().equals(AuditRecordFormat.GENESIS_HASH)) {
+                        if (sequence == 1 && !line.hash().equals(AuditFiles.GENESIS_HASH)) {
                             report("rewritten", location, "record 1 does not start the chain");
                         }
                     }
@@ -202,17 +173,15 @@ public final class AuditLogVerifier
         }
         String summary = records == 0 ? "no records in " + path : "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
         if (records > 0 && problemCount == 0) {
-            summary = "OK: %s, %s, %s, last hash %s".formatted(summary,
-                    "MAC chain intact",
-                    checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()),
-                    previousHash);
+            summary = "OK: %s, MAC chain intact, %s, last hash %s".formatted(summary,
+                    checkpoints.isEmpty() ? "no checkpoints given" : "last checkpoint record %s of %s matches".formatted(checkpoints.lastKey(), checkpoints.lastEntry().getValue().time()), previousHash);
         }
         summary += String.join("", notes.stream().map(note -> "; " + note).toList());
         if (problemCount > 0) {
             String shown = problemCount > MAX_SHOWN ? " (the first %s shown)".formatted(MAX_SHOWN) : "";
             summary = String.join("\n", problems) + "\n%s findings%s; %s".formatted(problemCount, shown, summary);
         }
-        return new Result(problemCount, summary);
+        return summary;
     }
 
     private void report(String finding, String location, String message)
@@ -222,11 +191,10 @@ public final class AuditLogVerifier
         }
     }
 
-    // Whether the MAC of a record or checkpoint matches; if not, reports why (another key, no key id although a key
-    // was given, or changed bytes).
+    // whether the MAC matches; if not, reports why (another key, no key id, or changed bytes)
     private boolean checkMac(Line line, String location, String what)
     {
-        AuditKey key = keys.get(line.keyId());
+        AuditKey key = keys.stream().filter(candidate -> candidate.keyId().equals(line.keyId())).findFirst().orElse(null);
         if (key == null) {
             report("rewritten", location, line.keyId() == null
                     ? "%s carries no key id: written without the key".formatted(what)
@@ -249,7 +217,7 @@ public final class AuditLogVerifier
             for (byte[] bytes = lines.next(); bytes != null; bytes = lines.next()) {
                 offset += bytes.length;
                 String location = file + ":" + ++lineNumber;
-                Line checkpoint = AuditRecordFormat.parseCheckpoint(bytes);
+                Line checkpoint = AuditFiles.parseCheckpoint(bytes);
                 if (checkpoint == null) {
                     report("malformed", location, "not a signed checkpoint");
                 }

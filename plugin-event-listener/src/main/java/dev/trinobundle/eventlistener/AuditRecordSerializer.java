@@ -21,18 +21,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Objects;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Maps Trino's query events to the body of an audit record (documented in the module README) with Jackson's
- * streaming generator. Field order is fixed by this code, so equal events give equal bytes. Jackson escapes what JSON
- * requires, U+0000 and lone surrogates included.
- * <p>
- * Only members present in both the 476 and the 477 SPI are used: no {@code QueryStatistics.getTotalBytes/getTotalRows},
- * no {@code getCatalogVersion}, no lazily computed payloads or plans.
+ * Maps Trino's query events to the body of an audit record (see the module README) in a fixed field order, so equal
+ * events give equal bytes; Jackson escapes U+0000 and lone surrogates. Only members of both the 476 and 477 SPI: no
+ * {@code QueryStatistics.getTotalBytes/getTotalRows}, no {@code getCatalogVersion}, no lazy payloads or plans.
  */
 public final class AuditRecordSerializer
 {
@@ -43,12 +40,7 @@ public final class AuditRecordSerializer
     @Inject
     public AuditRecordSerializer(AuditEventListenerConfig config)
     {
-        this(config.getMaxQueryTextLength());
-    }
-
-    AuditRecordSerializer(int maxQueryTextLength)
-    {
-        this.maxQueryTextLength = maxQueryTextLength;
+        this.maxQueryTextLength = config.getMaxQueryTextLength();
     }
 
     byte[] write(QueryCreatedEvent event)
@@ -104,8 +96,7 @@ public final class AuditRecordSerializer
                 g.writeEndObject();
             }
             g.writeEndArray();
-            // Tables (and views) as analyzed, with the columns the query referenced: covers queries that fail before
-            // reading anything, such as an access denied on a column.
+            // as analyzed, with the columns referenced: covers queries that fail before reading, e.g. access denied
             g.writeArrayFieldStart("referenced");
             for (TableInfo table : metadata.getTables()) {
                 writeTable(g, table.getCatalog(), table.getSchema(), table.getTable(), table.getColumns(), ColumnInfo::getColumn);
@@ -175,7 +166,7 @@ public final class AuditRecordSerializer
         g.writeEndObject();
     }
 
-    // starts a table object; the caller ends it.
+    // the caller ends the object
     private static <C> void writeTable(JsonGenerator g, String catalog, String schema, String table, List<C> columns, Function<C, String> columnName)
             throws IOException
     {

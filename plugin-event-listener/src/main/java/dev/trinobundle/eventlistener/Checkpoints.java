@@ -14,10 +14,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Signed checkpoints: every {@code audit.checkpoint.interval} the sequence number and hash of the journal's last
- * record, MACed with the key (see {@link AuditRecordFormat}). They go to places the log's writer does not control: a
- * separate directory ({@code checkpoints.jsonl}) and the PostgreSQL sink's checkpoint table. Against them the
- * verifier detects a truncated tail, which a chain alone cannot show.
+ * Signed checkpoints: the sequence number and hash of the journal's head, MACed, in places the log's writer does not
+ * control ({@code checkpoints.jsonl} in a directory of their own, PostgreSQL). Against them the verifier detects a
+ * truncated tail, which a chain alone cannot show.
  */
 public final class Checkpoints
 {
@@ -27,7 +26,6 @@ public final class Checkpoints
     private final AuditKey key;
     private final Optional<Path> file;
     private final AtomicLong failures = new AtomicLong();
-    private long lastSequence;
     // a torn last line (a crash or a failed cut-back during an append) must not run into the next checkpoint
     private boolean repairBeforeAppend = true;
     private volatile Checkpoint latest;
@@ -40,16 +38,16 @@ public final class Checkpoints
 
     public record Checkpoint(long sequence, String hash, String keyId, Instant time, byte[] line) {}
 
-    // called by the maintenance task and at shutdown with a head that is on the disk; without new records, nothing new
+    // with a head that is on the disk; nothing without new records
     synchronized void checkpoint(AuditJournal.Written head)
     {
-        if (head.sequence() == lastSequence) {
+        if (head.sequence() == getLastCheckpointSequence()) {
             return;
         }
         Instant time = Instant.now();
-        String start = AuditRecordFormat.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
+        String start = AuditFiles.checkpointStart(key.keyId(), head.sequence(), head.hash(), time.toString());
         String mac = key.macHex((start + "}").getBytes(US_ASCII));
-        byte[] line = (start + new String(AuditRecordFormat.suffix(AuditRecordFormat.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
+        byte[] line = (start + new String(AuditFiles.suffix(AuditFiles.MAC_FIELD, mac), US_ASCII)).getBytes(US_ASCII);
         if (file.isPresent()) {
             try {
                 if (repairBeforeAppend && Files.exists(file.get())) {
@@ -65,11 +63,9 @@ public final class Checkpoints
                 return;
             }
         }
-        lastSequence = head.sequence();
         latest = new Checkpoint(head.sequence(), head.hash(), key.keyId(), time, line);
     }
 
-    // the newest checkpoint, for the PostgreSQL sink.
     Optional<Checkpoint> latest()
     {
         return Optional.ofNullable(latest);
@@ -78,8 +74,7 @@ public final class Checkpoints
     @Managed(description = "Sequence number named by the last checkpoint")
     public long getLastCheckpointSequence()
     {
-        Checkpoint checkpoint = latest;
-        return checkpoint == null ? 0 : checkpoint.sequence();
+        return latest().map(Checkpoint::sequence).orElse(0L);
     }
 
     @Managed(description = "Checkpoints that could not be written")

@@ -1,8 +1,8 @@
 package dev.trinobundle.eventlistener;
 
 /**
- * When the journal forces its writes from the page cache to the disk. Every policy survives a killed Trino process
- * (the page cache belongs to the kernel); they differ in what a machine crash or power loss may take.
+ * Every policy survives a killed Trino process (the page cache belongs to the kernel); they differ in what a machine
+ * crash or power loss may take.
  */
 public enum FsyncPolicy
 {

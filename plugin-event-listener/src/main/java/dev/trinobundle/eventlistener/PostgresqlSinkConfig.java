@@ -9,8 +9,6 @@ import jakarta.validation.constraints.Pattern;
 
 public class PostgresqlSinkConfig
 {
-    private static final String IDENTIFIER = "[a-z_][a-z0-9_]{0,62}";
-
     private String url;
     private String user;
     private String password;
@@ -72,7 +70,7 @@ public class PostgresqlSinkConfig
     }
 
     @NotNull
-    @Pattern(regexp = IDENTIFIER, message = "must be a lower-case SQL identifier")
+    @Pattern(regexp = "[a-z_][a-z0-9_]{0,62}", message = "must be a lower-case SQL identifier")
     public String getTable()
     {
         return table;

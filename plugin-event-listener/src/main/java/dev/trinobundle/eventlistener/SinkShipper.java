@@ -1,12 +1,18 @@
 package dev.trinobundle.eventlistener;
 
+import dev.trinobundle.eventlistener.AuditFiles.LineReader;
+import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -16,11 +22,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Ships the audit log's records to PostgreSQL, in order, from the listener's background thread, and commits the last
- * delivered sequence number to {@code <journal>/sink-postgresql.offset} (at most once a second, and when caught up).
- * A failing database is retried a second later while the records wait in the log; a record it refuses for its data
- * {@value #RECORD_ERROR_ATTEMPTS} times goes to {@code <journal>/dead-letter-postgresql.jsonl} with an ERROR. Logs
- * and JMX never show record content.
+ * Ships the audit log's records to PostgreSQL in order and commits the last one delivered to
+ * {@code <journal>/sink-postgresql.offset}. A record the database refuses for its data {@value #RECORD_ERROR_ATTEMPTS}
+ * times goes to {@code <journal>/dead-letter-postgresql.jsonl}. Logs and JMX never show record content.
  */
 public final class SinkShipper
 {
@@ -46,7 +50,7 @@ public final class SinkShipper
     private volatile String lastError;
     // guarded by this
     private long acknowledgedSequence;
-    private List<JournalRecord> batch = List.of();
+    private List<Record> batch = List.of();
     private int recordErrors;
     private long storedCheckpoint;
     private long committedNanos;
@@ -67,28 +71,21 @@ public final class SinkShipper
         }
         catch (IOException | IllegalArgumentException e) {
             committedSequence = 0;
-            // An unreadable offset only means records are delivered again, which the database skips.
+            // records delivered again are skipped by the database
             log.warn("Cannot read audit sink offset %s (%s); delivering the whole journal to PostgreSQL again", offsetFile, e);
         }
         long journalEnd = journal.getLastWrittenSequence();
         if (committedSequence > journalEnd) {
-            // a machine crash took the log's newest records after PostgreSQL had them (or someone edited the file):
-            // the numbers are given again, and the database, keyed by record hash, takes the new records
+            // a crash took the newest records after PostgreSQL had them: their numbers are given again, to new hashes
             log.error("Audit sink postgresql offset %s says record %s was delivered, but the audit log ends at record %s (lost in a crash before it reached the disk, or the file was edited); delivering from %s",
                     offsetFile, committedSequence, journalEnd, journalEnd + 1);
             committedSequence = journalEnd;
         }
         acknowledgedSequence = committedSequence;
-        // a crash between delivery and commit delivers again what the database skips
         reader = new JournalReader(journal, committedSequence + 1);
     }
 
-    /**
-     * Delivers what the journal holds beyond the last delivered record and commits. A failure is counted, logged and
-     * kept for a retry a second later.
-     *
-     * @return whether everything written so far is delivered
-     */
+    // delivers and commits what the journal holds beyond the last delivered record; returns whether that is all of it
     synchronized boolean ship()
     {
         if (failedNanos != 0 && System.nanoTime() - failedNanos < RETRY_DELAY_NANOS) {
@@ -98,7 +95,16 @@ public final class SinkShipper
             Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
             if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
                 storedCheckpoint = checkpoint.sequence();
-                storeCheckpoint(checkpoint);
+                // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
+                try {
+                    sink.storeCheckpoint(checkpoint);
+                }
+                catch (Exception e) {
+                    if (due(checkpointFailureLoggedNanos)) {
+                        checkpointFailureLoggedNanos = System.nanoTime();
+                        log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
+                    }
+                }
             }
             while (true) {
                 batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
@@ -145,25 +151,11 @@ public final class SinkShipper
         return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
     }
 
-    // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
-    private void storeCheckpoint(Checkpoints.Checkpoint checkpoint)
-    {
-        try {
-            sink.storeCheckpoint(checkpoint);
-        }
-        catch (Exception e) {
-            if (due(checkpointFailureLoggedNanos)) {
-                checkpointFailureLoggedNanos = System.nanoTime();
-                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
-            }
-        }
-    }
-
-    // after a batch failed for its data again and again: only the records the database refuses alone are dead letters
-    private void deliverOneByOne(List<JournalRecord> batch)
+    // after a batch failed for its data again and again: only what the database refuses alone is a dead letter
+    private void deliverOneByOne(List<Record> batch)
             throws Exception
     {
-        for (JournalRecord record : batch) {
+        for (Record record : batch) {
             if (record.sequence() <= acknowledgedSequence) {
                 continue;
             }
@@ -207,7 +199,7 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    // delivers what PostgreSQL accepts until the deadline, then closes; the rest stays in the journal for the next start.
+    // the rest stays in the journal for the next start
     synchronized void close(long deadlineNanos)
     {
         while (!ship() && System.nanoTime() - deadlineNanos < 0) {
@@ -254,7 +246,84 @@ public final class SinkShipper
         return lastError;
     }
 
-    /** The shipper's own file, not the database, failed (a full journal disk): said as such, with the file and the reason. */
+    // the journal's cursor; skips a line that is not a record (no number to deliver under), leaves gaps to the verifier
+    static final class JournalReader
+            implements Closeable
+    {
+        private final AuditJournal journal;
+        private long nextSequence;
+        private long segmentStart = -1;
+        private LineReader lines;
+
+        JournalReader(AuditJournal journal, long firstSequence)
+        {
+            this.journal = requireNonNull(journal, "journal is null");
+            this.nextSequence = firstSequence;
+        }
+
+        List<Record> read(int maxRecords)
+                throws IOException
+        {
+            List<Record> records = new ArrayList<>();
+            while (records.size() < maxRecords && nextSequence <= journal.getLastWrittenSequence() && (lines != null || openSegmentContaining(nextSequence))) {
+                // looked up before the read: a newer file means this one was complete before the read began
+                Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
+                byte[] line = lines.next();
+                if (line == null) {
+                    // the end of a finished file (a torn tail, after a failed write, has no newline): on to the next
+                    if (newer == null) {
+                        break;
+                    }
+                    nextSequence = Math.max(nextSequence, newer.getKey());
+                    close();
+                    continue;
+                }
+                long[] start = AuditFiles.versionAndSequence(line);
+                if (start == null) {
+                    log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped", journal.getDirectory(), nextSequence - 1, segmentStart);
+                }
+                else if (start[1] >= nextSequence) {
+                    nextSequence = start[1] + 1;
+                    records.add(new Record(start[1], line));
+                }
+            }
+            return records;
+        }
+
+        private boolean openSegmentContaining(long sequence)
+                throws IOException
+        {
+            Map.Entry<Long, Path> segment = journal.segments().floorEntry(sequence);
+            if (segment == null) {
+                // retention deleted them (PostgreSQL was enabled later)
+                segment = journal.segments().ceilingEntry(sequence);
+                if (segment == null) {
+                    return false;
+                }
+                log.warn("Audit journal %s: records %s..%s are no longer in the journal; continuing with %s", journal.getDirectory(), sequence, segment.getKey() - 1, segment.getKey());
+                nextSequence = segment.getKey();
+            }
+            try {
+                lines = new LineReader(segment.getValue());
+            }
+            catch (NoSuchFileException e) {
+                return false;
+            }
+            segmentStart = segment.getKey();
+            return true;
+        }
+
+        @Override
+        public void close()
+                throws IOException
+        {
+            try (LineReader closing = lines) {
+                lines = null;
+            }
+        }
+    }
+
+    // the shipper's own file failed, not the database (a full journal disk): said as such
     private static final class OffsetWriteException
             extends IOException
     {

@@ -103,7 +103,7 @@ final class TestAuditEventListener
         listener.queryCompleted(completed("q2"));
         listener.shutdown();
         assertThat(Files.readAllLines(checkpointFile, UTF_8)).hasSize(2).allMatch(line -> line.startsWith("{\"checkpoint\":1,") && line.endsWith("\"}"));
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(AuditKey.fromFile(keyFile)), List.of(checkpointFile), 1));
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(journalDirectory, keyFile, checkpointFile);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("last checkpoint record 2");
     }
@@ -112,8 +112,8 @@ final class TestAuditEventListener
     void testSequenceNumbersBeyondEighteenDigitsParse()
     {
         byte[] line = "{\"schemaVersion\":2,\"seq\":1000000000000000000,\"x\":1}".getBytes(UTF_8);
-        assertThat(AuditRecordFormat.sequence(line)).isEqualTo(1_000_000_000_000_000_000L);
-        assertThat(AuditRecordFormat.sequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isEqualTo(-1);
+        assertThat(AuditFiles.versionAndSequence(line)).containsExactly(2, 1_000_000_000_000_000_000L);
+        assertThat(AuditFiles.versionAndSequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isNull();
     }
 
     @Test

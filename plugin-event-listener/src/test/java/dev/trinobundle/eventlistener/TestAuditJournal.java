@@ -2,6 +2,7 @@ package dev.trinobundle.eventlistener;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
+import dev.trinobundle.eventlistener.SinkShipper.JournalReader;
 import dev.trinobundle.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,12 +47,12 @@ final class TestAuditJournal
             assertThat(journal.getRecordsWritten()).isEqualTo(2);
 
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                List<JournalRecord> records = reader.read(10);
-                assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+                List<AuditJournal.Record> records = reader.read(10);
+                assertThat(records).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
                 assertThat(new String(records.get(0).line(), UTF_8)).contains("\"value\":\"a\"").endsWith("\"}\n");
                 assertThat(reader.read(10)).isEmpty();
                 TestingAuditEvents.append(journal, body("c"));
-                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(3L);
+                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(3L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -66,15 +67,15 @@ final class TestAuditJournal
         AuditJournal killed = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         TestingAuditEvents.append(killed, body("a"));
         TestingAuditEvents.append(killed, body("b"));
-        headHash = killed.written().hash();
+        headHash = killed.force().hash();
         killed.close();
 
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(2);
-            assertThat(journal.written().hash()).isEqualTo(headHash);
+            assertThat(journal.force().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("c"))).isEqualTo(3);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
+                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L, 3L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -108,9 +109,9 @@ final class TestAuditJournal
         List<String> lines = Files.readAllLines(onlySegment(), UTF_8);
         Files.write(onlySegment(), List.of(lines.get(0), "{\"planted\":1}", lines.get(1)), UTF_8);
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
-                LogCapture log = new LogCapture(JournalReader.class.getName())) {
+                LogCapture log = new LogCapture(SinkShipper.class.getName())) {
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
             }
             assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not an audit record");
         }
@@ -129,7 +130,7 @@ final class TestAuditJournal
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
             assertThat(journal.getRecordsDropped()).isZero();
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 2L);
+                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -148,7 +149,7 @@ final class TestAuditJournal
         Files.write(onlySegment(), List.of(lines.get(0), lines.get(3)), UTF_8);
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
                 JournalReader reader = new JournalReader(journal, 1)) {
-            assertThat(reader.read(10)).extracting(JournalRecord::sequence).containsExactly(1L, 4L);
+            assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 4L);
         }
         assertThat(TestingAuditEvents.verify(directory).message()).contains("records 2..3 are missing");
     }
@@ -164,7 +165,7 @@ final class TestAuditJournal
             int segments = journal.segments().size();
             assertThat(segments).isGreaterThan(3);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(30).startsWith(1L).endsWith(30L);
+                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence).hasSize(30).startsWith(1L).endsWith(30L);
             }
             assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
 
@@ -173,7 +174,7 @@ final class TestAuditJournal
             assertThat(journal.segments().firstKey()).isLessThanOrEqualTo(11L);
             assertThat(journal.segments().size()).isLessThan(segments).isGreaterThan(2);
             try (JournalReader reader = new JournalReader(journal, 11)) {
-                assertThat(reader.read(100)).extracting(JournalRecord::sequence).hasSize(20).startsWith(11L);
+                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence).hasSize(20).startsWith(11L);
             }
 
             // without PostgreSQL (or once it has everything): the newest max-files stay
@@ -259,15 +260,15 @@ final class TestAuditJournal
         for (int i = 1; i <= 60; i++) {
             TestingAuditEvents.append(killed, body("record-" + i));
         }
-        String headHash = killed.written().hash();
+        String headHash = killed.force().hash();
         killed.close();
 
         try (AuditJournal journal = new AuditJournal(directory, 4096, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY)) {
             assertThat(journal.getLastWrittenSequence()).isEqualTo(60);
-            assertThat(journal.written().hash()).isEqualTo(headHash);
+            assertThat(journal.force().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(61);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(100)).extracting(JournalRecord::sequence)
+                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence)
                         .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 61).boxed().toList());
             }
         }
@@ -278,7 +279,7 @@ final class TestAuditJournal
                 assertThat(content[content.length - 1]).isEqualTo((byte) '\n');
             }
         }
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("61 records");
     }
@@ -293,12 +294,12 @@ final class TestAuditJournal
             TestingAuditEvents.append(journal, body("small again"));
             journal.force();
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                List<JournalRecord> records = reader.read(10);
-                assertThat(records).extracting(JournalRecord::sequence).containsExactly(1L, 2L, 3L);
+                List<AuditJournal.Record> records = reader.read(10);
+                assertThat(records).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L, 3L);
                 assertThat(new String(records.get(1).line(), UTF_8)).contains("x".repeat(5000));
             }
         }
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(directory);
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(directory);
         assertThat(result.intact()).as(result.message()).isTrue();
     }
 

@@ -70,7 +70,7 @@ final class TestAuditJournalOnFullDisk
             assertThat(journal.getRecordsDropped()).isEqualTo(1000 - written);
             assertThat(sequences).contains(-1L);
             // what reached the disk is a complete, intact chain
-            AuditLogVerifier.Result onFullDisk = TestingAuditEvents.verify(journalDirectory);
+            TestingAuditEvents.Verification onFullDisk = TestingAuditEvents.verify(journalDirectory);
             assertThat(onFullDisk.intact()).as(onFullDisk.message()).isTrue();
 
             Files.delete(filler);
@@ -78,7 +78,7 @@ final class TestAuditJournalOnFullDisk
             assertThat(TestingAuditEvents.append(journal, body)).isEqualTo(written + 1);
             assertThat(journal.getRecordsWritten()).isEqualTo(written + 1);
         }
-        AuditLogVerifier.Result result = TestingAuditEvents.verify(journalDirectory);
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(journalDirectory);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("seq 1..");
     }

@@ -253,11 +253,11 @@ final class TestAuditLogVerifier
     private static List<String> rehash(List<String> lines, AuditKey key, String keyId)
     {
         List<String> rehashed = new ArrayList<>();
-        String previous = AuditRecordFormat.GENESIS_HASH;
+        String previous = AuditFiles.GENESIS_HASH;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             String members = line.substring(line.indexOf(",\"kind\""), line.lastIndexOf(",\"hash\""));
-            byte[] header = AuditRecordFormat.header(i + 1, keyId, previous);
+            byte[] header = AuditFiles.header(i + 1, keyId, previous);
             byte[] canonical = (new String(header, UTF_8) + members.substring(1) + "}").getBytes(UTF_8);
             previous = key.macHex(canonical);
             rehashed.add(new String(canonical, 0, canonical.length - 1, UTF_8) + ",\"hash\":\"" + previous + "\"}");

@@ -18,7 +18,7 @@ final class TestAuditRecordSerializer
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+    private final AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
 
     @Test
     void testCompletedRecord()
@@ -130,7 +130,7 @@ final class TestAuditRecordSerializer
             throws IOException
     {
         String sql = "SELECT '" + "x".repeat(50) + "'";
-        JsonNode query = MAPPER.readTree(TestingAuditEvents.serialize(new AuditRecordSerializer(10), completed("q", context("a", "a", "a"), sql, Optional.empty())))
+        JsonNode query = MAPPER.readTree(TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(10)), completed("q", context("a", "a", "a"), sql, Optional.empty())))
                 .get("query");
 
         assertThat(query.get("sql").asText()).isEqualTo("SELECT 'xx");
@@ -144,7 +144,7 @@ final class TestAuditRecordSerializer
     {
         // the limit falls between the two halves of the emoji: the kept text ends before it
         String sql = "SELECT '😀😀😀'";
-        JsonNode query = MAPPER.readTree(TestingAuditEvents.serialize(new AuditRecordSerializer(9), completed("q", context("a", "a", "a"), sql, Optional.empty())))
+        JsonNode query = MAPPER.readTree(TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(9)), completed("q", context("a", "a", "a"), sql, Optional.empty())))
                 .get("query");
 
         assertThat(query.get("sql").asText()).isEqualTo("SELECT '");

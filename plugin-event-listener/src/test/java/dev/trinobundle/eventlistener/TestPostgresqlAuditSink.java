@@ -74,7 +74,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal);
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
 
         for (int i = 0; i < 20; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, created("q" + i)));
@@ -122,7 +122,7 @@ final class TestPostgresqlAuditSink
         Files.createDirectories(offsetFile.resolve("in-the-way"));
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("offset_queries")));
         try {
-            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("offset-q1")));
+            TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000)), completed("offset-q1")));
             waitFor(shipper, () -> String.valueOf(shipper.getLastError()).startsWith("cannot write the offset file " + offsetFile + " ("));
         }
         finally {
@@ -140,7 +140,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("crash-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("crash_queries")));
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         for (int i = 1; i <= 5; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("crash-q" + i)));
         }
@@ -172,7 +172,7 @@ final class TestPostgresqlAuditSink
         String sql = "SELECT 1 -- \u0000 nul";
         AuditJournal journal = new AuditJournal(directory.resolve("nul-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("nul_queries")));
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q1", QueryEvents.context("admin", "alice", "admin"), sql, java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("nul-q2")));
         waitFor(shipper, () -> shipper.getPendingRecords() == 0);
@@ -206,7 +206,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("refusing-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("refusing_queries")));
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q1")));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q2", QueryEvents.context("admin", "alice", "admin"), "SELECT 'top-secret'", java.util.Optional.empty())));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("refused-q3")));
@@ -235,7 +235,7 @@ final class TestPostgresqlAuditSink
         Path journalDirectory = directory.resolve("unbindable-journal");
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("unbindable_queries")));
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("unbindable-q1")));
         // valid JSON, but no timestamp: a record no retry can bind
         String unbindable = new String(TestingAuditEvents.serialize(serializer, completed("unbindable-q2")), UTF_8)
@@ -270,7 +270,7 @@ final class TestPostgresqlAuditSink
         PostgresqlSinkConfig config = config("insert_only_queries").setUser("audit_writer").setPassword("writer-password");
         AuditJournal journal = new AuditJournal(directory.resolve("insert-only-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("insert-only-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000)), completed("insert-only-q1")));
         waitFor(shipper, () -> shipper.getPendingRecords() == 0);
         shipper.close(deadline(5_000));
         journal.close();
@@ -306,12 +306,12 @@ final class TestPostgresqlAuditSink
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("no-grant-checkpoints")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config), checkpoints);
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
-            AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+            AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
             for (int i = 1; i <= 3; i++) {
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("no-grant-q" + i)));
             }
             // as the listener's maintenance task does
-            checkpoints.checkpoint(journal.written());
+            checkpoints.checkpoint(journal.force());
             waitFor(shipper, () -> count("SELECT count(*) FROM audit.no_checkpoint_grant_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
             // records after a refused checkpoint still flow
@@ -350,7 +350,7 @@ final class TestPostgresqlAuditSink
                     "VALUES ('preinserted-q1', 'completed', 1, now(), 'nobody', false, 'FINISHED', '{}', 'not-the-record')");
         }
         Path journalDirectory = directory.resolve("preinserted-journal");
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config));
         TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("preinserted-q1")));
@@ -390,11 +390,11 @@ final class TestPostgresqlAuditSink
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("upgraded-checkpoints")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config), checkpoints);
         try (LogCapture log = new LogCapture(SinkShipper.class.getName())) {
-            AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+            AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
             for (int i = 1; i <= 3; i++) {
                 TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("upgraded-q" + i)));
             }
-            checkpoints.checkpoint(journal.written());
+            checkpoints.checkpoint(journal.force());
             waitFor(shipper, () -> count("SELECT count(*) FROM audit.upgraded_queries") == 3
                     && log.messages(java.util.logging.Level.SEVERE).stream().anyMatch(message -> message.contains("cannot store checkpoint")));
             shipper.close(deadline(5_000));
@@ -413,11 +413,11 @@ final class TestPostgresqlAuditSink
         AuditJournal journal = new AuditJournal(journalDirectory, 1 << 20, 1000, FsyncPolicy.NONE, key);
         Checkpoints checkpoints = new Checkpoints(key, java.util.Optional.of(directory.resolve("checkpoint-directory")));
         SinkShipper shipper = new SinkShipper(journal, new PostgresqlAuditSink(config("checkpointed_queries")), checkpoints);
-        AuditRecordSerializer serializer = new AuditRecordSerializer(1000);
+        AuditRecordSerializer serializer = new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000));
         for (int i = 1; i <= 3; i++) {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(serializer, completed("checkpointed-q" + i)));
         }
-        checkpoints.checkpoint(journal.written());
+        checkpoints.checkpoint(journal.force());
         waitFor(shipper, () -> count("SELECT count(*) FROM audit.checkpointed_queries_checkpoints WHERE seq = 3") == 1);
         shipper.close(deadline(5_000));
         journal.close();
@@ -434,7 +434,7 @@ final class TestPostgresqlAuditSink
             }
         }
         Files.write(exported, lines);
-        AuditLogVerifier.Result result = AuditLogVerifier.verify(journalDirectory, new AuditLogVerifier.Options(List.of(key), List.of(exported), 1));
+        TestingAuditEvents.Verification result = TestingAuditEvents.verify(journalDirectory, keyFile, exported);
         assertThat(result.intact()).as(result.message()).isTrue();
         assertThat(result.message()).contains("3 records", "last checkpoint record 3");
     }
@@ -496,12 +496,11 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("rotated-password");
         Files.writeString(passwordFile, "the-old-password\n");
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "rotation_queries"));
-        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "rotation_queries"));
-        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo("the-old-password");
+        assertThat(sink.connectionProperties().getProperty("password")).isEqualTo("the-old-password");
 
         AuditJournal journal = new AuditJournal(directory.resolve("rotation-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, sink);
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("rotation-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000)), completed("rotation-q1")));
         waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains("password authentication failed")
@@ -510,7 +509,7 @@ final class TestPostgresqlAuditSink
 
         // what the kubelet does when the Secret changes: new content under the same path, no restart
         Files.writeString(passwordFile, postgres.password() + "\n");
-        assertThat(connections.newConnectionProperties().getProperty("password")).isEqualTo(postgres.password());
+        assertThat(sink.connectionProperties().getProperty("password")).isEqualTo(postgres.password());
         waitFor(shipper, () -> shipper.getPendingRecords() == 0);
         shipper.close(deadline(5_000));
         journal.close();
@@ -524,9 +523,8 @@ final class TestPostgresqlAuditSink
         Path passwordFile = directory.resolve("removed-password");
         Files.writeString(passwordFile, postgres.password());
         PostgresqlAuditSink sink = new PostgresqlAuditSink(passwordFileConfig(passwordFile, "removed_password_queries"));
-        PostgresqlConnectionFactory connections = new PostgresqlConnectionFactory(passwordFileConfig(passwordFile, "removed_password_queries"));
         Files.delete(passwordFile);
-        assertThatThrownBy(connections::newConnectionProperties)
+        assertThatThrownBy(sink::connectionProperties)
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining(passwordFile.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -534,7 +532,7 @@ final class TestPostgresqlAuditSink
 
         AuditJournal journal = new AuditJournal(directory.resolve("removed-password-journal"), 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
         SinkShipper shipper = shipper(journal, sink);
-        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(1000), completed("removed-password-q1")));
+        TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000)), completed("removed-password-q1")));
         waitFor(shipper, () -> shipper.getFailedDeliveries() > 0);
         assertThat(shipper.getLastError())
                 .contains(passwordFile.toString())
@@ -568,7 +566,7 @@ final class TestPostgresqlAuditSink
     {
         Path empty = directory.resolve("empty-password");
         Files.writeString(empty, "\n");
-        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(empty))
+        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(empty))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(empty.toString())
                 .hasMessageContaining("audit.postgresql.password-file")
@@ -576,7 +574,7 @@ final class TestPostgresqlAuditSink
 
         Path notUtf8 = directory.resolve("latin1-password");
         Files.write(notUtf8, "secret-in-latin1-\u00e9\n".getBytes(ISO_8859_1));
-        assertThatThrownBy(() -> PostgresqlConnectionFactory.readPasswordFile(notUtf8))
+        assertThatThrownBy(() -> PostgresqlAuditSink.readPasswordFile(notUtf8))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(notUtf8.toString())
                 .hasMessageContaining("UTF-8")
@@ -615,7 +613,7 @@ final class TestPostgresqlAuditSink
     {
         Path file = Files.createTempFile(directory, "password", "");
         Files.write(file, content);
-        return PostgresqlConnectionFactory.readPasswordFile(file);
+        return PostgresqlAuditSink.readPasswordFile(file);
     }
 
     private PostgresqlSinkConfig passwordFileConfig(Path passwordFile, String table)

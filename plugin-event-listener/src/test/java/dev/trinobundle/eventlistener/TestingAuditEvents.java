@@ -3,11 +3,17 @@ package dev.trinobundle.eventlistener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
 import io.trino.spi.eventlistener.QueryCreatedEvent;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The audit listener's test helpers; the events themselves come from {@link dev.trinobundle.testing.QueryEvents}.
@@ -57,9 +63,26 @@ final class TestingAuditEvents
         return serializer.write(event);
     }
 
-    static AuditLogVerifier.Result verify(Path path)
-            throws IOException
+    // the verifier as an auditor runs it: intact is exit code 0, the message what it prints
+    record Verification(boolean intact, String message) {}
+
+    static Verification verify(Path path)
     {
-        return AuditLogVerifier.verify(path, new AuditLogVerifier.Options(List.of(KEY), List.of(), 1));
+        return verify(path, KEY_FILE);
+    }
+
+    static Verification verify(Path path, Path keyFile, Path... checkpoints)
+    {
+        List<String> args = new ArrayList<>(List.of("--key", keyFile.toString()));
+        for (Path checkpoint : checkpoints) {
+            args.addAll(List.of("--checkpoints", checkpoint.toString()));
+        }
+        args.add(path.toString());
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(output, true, UTF_8);
+        int code = AuditLogVerifier.run(args.toArray(String[]::new), stream, stream);
+        // exit code 2 is an error (an unreadable file), not a verdict
+        assertThat(code).as(output.toString(UTF_8)).isIn(0, 1);
+        return new Verification(code == 0, output.toString(UTF_8).stripTrailing());
     }
 }
