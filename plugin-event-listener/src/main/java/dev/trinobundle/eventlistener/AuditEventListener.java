@@ -20,6 +20,7 @@ import static io.airlift.concurrent.Threads.daemonThreadsNamed;
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.Executors.newScheduledThreadPool;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 /**
  * A callback, on Trino's dispatcher thread, only appends the record to the audit log and never throws. Two background
@@ -121,16 +122,18 @@ public final class AuditEventListener
     @Override
     public void shutdown()
     {
+        long deadline = System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS);
         // no interrupt: it would close the journal's channel under a force
         background.shutdown();
+        checkpoints.checkpoint(journal.force());
+        // stops a delivery in progress at the deadline, then delivers until it, the last checkpoint included
+        shipper.ifPresent(shipper -> shipper.close(deadline));
         try {
-            background.awaitTermination(SHUTDOWN_TIMEOUT_MILLIS, MILLISECONDS);
+            background.awaitTermination(Math.max(0, deadline - System.nanoTime()), NANOSECONDS);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        checkpoints.checkpoint(journal.force());
-        shipper.ifPresent(shipper -> shipper.close(System.nanoTime() + MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS)));
         journal.close();
         // the module gives every listener its own exporter: these are this listener's beans only
         exporter.unexportAllAndReportMissing().forEach((name, e) -> log.debug("Cannot unexport %s: %s", name, e));

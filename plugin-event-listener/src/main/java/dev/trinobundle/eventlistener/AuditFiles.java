@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import static com.google.common.collect.ImmutableSet.toImmutableSet;
 import static java.lang.String.format;
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static java.nio.file.StandardOpenOption.APPEND;
@@ -220,7 +221,8 @@ final class AuditFiles
     static FileChannel open(Path file, OpenOption... options)
             throws IOException
     {
-        return FileChannel.open(file, Stream.concat(Stream.of(CREATE, WRITE), Stream.of(options)).collect(toImmutableSet()), FILE_MODE);
+        // never through a link: one planted in the directory would have the listener truncate or append to its target
+        return FileChannel.open(file, Stream.concat(Stream.of(CREATE, WRITE, NOFOLLOW_LINKS), Stream.of(options)).collect(toImmutableSet()), FILE_MODE);
     }
 
     // replaces a small file's content in one atomic rename
@@ -283,14 +285,15 @@ final class AuditFiles
         long size = Files.size(file);
         if (end < size) {
             log.warn("Audit file %s: cutting %s bytes after its last complete record (the process stopped during a write); they were never acknowledged", file, size - end);
-            try (FileChannel channel = FileChannel.open(file, WRITE)) {
+            try (FileChannel channel = FileChannel.open(file, WRITE, NOFOLLOW_LINKS)) {
                 channel.truncate(end);
             }
         }
         return last;
     }
 
-    // a record's only newline is its last byte, so a line is never part of a failed write (the journal cuts those back)
+    // Lines up to a limit: bytes past the last acknowledged write may be a failed write, cut back and written over
+    // between two reads, and must never be joined to what follows them.
     static final class LineReader
             implements Closeable
     {
@@ -308,13 +311,19 @@ final class AuditFiles
             this.channel = FileChannel.open(file, READ);
         }
 
-        // the next line with its newline, or null; a line whose newline is not (yet) there is not returned
         byte[] next()
                 throws IOException
         {
+            return next(Long.MAX_VALUE);
+        }
+
+        // the next line with its newline before the limit, or null
+        byte[] next(long limit)
+                throws IOException
+        {
             // a chunk without a newline is read again twice as large
-            for (int size = CHUNK_SIZE; lines.isEmpty(); size *= 2) {
-                ByteBuffer buffer = ByteBuffer.allocate(size);
+            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
+                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
                 while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
                     // until the chunk is full or the file ends
                 }
@@ -326,8 +335,8 @@ final class AuditFiles
                         start = i + 1;
                     }
                 }
-                if (start == 0 && buffer.hasRemaining()) {
-                    // the file ends inside a line, or here
+                if (start == 0 && (buffer.hasRemaining() || buffer.capacity() == limit - position)) {
+                    // the file or the limit ends inside a line
                     break;
                 }
                 position += start;

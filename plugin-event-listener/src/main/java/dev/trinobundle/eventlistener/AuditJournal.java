@@ -1,5 +1,6 @@
 package dev.trinobundle.eventlistener;
 
+import com.google.common.primitives.Longs;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
@@ -9,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
@@ -25,6 +27,7 @@ import java.util.stream.Stream;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.lang.String.format;
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
 
@@ -55,14 +58,18 @@ public final class AuditJournal
     // guarded by this, but force() reads active and logs (at worst twice at once) without the lock appends take
     private final Mac mac;
     private volatile FileChannel active;
+    private Path activePath;
+    private long activeStart;
     private long activeSize;
+    private boolean interruptedMeanwhile;
     private volatile long lastErrorLogNanos;
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
-    private volatile Written written = new Written(0, AuditFiles.GENESIS_HASH);
+    private volatile Written written = new Written(0, AuditFiles.GENESIS_HASH, 0, 0);
 
-    record Written(long sequence, String hash) {}
+    // the last record written, and where its file (by first sequence) ends: readers never read past it
+    record Written(long sequence, String hash, long segment, long end) {}
 
     // one line as written, with its newline
     record Record(long sequence, byte[] line) {}
@@ -113,13 +120,18 @@ public final class AuditJournal
     private void recover()
     {
         try (Stream<Path> files = Files.list(directory)) {
-            files.map(file -> SEGMENT_NAME.matcher(file.getFileName().toString())).filter(Matcher::matches)
-                    .forEach(name -> segments.put(Long.parseLong(name.group(1)), directory.resolve(name.group())));
+            files.map(file -> SEGMENT_NAME.matcher(file.getFileName().toString())).filter(Matcher::matches).forEach(name -> {
+                Path file = directory.resolve(name.group());
+                Long first = Longs.tryParse(name.group(1));
+                // a link would have recovery truncate its target
+                checkState(first != null && Files.isRegularFile(file, NOFOLLOW_LINKS), "Audit journal file %s is not a regular file of the listener (a link, or a number beyond 2^63): move it away", file);
+                segments.put(first, file);
+            });
             while (!segments.isEmpty()) {
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
                     AuditFiles.Line last = AuditFiles.parseRecord(line);
-                    written = new Written(last.sequence(), last.mac());
+                    written = new Written(last.sequence(), last.mac(), 0, 0);
                     log.info("Audit journal %s: %s files, last sequence %s", directory, segments.size(), last.sequence());
                     return;
                 }
@@ -160,43 +172,82 @@ public final class AuditJournal
         // A cancelled query's thread may carry an interrupt: FileChannel would close on it and lose the record.
         boolean interrupted = Thread.interrupted();
         try {
-            if (active == null || activeSize + length > segmentSize && activeSize > 0) {
-                retireActive();
-                // a file of that name holds at most a failed attempt at this very record
-                Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
-                active = AuditFiles.open(path, TRUNCATE_EXISTING);
-                segments.put(sequence, path);
-                activeSize = 0;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    if (active == null || activeSize + length > segmentSize && activeSize > 0) {
+                        retireActive();
+                        // a file of that name holds at most a failed attempt at this very record
+                        Path path = directory.resolve("audit-%020d.jsonl".formatted(sequence));
+                        active = AuditFiles.open(path, TRUNCATE_EXISTING);
+                        activePath = path;
+                        segments.put(sequence, path);
+                        activeStart = sequence;
+                        activeSize = 0;
+                    }
+                    AuditFiles.writeFully(active, ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(suffix));
+                    break;
+                }
+                catch (ClosedChannelException e) {
+                    // An interrupt arrived during the write (or an fsync): once more, cut back on a new channel. A
+                    // cancelled query must not be a way to drop its record.
+                    interrupted |= Thread.interrupted();
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                    reopenActive();
+                }
             }
-            AuditFiles.writeFully(active, ByteBuffer.wrap(header), ByteBuffer.wrap(body, 1, body.length - 2), ByteBuffer.wrap(suffix));
             activeSize += length;
             recordsWritten.incrementAndGet();
             if (fsyncPolicy == FsyncPolicy.EVERY_RECORD) {
                 force(active);
             }
-            written = new Written(sequence, hash);
+            written = new Written(sequence, hash, activeStart, activeSize);
             return sequence;
         }
         catch (IOException | RuntimeException e) {
             recordsDropped.incrementAndGet();
             logError("Cannot write audit journal %s: %s. Audit record DROPPED (see RecordsDropped); free disk space or fix the directory", directory, e);
+            interrupted |= Thread.interrupted();
             try {
                 // never leave part of a record behind
                 if (active != null) {
-                    active.truncate(activeSize);
-                    active.position(activeSize);
+                    reopenActive();
                 }
             }
             catch (IOException | RuntimeException cutFailure) {
                 // give the file up: readers stop at its last newline; the record, maybe whole in it, keeps its number
                 retireActive();
-                written = new Written(sequence, hash);
+                written = new Written(sequence, hash, activeStart, activeSize + length);
             }
             return -1;
         }
         finally {
-            if (interrupted) {
+            if (interrupted || interruptedMeanwhile) {
+                interruptedMeanwhile = false;
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // the current file cut back to its last record, on its channel or, if an interrupt closed that, a new one
+    private void reopenActive()
+            throws IOException
+    {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (!active.isOpen()) {
+                    active = AuditFiles.open(activePath);
+                }
+                active.truncate(activeSize);
+                active.position(activeSize);
+                return;
+            }
+            catch (ClosedChannelException e) {
+                interruptedMeanwhile |= Thread.interrupted();
+                if (attempt == 3) {
+                    throw e;
+                }
             }
         }
     }
@@ -235,6 +286,11 @@ public final class AuditJournal
         try {
             channel.force(false);
         }
+        catch (ClosedByInterruptException e) {
+            // an interrupted EVERY_RECORD fsync: the next write reopens the file
+            fsyncFailures.incrementAndGet();
+            logError("Cannot fsync audit journal %s: the thread was interrupted", directory);
+        }
         catch (ClosedChannelException e) {
             // rolled meanwhile, and forced then
         }
@@ -243,6 +299,16 @@ public final class AuditJournal
             fsyncFailures.incrementAndGet();
             logError("Cannot fsync audit journal %s: %s", directory, e);
         }
+    }
+
+    Written written()
+    {
+        return written;
+    }
+
+    AuditKey key()
+    {
+        return key;
     }
 
     NavigableMap<Long, Path> segments()

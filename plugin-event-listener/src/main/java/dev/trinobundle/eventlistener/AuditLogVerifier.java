@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -84,7 +85,9 @@ public final class AuditLogVerifier
             List<Path> files = List.of(path);
             if (Files.isDirectory(path)) {
                 try (Stream<Path> list = Files.list(path)) {
-                    files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches()).sorted().toList();
+                    // by first sequence number: the journal-* files of earlier versions come before the audit-* after them
+                    files = list.filter(file -> AUDIT_FILE.matcher(file.getFileName().toString()).matches())
+                            .sorted(Comparator.comparing(file -> file.getFileName().toString().replaceFirst("^[a-z]+-", ""))).toList();
                 }
             }
             String summary = verifier.verifyRecords(path, files, Math.max(1, from));
@@ -170,6 +173,9 @@ public final class AuditLogVerifier
             Line last = checkpoints.lastEntry().getValue();
             report("truncated tail", path.toString(), "the log ends at record %s, but the checkpoint of %s names record %s: the tail was truncated"
                     .formatted(Math.max(0, previousSequence), last.time(), last.sequence()));
+        }
+        if (records == 0) {
+            report("deleted head", path.toString(), "no record at all: the log was wiped, or this is not its path");
         }
         String summary = records == 0 ? "no records in " + path : "%s records, seq %s..%s".formatted(records, firstSequence, previousSequence);
         if (records > 0 && problemCount == 0) {

@@ -127,9 +127,7 @@ public final class AuditRecordSerializer
         g.writeStringField("id", metadata.getQueryId());
         String sql = metadata.getQuery();
         boolean truncated = sql.length() > maxQueryTextLength;
-        // never cut a surrogate pair in half: the kept text stays valid Unicode
-        int end = maxQueryTextLength > 0 && truncated && Character.isHighSurrogate(sql.charAt(maxQueryTextLength - 1)) ? maxQueryTextLength - 1 : maxQueryTextLength;
-        g.writeStringField("sql", truncated ? sql.substring(0, end) : sql);
+        g.writeStringField("sql", cut(sql));
         g.writeBooleanField("sqlTruncated", truncated);
         g.writeNumberField("sqlLength", sql.length());
         g.writeStringField("type", context.getQueryType().map(Enum::name).orElse(null));
@@ -145,7 +143,8 @@ public final class AuditRecordSerializer
             g.writeNumberField("codeNumber", errorCode.getCode());
             g.writeStringField("type", errorCode.getType().name());
             g.writeStringField("failureType", failure.get().getFailureType().orElse(null));
-            g.writeStringField("message", failure.get().getFailureMessage().orElse(null));
+            // cut like the query text: an error message may quote a value the query built, megabytes long
+            g.writeStringField("message", failure.get().getFailureMessage().map(this::cut).orElse(null));
             g.writeEndObject();
         }
         else {
@@ -179,6 +178,15 @@ public final class AuditRecordSerializer
             g.writeString(columnName.apply(column));
         }
         g.writeEndArray();
+    }
+
+    // at most audit.query-text.max-length characters, never half a surrogate pair: the kept text stays valid Unicode
+    private String cut(String text)
+    {
+        if (text.length() <= maxQueryTextLength) {
+            return text;
+        }
+        return text.substring(0, maxQueryTextLength > 0 && Character.isHighSurrogate(text.charAt(maxQueryTextLength - 1)) ? maxQueryTextLength - 1 : maxQueryTextLength);
     }
 
     private static void sorted(JsonGenerator g, String name, Collection<String> values)

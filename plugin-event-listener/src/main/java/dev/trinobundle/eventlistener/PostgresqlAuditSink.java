@@ -117,7 +117,7 @@ public final class PostgresqlAuditSink
 
     static String createCheckpointTableSql(String table)
     {
-        return "CREATE TABLE IF NOT EXISTS audit.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id))"
+        return "CREATE TABLE IF NOT EXISTS audit.%s_checkpoints (seq bigint NOT NULL, key_id text NOT NULL, hash text NOT NULL, checkpoint_time timestamptz NOT NULL, checkpoint text NOT NULL, PRIMARY KEY (seq, key_id, hash))"
                 .formatted(table);
     }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -48,6 +50,7 @@ public final class SinkShipper
     private final AtomicLong deadLetterRecords = new AtomicLong();
     private volatile long committedSequence;
     private volatile String lastError;
+    private volatile long stopDeadlineNanos = System.nanoTime() + Long.MAX_VALUE / 2;
     // guarded by this
     private long acknowledgedSequence;
     private List<Record> batch = List.of();
@@ -66,6 +69,8 @@ public final class SinkShipper
         this.offsetFile = journal.getDirectory().resolve("sink-postgresql.offset");
         this.deadLetterFile = journal.getDirectory().resolve("dead-letter-postgresql.jsonl");
         try {
+            // not through a link, nor a FIFO that would hang the start
+            checkArgument(!Files.exists(offsetFile, NOFOLLOW_LINKS) || Files.isRegularFile(offsetFile, NOFOLLOW_LINKS), "not a regular file");
             committedSequence = Files.exists(offsetFile) ? Long.parseLong(Files.readString(offsetFile, US_ASCII).trim()) : 0;
             checkArgument(committedSequence >= 0, "negative");
         }
@@ -92,24 +97,25 @@ public final class SinkShipper
             return false;
         }
         try {
-            Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
-            if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
-                storedCheckpoint = checkpoint.sequence();
-                // best effort: a checkpoint table that refuses it (no grant, no table) must not stop the records
-                try {
-                    sink.storeCheckpoint(checkpoint);
-                }
-                catch (Exception e) {
-                    if (due(checkpointFailureLoggedNanos)) {
-                        checkpointFailureLoggedNanos = System.nanoTime();
-                        log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
-                    }
-                }
-            }
-            while (true) {
+            while (System.nanoTime() - stopDeadlineNanos < 0) {
                 batch = batch.isEmpty() ? reader.read(BATCH_SIZE) : batch;
                 if (batch.isEmpty()) {
                     commit();
+                    // after the records it names (caught up, so delivered), and best effort: a table that refuses it
+                    // (no grant, no table) must not stop the records
+                    Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
+                    if (checkpoint != null && checkpoint.sequence() != storedCheckpoint) {
+                        try {
+                            sink.storeCheckpoint(checkpoint);
+                            storedCheckpoint = checkpoint.sequence();
+                        }
+                        catch (Exception e) {
+                            if (due(checkpointFailureLoggedNanos)) {
+                                checkpointFailureLoggedNanos = System.nanoTime();
+                                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
+                            }
+                        }
+                    }
                     return true;
                 }
                 if (recordErrors >= RECORD_ERROR_ATTEMPTS) {
@@ -127,6 +133,7 @@ public final class SinkShipper
                     lastError = null;
                 }
             }
+            return false;
         }
         catch (VirtualMachineError e) {
             throw e;
@@ -200,19 +207,23 @@ public final class SinkShipper
     }
 
     // the rest stays in the journal for the next start
-    synchronized void close(long deadlineNanos)
+    // Ships until the deadline, then closes; a run in progress on the background thread stops at it between batches.
+    void close(long deadlineNanos)
     {
-        while (!ship() && System.nanoTime() - deadlineNanos < 0) {
-            LockSupport.parkNanos(Math.min(RETRY_DELAY_NANOS, deadlineNanos - System.nanoTime()));
-        }
-        if (getPendingRecords() > 0) {
-            log.warn("Audit sink postgresql: %s records not delivered at shutdown stay in the journal %s and are delivered after the next start", getPendingRecords(), journal.getDirectory());
-        }
-        try (JournalReader closingReader = reader; PostgresqlAuditSink closingSink = sink) {
-            commit();
-        }
-        catch (IOException e) {
-            log.warn("Audit sink postgresql: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", offsetFile, e);
+        stopDeadlineNanos = deadlineNanos;
+        synchronized (this) {
+            while (!ship() && System.nanoTime() - deadlineNanos < 0) {
+                LockSupport.parkNanos(Math.min(RETRY_DELAY_NANOS, deadlineNanos - System.nanoTime()));
+            }
+            if (getPendingRecords() > 0) {
+                log.warn("Audit sink postgresql: %s records not delivered at shutdown stay in the journal %s and are delivered after the next start", getPendingRecords(), journal.getDirectory());
+            }
+            try (JournalReader closingReader = reader; PostgresqlAuditSink closingSink = sink) {
+                commit();
+            }
+            catch (IOException e) {
+                log.warn("Audit sink postgresql: cannot write its offset %s at stop (%s); its last records are delivered again at the next start, and skipped", offsetFile, e);
+            }
         }
     }
 
@@ -265,29 +276,38 @@ public final class SinkShipper
                 throws IOException
         {
             List<Record> records = new ArrayList<>();
-            while (records.size() < maxRecords && nextSequence <= journal.getLastWrittenSequence() && (lines != null || openSegmentContaining(nextSequence))) {
-                // looked up before the read: a newer file means this one was complete before the read began
+            while (records.size() < maxRecords && (lines != null || openSegmentContaining(nextSequence))) {
+                // both looked up before the read: never past the last acknowledged write, and a newer file means this
+                // one was complete before the read began
+                AuditJournal.Written written = journal.written();
                 Map.Entry<Long, Path> newer = journal.segments().higherEntry(segmentStart);
-                byte[] line = lines.next();
+                byte[] line = lines.next(segmentStart == written.segment() ? written.end() : Long.MAX_VALUE);
                 if (line == null) {
                     // the end of a finished file (a torn tail, after a failed write, has no newline): on to the next
-                    if (newer == null) {
+                    if (newer == null || segmentStart == written.segment()) {
                         break;
                     }
                     nextSequence = Math.max(nextSequence, newer.getKey());
                     close();
                     continue;
                 }
-                long[] start = AuditFiles.versionAndSequence(line);
-                if (start == null) {
-                    log.error("Audit journal %s: a line after record %s in file %s is not an audit record; skipped", journal.getDirectory(), nextSequence - 1, segmentStart);
+                AuditFiles.Line record = AuditFiles.parseRecord(line);
+                if (record == null || !isOwn(record)) {
+                    // a line planted by someone who may write the directory, not a record of this listener's key
+                    log.error("Audit journal %s: a line after record %s in file %s is not a record MACed with the listener's key; not delivered", journal.getDirectory(), nextSequence - 1, segmentStart);
                 }
-                else if (start[1] >= nextSequence) {
-                    nextSequence = start[1] + 1;
-                    records.add(new Record(start[1], line));
+                else if (record.sequence() >= nextSequence) {
+                    nextSequence = record.sequence() + 1;
+                    records.add(new Record(record.sequence(), line));
                 }
             }
             return records;
+        }
+
+        private boolean isOwn(AuditFiles.Line record)
+        {
+            AuditKey key = journal.key();
+            return key.keyId().equals(record.keyId()) && MessageDigest.isEqual(key.macHex(record.canonical()).getBytes(US_ASCII), record.mac().getBytes(US_ASCII));
         }
 
         private boolean openSegmentContaining(long sequence)

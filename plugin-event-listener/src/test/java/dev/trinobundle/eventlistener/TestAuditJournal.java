@@ -113,7 +113,7 @@ final class TestAuditJournal
             try (JournalReader reader = new JournalReader(journal, 1)) {
                 assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
             }
-            assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not an audit record");
+            assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not a record MACed with the listener's key");
         }
     }
 
