@@ -174,6 +174,9 @@ public final class AuditJournal
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
+                    if (active != null && !active.isOpen()) {
+                        reopenActive();
+                    }
                     if (active == null || activeSize + length > segmentSize && activeSize > 0) {
                         retireActive();
                         // a file of that name holds at most a failed attempt at this very record
@@ -188,13 +191,12 @@ public final class AuditJournal
                     break;
                 }
                 catch (ClosedChannelException e) {
-                    // An interrupt arrived during the write (or an fsync): once more, cut back on a new channel. A
+                    // An interrupt arrived during the write (or an fsync, or the cut-back): again on a new channel. A
                     // cancelled query must not be a way to drop its record.
                     interrupted |= Thread.interrupted();
                     if (attempt == 3) {
                         throw e;
                     }
-                    reopenActive();
                 }
             }
             activeSize += length;
@@ -230,7 +232,8 @@ public final class AuditJournal
         }
     }
 
-    // the current file cut back to its last record, on its channel or, if an interrupt closed that, a new one
+    // The current file cut back to its last record, on its channel or, if an interrupt closed that, a new one. Only
+    // an I/O error fails it: an interrupt may close a channel after a write completed, so the record may be whole.
     private void reopenActive()
             throws IOException
     {
@@ -245,7 +248,7 @@ public final class AuditJournal
             }
             catch (ClosedChannelException e) {
                 interruptedMeanwhile |= Thread.interrupted();
-                if (attempt == 3) {
+                if (attempt == 5) {
                     throw e;
                 }
             }
