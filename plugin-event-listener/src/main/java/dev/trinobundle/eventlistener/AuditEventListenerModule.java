@@ -8,7 +8,6 @@ import io.airlift.configuration.AbstractConfigurationAwareModule;
 import io.airlift.log.Logger;
 import org.weakref.jmx.MBeanExporter;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -59,12 +58,7 @@ public class AuditEventListenerModule
         if (AuditFiles.permits(file, EnumSet.of(PosixFilePermission.OTHERS_READ))) {
             log.warn("The audit MAC key file %s (audit.mac.key-file) is readable by others: whoever reads it can forge the audit log. Run chmod 400 %s", file, file);
         }
-        try {
-            return AuditKey.fromFile(file);
-        }
-        catch (IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return AuditKey.fromFile(file);
     }
 
     @Provides

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -33,22 +34,20 @@ public final class AuditKey
     }
 
     public static AuditKey fromFile(Path file)
-            throws IOException
     {
         byte[] content;
         try {
             content = Files.readAllBytes(file);
         }
         catch (IOException e) {
-            throw new IOException(format("Cannot read the audit MAC key file %s (audit.mac.key-file): %s. It must be readable by the Trino user", file, e), e);
+            throw new IllegalStateException(format("Cannot read the audit MAC key file %s (audit.mac.key-file): %s. It must be readable by the Trino user", file, e), e);
         }
         int length = content.length;
         if (length > 0 && content[length - 1] == '\n') {
             length -= length > 1 && content[length - 2] == '\r' ? 2 : 1;
         }
         if (length < 32) {
-            throw new IOException(format("The audit MAC key file %s (audit.mac.key-file) holds %s bytes; it needs at least 32. Create one with: openssl rand -hex 32 > %s",
-                    file, length, file));
+            throw new IllegalStateException(format("The audit MAC key file %s (audit.mac.key-file) holds %s bytes; it needs at least 32. Create one with: openssl rand -hex 32 > %s", file, length, file));
         }
         byte[] key = Arrays.copyOf(content, length);
         return new AuditKey(key, KEY_ID_KEY.macHex(key).substring(0, 16));
@@ -75,5 +74,11 @@ public final class AuditKey
     String macHex(byte[] bytes)
     {
         return HexFormat.of().formatHex(newMac().doFinal(bytes));
+    }
+
+    // whether the line carries this key's id and MAC (compared in constant time)
+    boolean signed(AuditFiles.Line line)
+    {
+        return keyId.equals(line.keyId()) && MessageDigest.isEqual(macHex(line.canonical()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII));
     }
 }

@@ -10,15 +10,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
  * Checks audit files (or the {@code journal-*.jsonl} of earlier versions) with the MAC key and against signed
@@ -71,7 +68,7 @@ public final class AuditLogVerifier
                     " --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] <audit file or directory> (" + e.getMessage() + ")");
             return 2;
         }
-        catch (IOException e) {
+        catch (IllegalStateException e) {
             err.println(e.getMessage());
             return 2;
         }
@@ -207,7 +204,7 @@ public final class AuditLogVerifier
                     : "%s is MACed with key %s, none of the given keys (rewritten with another key, or pass that key too)".formatted(what, line.keyId()));
             return false;
         }
-        if (!MessageDigest.isEqual(key.macHex(line.canonical()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII))) {
+        if (!key.signed(line)) {
             report("rewritten", location, line.time() == null ? "%s: its hash does not match its content (rewritten)".formatted(what) : "checkpoint signature does not match (forged or edited)");
             return false;
         }

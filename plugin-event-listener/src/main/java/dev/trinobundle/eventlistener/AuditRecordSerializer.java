@@ -45,8 +45,7 @@ public final class AuditRecordSerializer
 
     byte[] write(QueryCreatedEvent event)
     {
-        return write("created", event.getCreateTime(), event.getMetadata(), event.getContext(), Optional.empty(), null,
-                event.getCreateTime(), null, null, List.of(), Optional.empty());
+        return write("created", event.getCreateTime(), event.getMetadata(), event.getContext(), Optional.empty(), null, event.getCreateTime(), null, null, List.of(), Optional.empty());
     }
 
     byte[] write(QueryCompletedEvent event)
@@ -126,9 +125,8 @@ public final class AuditRecordSerializer
         g.writeObjectFieldStart("query");
         g.writeStringField("id", metadata.getQueryId());
         String sql = metadata.getQuery();
-        boolean truncated = sql.length() > maxQueryTextLength;
         g.writeStringField("sql", cut(sql));
-        g.writeBooleanField("sqlTruncated", truncated);
+        g.writeBooleanField("sqlTruncated", sql.length() > maxQueryTextLength);
         g.writeNumberField("sqlLength", sql.length());
         g.writeStringField("type", context.getQueryType().map(Enum::name).orElse(null));
         g.writeStringField("updateType", metadata.getUpdateType().orElse(null));

@@ -307,19 +307,15 @@ public final class PostgresqlAuditSink
             content = Files.readString(file, UTF_8);
         }
         catch (IOException e) {
-            throw new IOException(format(
-                    "Cannot read the PostgreSQL password file %s (audit.postgresql.password-file): %s. It must be a UTF-8 file readable " +
-                            "by the Trino user: mount the Secret holding the password there or correct audit.postgresql.password-file",
-                    file, e), e);
+            throw new IOException(format("Cannot read the PostgreSQL password file %s (audit.postgresql.password-file): %s. It must be a UTF-8 file readable " +
+                    "by the Trino user: mount the Secret holding the password there or correct audit.postgresql.password-file", file, e), e);
         }
         if (content.endsWith("\n")) {
             content = content.substring(0, content.length() - (content.endsWith("\r\n") ? 2 : 1));
         }
         if (content.isEmpty()) {
-            throw new IOException(format(
-                    "The PostgreSQL password file %s (audit.postgresql.password-file) is empty. " +
-                            "Put the password in it (the Secret's key must hold the password) or correct audit.postgresql.password-file",
-                    file));
+            throw new IOException(format("The PostgreSQL password file %s (audit.postgresql.password-file) is empty. " +
+                    "Put the password in it (the Secret's key must hold the password) or correct audit.postgresql.password-file", file));
         }
         return content;
     }

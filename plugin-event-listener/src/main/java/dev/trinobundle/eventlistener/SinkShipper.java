@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,6 @@ public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
     private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    // errors are logged at once, then at most every 30 s; the counters keep the full count
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
     // a crash redelivers at most this much, which the database skips
@@ -110,10 +108,8 @@ public final class SinkShipper
                             storedCheckpoint = checkpoint.sequence();
                         }
                         catch (Exception e) {
-                            if (due(checkpointFailureLoggedNanos)) {
-                                checkpointFailureLoggedNanos = System.nanoTime();
-                                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
-                            }
+                            checkpointFailureLoggedNanos = logError(checkpointFailureLoggedNanos, "Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered",
+                                    checkpoint.sequence(), sink.describe(e));
                         }
                     }
                     return true;
@@ -144,18 +140,20 @@ public final class SinkShipper
             recordErrors += sink.isRecordError(e) ? 1 : 0;
             // the sink describes its own failures (only it knows which messages hold no record content)
             lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
-            if (due(failureLoggedNanos)) {
-                failureLoggedNanos = System.nanoTime();
-                log.error("Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
-                        lastError, getPendingRecords(), journal.getDirectory());
-            }
+            failureLoggedNanos = logError(failureLoggedNanos, "Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
+                    lastError, getPendingRecords(), journal.getDirectory());
             return false;
         }
     }
 
-    private static boolean due(long loggedNanos)
+    // at once, then at most every 30 s (the counters keep the full count); returns when it was last logged
+    private static long logError(long loggedNanos, String message, Object... args)
     {
-        return loggedNanos == 0 || System.nanoTime() - loggedNanos >= FAILURE_LOG_INTERVAL_NANOS;
+        if (loggedNanos != 0 && System.nanoTime() - loggedNanos < FAILURE_LOG_INTERVAL_NANOS) {
+            return loggedNanos;
+        }
+        log.error(message, args);
+        return System.nanoTime();
     }
 
     // after a batch failed for its data again and again: only what the database refuses alone is a dead letter
@@ -206,8 +204,7 @@ public final class SinkShipper
         committedNanos = System.nanoTime();
     }
 
-    // the rest stays in the journal for the next start
-    // Ships until the deadline, then closes; a run in progress on the background thread stops at it between batches.
+    // ships until the deadline (the rest stays in the journal), then closes; a background run stops at it between batches
     void close(long deadlineNanos)
     {
         stopDeadlineNanos = deadlineNanos;
@@ -292,7 +289,7 @@ public final class SinkShipper
                     continue;
                 }
                 AuditFiles.Line record = AuditFiles.parseRecord(line);
-                if (record == null || !isOwn(record)) {
+                if (record == null || !journal.key().signed(record)) {
                     // a line planted by someone who may write the directory, not a record of this listener's key
                     log.error("Audit journal %s: a line after record %s in file %s is not a record MACed with the listener's key; not delivered", journal.getDirectory(), nextSequence - 1, segmentStart);
                 }
@@ -302,12 +299,6 @@ public final class SinkShipper
                 }
             }
             return records;
-        }
-
-        private boolean isOwn(AuditFiles.Line record)
-        {
-            AuditKey key = journal.key();
-            return key.keyId().equals(record.keyId()) && MessageDigest.isEqual(key.macHex(record.canonical()).getBytes(US_ASCII), record.mac().getBytes(US_ASCII));
         }
 
         private boolean openSegmentContaining(long sequence)

@@ -40,12 +40,7 @@ final class TestingAuditEvents
 
     private static AuditKey key(Path file)
     {
-        try {
-            return AuditKey.fromFile(file);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return AuditKey.fromFile(file);
     }
 
     static long append(AuditJournal journal, byte[] body)
