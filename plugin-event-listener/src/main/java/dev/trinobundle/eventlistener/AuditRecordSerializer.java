@@ -73,12 +73,13 @@ public final class AuditRecordSerializer
             sorted(g, "originalRoles", context.getOriginalRoles());
             g.writeEndObject();
             g.writeObjectFieldStart("client");
-            g.writeStringField("source", context.getSource().orElse(null));
-            g.writeStringField("clientInfo", context.getClientInfo().orElse(null));
+            // the client's own headers: cut like the query text, so that no header makes a record unbounded
+            g.writeStringField("source", context.getSource().map(this::cut).orElse(null));
+            g.writeStringField("clientInfo", context.getClientInfo().map(this::cut).orElse(null));
             sorted(g, "tags", context.getClientTags());
-            g.writeStringField("userAgent", context.getUserAgent().orElse(null));
+            g.writeStringField("userAgent", context.getUserAgent().map(this::cut).orElse(null));
             g.writeStringField("remoteAddress", context.getRemoteClientAddress().orElse(null));
-            g.writeStringField("traceToken", context.getTraceToken().orElse(null));
+            g.writeStringField("traceToken", context.getTraceToken().map(this::cut).orElse(null));
             g.writeEndObject();
             writeQuery(g, metadata, context, failure, statistics, createTime, executionStartTime, endTime);
             g.writeObjectFieldStart("objects");
