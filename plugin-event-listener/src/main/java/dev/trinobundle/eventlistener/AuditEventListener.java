@@ -6,14 +6,11 @@ import io.trino.spi.eventlistener.EventListener;
 import io.trino.spi.eventlistener.QueryCompletedEvent;
 import io.trino.spi.eventlistener.QueryCreatedEvent;
 import org.weakref.jmx.MBeanExporter;
-import org.weakref.jmx.Managed;
 
 import javax.management.ObjectName;
 
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import static io.airlift.concurrent.Threads.daemonThreadsNamed;
@@ -34,34 +31,31 @@ public final class AuditEventListener
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 10_000;
     // the delivery latency to PostgreSQL; no wake-up per record (an unpark is a futex syscall per query)
     private static final long SHIP_INTERVAL_MILLIS = 200;
+    // INTERVAL's fsync period (as Redis' everysec), and the checkpoints': a truncated tail shows up to the last second.
+    // A checkpoint line is a tenth of a record: they never outgrow the log.
+    private static final long MAINTENANCE_INTERVAL_MILLIS = 1000;
 
     private final AuditRecordSerializer serializer;
     private final AuditJournal journal;
     private final Checkpoints checkpoints;
     private final Optional<SinkShipper> shipper;
-    private final long checkpointIntervalNanos;
     private final MBeanExporter exporter;
     private final ScheduledExecutorService background = newScheduledThreadPool(2, daemonThreadsNamed("audit-background-%s"));
-    private final AtomicLong eventFailures = new AtomicLong();
-    private long lastCheckpointNanos;
 
     @Inject
-    public AuditEventListener(AuditEventListenerConfig config, AuditRecordSerializer serializer, AuditJournal journal, Checkpoints checkpoints,
+    public AuditEventListener(AuditRecordSerializer serializer, AuditJournal journal, Checkpoints checkpoints,
             Optional<PostgresqlAuditSink> postgresql, MBeanExporter exporter)
     {
         this.serializer = requireNonNull(serializer, "serializer is null");
         this.journal = requireNonNull(journal, "journal is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.shipper = postgresql.map(sink -> new SinkShipper(journal, sink, checkpoints));
-        this.checkpointIntervalNanos = config.getCheckpointInterval().roundTo(TimeUnit.NANOSECONDS);
         this.exporter = requireNonNull(exporter, "exporter is null");
-        export("AuditEventListener", this);
         export("AuditJournal", journal);
         export("AuditCheckpoints", checkpoints);
         shipper.ifPresent(shipper -> export("AuditSink,sink=postgresql", shipper));
         shipper.ifPresent(shipper -> background.scheduleWithFixedDelay(shipper::ship, 0, SHIP_INTERVAL_MILLIS, MILLISECONDS));
-        long interval = config.getFsyncInterval().toMillis();
-        background.scheduleWithFixedDelay(this::maintain, interval, interval, MILLISECONDS);
+        background.scheduleWithFixedDelay(this::maintain, MAINTENANCE_INTERVAL_MILLIS, MAINTENANCE_INTERVAL_MILLIS, MILLISECONDS);
     }
 
     private void export(String type, Object object)
@@ -93,7 +87,7 @@ public final class AuditEventListener
             journal.append(record.get());
         }
         catch (Throwable t) {
-            eventFailures.incrementAndGet();
+            journal.recordDropped();
             log.error(t, "Cannot record audit event '%s' of query %s", kind, queryId);
         }
     }
@@ -101,22 +95,13 @@ public final class AuditEventListener
     private void maintain()
     {
         try {
-            AuditJournal.Written head = journal.force();
-            if (System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
-                checkpoints.checkpoint(head);
-                lastCheckpointNanos = System.nanoTime();
-            }
+            // a checkpoint names only what is on the disk; none without new records
+            checkpoints.checkpoint(journal.force());
             journal.deleteOldSegments(shipper.map(SinkShipper::getCommittedSequence).orElse(Long.MAX_VALUE));
         }
         catch (Throwable t) {
             log.error(t, "Audit journal maintenance failed for %s", journal.getDirectory());
         }
-    }
-
-    @Managed(description = "Events that could not be turned into a record (see the server log)")
-    public long getEventFailures()
-    {
-        return eventFailures.get();
     }
 
     @Override

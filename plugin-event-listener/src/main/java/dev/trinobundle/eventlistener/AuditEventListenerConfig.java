@@ -2,28 +2,27 @@ package dev.trinobundle.eventlistener;
 
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
+import io.airlift.configuration.DefunctConfig;
 import io.airlift.units.DataSize;
-import io.airlift.units.Duration;
 import io.airlift.units.MinDataSize;
-import io.airlift.units.MinDuration;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 import static io.airlift.units.DataSize.Unit.MEGABYTE;
-import static java.util.concurrent.TimeUnit.SECONDS;
 
+// removed in the version that made the journal the audit log: a clear error instead of "not used"
+@DefunctConfig({"audit.file.enabled", "audit.file.directory", "audit.file.max-size", "audit.file.rotation-interval", "audit.file.max-files",
+        "audit.journal.fsync-interval", "audit.checkpoint.interval"})
 public class AuditEventListenerConfig
 {
     private String journalDirectory;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
-    private Duration fsyncInterval = new Duration(1, SECONDS);
     private int maxQueryTextLength = 65_536;
     private DataSize maxFileSize = DataSize.of(100, MEGABYTE);
     private int maxFiles = 100;
     private boolean postgresqlSinkEnabled;
     private String macKeyFile;
     private String checkpointDirectory;
-    private Duration checkpointInterval = new Duration(10, SECONDS);
 
     @NotNull
     public String getJournalDirectory()
@@ -50,21 +49,6 @@ public class AuditEventListenerConfig
     public AuditEventListenerConfig setFsyncPolicy(FsyncPolicy fsyncPolicy)
     {
         this.fsyncPolicy = fsyncPolicy;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("10ms")
-    public Duration getFsyncInterval()
-    {
-        return fsyncInterval;
-    }
-
-    @Config("audit.journal.fsync-interval")
-    @ConfigDescription("How often the journal is forced to disk with audit.journal.fsync=INTERVAL; and the period of the journal maintenance (closing rolled segments, checkpoints, deleting delivered segments)")
-    public AuditEventListenerConfig setFsyncInterval(Duration fsyncInterval)
-    {
-        this.fsyncInterval = fsyncInterval;
         return this;
     }
 
@@ -149,21 +133,6 @@ public class AuditEventListenerConfig
     public AuditEventListenerConfig setCheckpointDirectory(String checkpointDirectory)
     {
         this.checkpointDirectory = checkpointDirectory;
-        return this;
-    }
-
-    @NotNull
-    @MinDuration("100ms")
-    public Duration getCheckpointInterval()
-    {
-        return checkpointInterval;
-    }
-
-    @Config("audit.checkpoint.interval")
-    @ConfigDescription("How often a signed checkpoint is written when new records arrived; a tail truncated within it cannot be detected")
-    public AuditEventListenerConfig setCheckpointInterval(Duration checkpointInterval)
-    {
-        this.checkpointInterval = checkpointInterval;
         return this;
     }
 }

@@ -1,16 +1,14 @@
 package dev.trinobundle.eventlistener;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.google.common.primitives.Longs;
 import io.airlift.log.Logger;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -20,17 +18,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static com.google.common.collect.ImmutableSet.toImmutableSet;
 import static java.lang.String.format;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
@@ -46,7 +44,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
  * lines are {@code {"schemaVersion":2,"seq":N,"keyId":"K","prevHash":"P",<body members>,"hash":"H"}} with
  * {@code H = HMAC-SHA256(key, the line without ,"hash":"H" and its newline)}, checkpoint lines
  * {@code {"checkpoint":1,"keyId":"K","seq":N,"hash":"H","time":"T","mac":"M"}}, MACed alike; the two start differently,
- * so the MAC of one is never taken for the other. Only jackson-core: the verifier runs with the plugin directory alone.
+ * so the MAC of one is never taken for the other.
  */
 final class AuditFiles
 {
@@ -55,11 +53,12 @@ final class AuditFiles
     static final String GENESIS_HASH = "0".repeat(64);
     static final String HASH_FIELD = "hash";
     static final String MAC_FIELD = "mac";
-    private static final Set<String> CHAIN_MEMBERS = Set.of("seq", "keyId", "prevHash", "time", HASH_FIELD, MAC_FIELD);
-
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final Pattern HEX_64 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
+    // as header() and suffix() write them; the start is followed by the body's first member
+    private static final Pattern RECORD_START = Pattern.compile("\\{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":([1-9][0-9]{0,18})(?:,\"keyId\":\"([0-9a-f]{16})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
+    private static final Pattern RECORD_END = Pattern.compile(",\"hash\":\"([0-9a-f]{64})\"}\n");
+    private static final int RECORD_END_LENGTH = 76;
+    private static final Pattern CHECKPOINT = Pattern.compile("(\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{16})\",\"seq\":([1-9][0-9]{0,18}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.+-]{1,40})\")" +
+            ",\"mac\":\"([0-9a-f]{64})\"}\n");
 
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
@@ -67,8 +66,9 @@ final class AuditFiles
 
     private AuditFiles() {}
 
-    // a record's hash is its prevHash and its mac its hash; a checkpoint's hash is the one of the record it names
-    record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac) {}
+    // a parsed line (with its newline): a record's hash is its prevHash and its mac its hash; a checkpoint's hash is
+    // the one of the record it names
+    record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac, byte[] line) {}
 
     // without a key id only in records of versions that allowed no key, which the verifier reports
     static byte[] header(long sequence, String keyId, String previousHash)
@@ -87,97 +87,37 @@ final class AuditFiles
         return (",\"" + field + "\":\"" + hex + "\"}\n").getBytes(US_ASCII);
     }
 
-    // the schema version and sequence number of a line that starts like a record of any version, or null
-    static long[] versionAndSequence(byte[] line)
-    {
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() == JsonToken.START_OBJECT && "schemaVersion".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
-                long version = parser.getLongValue();
-                if ("seq".equals(parser.nextFieldName()) && parser.nextToken() == JsonToken.VALUE_NUMBER_INT && parser.getLongValue() > 0) {
-                    return new long[] {version, parser.getLongValue()};
-                }
-            }
-        }
-        catch (IOException e) {
-            // not JSON, or a number beyond a long
-        }
-        return null;
-    }
-
-    // a complete record line of this schema version, exactly as the journal writes it, or null
+    // a complete record line of this schema version, exactly as the journal writes it, or null. Only its start and
+    // end are read: the MAC covers the body between, and a query text may be a megabyte.
     static Line parseRecord(byte[] line)
     {
-        Map<String, String> record = members(line);
-        long sequence = record == null ? -1 : number(record.get("seq"));
-        String keyId = record == null ? null : record.get("keyId");
-        if (sequence <= 0 || keyId != null && !KEY_ID.matcher(keyId).matches() || !hex(record.get("prevHash")) || !hex(record.get(HASH_FIELD))) {
+        Matcher start = RECORD_START.matcher(ascii(line, 0, Math.min(line.length, 200)));
+        Matcher end = RECORD_END.matcher(ascii(line, Math.max(0, line.length - RECORD_END_LENGTH), line.length));
+        Long sequence = start.lookingAt() ? Longs.tryParse(start.group(1)) : null;
+        if (sequence == null || !end.matches() || start.end() > line.length - RECORD_END_LENGTH) {
             return null;
         }
-        byte[] canonical = canonical(line, header(sequence, keyId, record.get("prevHash")), HASH_FIELD, record.get(HASH_FIELD));
-        return canonical == null ? null : new Line(sequence, keyId, record.get("prevHash"), null, canonical, record.get(HASH_FIELD));
+        byte[] canonical = Arrays.copyOf(line, line.length - RECORD_END_LENGTH + 1);
+        canonical[canonical.length - 1] = '}';
+        return new Line(sequence, start.group(2), start.group(3), null, canonical, end.group(1), line);
     }
 
     // a complete checkpoint line, exactly as the listener writes it, or null
     static Line parseCheckpoint(byte[] line)
     {
-        Map<String, String> checkpoint = members(line);
-        long sequence = checkpoint == null ? -1 : number(checkpoint.get("seq"));
-        String keyId = String.valueOf(checkpoint == null ? null : checkpoint.get("keyId"));
-        if (sequence <= 0 || !KEY_ID.matcher(keyId).matches() || !hex(checkpoint.get("hash")) || !hex(checkpoint.get(MAC_FIELD))) {
+        Matcher checkpoint = CHECKPOINT.matcher(ascii(line, 0, Math.min(line.length, 400)));
+        Long sequence = checkpoint.matches() ? Longs.tryParse(checkpoint.group(3)) : null;
+        if (sequence == null) {
             return null;
         }
-        String start = checkpointStart(keyId, sequence, checkpoint.get("hash"), String.valueOf(checkpoint.get("time")));
-        byte[] canonical = canonical(line, start.getBytes(US_ASCII), MAC_FIELD, checkpoint.get(MAC_FIELD));
-        // nothing between the start and the mac
-        return canonical == null || canonical.length != start.length() + 1 ? null : new Line(sequence, keyId, checkpoint.get("hash"), checkpoint.get("time"), canonical, checkpoint.get(MAC_FIELD));
+        byte[] canonical = (checkpoint.group(1) + "}").getBytes(US_ASCII);
+        return new Line(sequence, checkpoint.group(2), checkpoint.group(4), checkpoint.group(5), canonical, checkpoint.group(6), line);
     }
 
-    private static boolean hex(String value)
+    // bytes beyond ASCII become characters no pattern here matches
+    private static String ascii(byte[] line, int from, int to)
     {
-        return value != null && HEX_64.matcher(value).matches();
-    }
-
-    // the line without its MAC member and newline, if it starts exactly with the start and ends with the MAC member
-    private static byte[] canonical(byte[] line, byte[] start, String field, String mac)
-    {
-        byte[] suffix = suffix(field, mac);
-        if (line.length < start.length + suffix.length || !Arrays.equals(line, 0, start.length, start, 0, start.length)
-                || !Arrays.equals(line, line.length - suffix.length, line.length, suffix, 0, suffix.length)) {
-            return null;
-        }
-        byte[] canonical = Arrays.copyOf(line, line.length - suffix.length + 1);
-        canonical[canonical.length - 1] = '}';
-        return canonical;
-    }
-
-    // the chain members of a one-object line, or null; only they become strings: a query text may be a megabyte
-    private static Map<String, String> members(byte[] line)
-    {
-        Map<String, String> members = new HashMap<>();
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                if (parser.nextToken().isScalarValue() && CHAIN_MEMBERS.contains(name)) {
-                    members.put(name, parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText());
-                }
-                else {
-                    parser.skipChildren();
-                }
-            }
-            return parser.currentToken() == JsonToken.END_OBJECT && parser.nextToken() == null ? members : null;
-        }
-        catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static long number(String text)
-    {
-        Long number = text == null ? null : Longs.tryParse(text);
-        return number == null ? -1 : number;
+        return new String(line, from, to - from, ISO_8859_1);
     }
 
     // checks that it is writable; messages name the property
@@ -223,6 +163,30 @@ final class AuditFiles
     {
         // never through a link: one planted in the directory would have the listener truncate or append to its target
         return FileChannel.open(file, Stream.concat(Stream.of(CREATE, WRITE, NOFOLLOW_LINKS), Stream.of(options)).collect(toImmutableSet()), FILE_MODE);
+    }
+
+    // Two writers would interleave sequence numbers and break the chain: one journal directory, one listener.
+    static FileChannel lock(Path directory)
+    {
+        Path lockFile = directory.resolve("journal.lock");
+        try {
+            FileChannel channel = AuditFiles.open(lockFile);
+            try {
+                // held until the channel closes
+                if (channel.tryLock() != null) {
+                    return channel;
+                }
+            }
+            catch (OverlappingFileLockException e) {
+                // this process holds it
+            }
+            channel.close();
+            throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
+                    "Give every listener and every Trino process its own journal directory", directory, lockFile));
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
+        }
     }
 
     // replaces a small file's content in one atomic rename

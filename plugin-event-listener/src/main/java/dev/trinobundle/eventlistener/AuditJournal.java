@@ -1,6 +1,7 @@
 package dev.trinobundle.eventlistener;
 
 import com.google.common.primitives.Longs;
+import com.google.common.util.concurrent.RateLimiter;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
@@ -13,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
-import static java.lang.String.format;
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
@@ -40,7 +40,6 @@ public final class AuditJournal
         implements Closeable
 {
     private static final Logger log = Logger.get(AuditJournal.class);
-    private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
     private static final Pattern SEGMENT_NAME = Pattern.compile("(?:audit|journal)-(\\d{20})\\.jsonl");
 
     private final Path directory;
@@ -54,6 +53,8 @@ public final class AuditJournal
     private final AtomicLong recordsWritten = new AtomicLong();
     private final AtomicLong recordsDropped = new AtomicLong();
     private final AtomicLong fsyncFailures = new AtomicLong();
+    // so that a full disk does not flood the server log; the counters keep the full count
+    private final RateLimiter errorLog = RateLimiter.create(0.1);
 
     // guarded by this, but force() reads active and logs (at worst twice at once) without the lock appends take
     private final Mac mac;
@@ -62,7 +63,6 @@ public final class AuditJournal
     private long activeStart;
     private long activeSize;
     private boolean interruptedMeanwhile;
-    private volatile long lastErrorLogNanos;
     private boolean closed;
 
     // what readers may read: complete, acknowledged records only
@@ -70,9 +70,6 @@ public final class AuditJournal
 
     // the last record written, and where its file (by first sequence) ends: readers never read past it
     record Written(long sequence, String hash, long segment, long end) {}
-
-    // one line as written, with its newline
-    record Record(long sequence, byte[] line) {}
 
     public AuditJournal(Path directory, long segmentSize, int maxSegments, FsyncPolicy fsyncPolicy, AuditKey key)
     {
@@ -82,37 +79,13 @@ public final class AuditJournal
         this.fsyncPolicy = requireNonNull(fsyncPolicy, "fsyncPolicy is null");
         this.key = requireNonNull(key, "key is null");
         this.mac = key.newMac();
-        this.lock = lock(this.directory);
+        this.lock = AuditFiles.lock(this.directory);
         try {
             recover();
         }
         catch (RuntimeException | Error e) {
             close();
             throw e;
-        }
-    }
-
-    // Two writers would interleave sequence numbers and break the chain: one journal directory, one listener.
-    private static FileChannel lock(Path directory)
-    {
-        Path lockFile = directory.resolve("journal.lock");
-        try {
-            FileChannel channel = AuditFiles.open(lockFile);
-            try {
-                // held until the channel closes
-                if (channel.tryLock() != null) {
-                    return channel;
-                }
-            }
-            catch (OverlappingFileLockException e) {
-                // this process holds it
-            }
-            channel.close();
-            throw new IllegalStateException(format("Audit journal directory %s (audit.journal.directory) is in use by another audit event listener (lock %s). " +
-                    "Give every listener and every Trino process its own journal directory", directory, lockFile));
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("Cannot lock audit journal directory " + directory, e);
         }
     }
 
@@ -145,10 +118,10 @@ public final class AuditJournal
 
     private boolean isRecord(byte[] line)
     {
-        long[] start = AuditFiles.versionAndSequence(line);
+        String start = new String(line, 0, Math.min(line.length, 20), US_ASCII);
         // cutting them as not-records would delete them
-        checkState(start == null || start[0] == AuditFiles.SCHEMA_VERSION, "Audit journal %s (audit.journal.directory) holds records of schema version %s, " +
-                "written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory, start == null ? null : start[0]);
+        checkState(!start.startsWith("{\"schemaVersion\":") || start.startsWith("{\"schemaVersion\":" + AuditFiles.SCHEMA_VERSION + ","), "Audit journal %s (audit.journal.directory) holds records of " +
+                "another schema version, written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory);
         return AuditFiles.parseRecord(line) != null;
     }
 
@@ -336,10 +309,16 @@ public final class AuditJournal
         return recordsWritten.get();
     }
 
-    @Managed(description = "Records dropped because the journal could not be written (full disk, unwritable directory) or was closed")
+    @Managed(description = "Records dropped: the journal could not be written (full disk, unwritable directory) or was closed, or the event could not be serialized")
     public long getRecordsDropped()
     {
         return recordsDropped.get();
+    }
+
+    // an event that could not be made a record (see the server log): lost like one the disk refused
+    void recordDropped()
+    {
+        recordsDropped.incrementAndGet();
     }
 
     @Managed(description = "Failed journal fsyncs")
@@ -385,12 +364,9 @@ public final class AuditJournal
         }
     }
 
-    // Rate-limited so that a full disk does not flood the server log; the counters keep the full count.
     private void logError(String message, Object... args)
     {
-        long now = System.nanoTime();
-        if (lastErrorLogNanos == 0 || now - lastErrorLogNanos > ERROR_LOG_INTERVAL_NANOS) {
-            lastErrorLogNanos = now;
+        if (errorLog.tryAcquire()) {
             log.error(message, args);
         }
     }

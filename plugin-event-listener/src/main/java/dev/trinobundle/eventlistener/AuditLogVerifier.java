@@ -63,13 +63,10 @@ public final class AuditLogVerifier
                 throw new IllegalArgumentException("no audit file or directory given");
             }
         }
-        catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            err.println("Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() +
+        catch (RuntimeException e) {
+            // a key file that cannot be used says so itself
+            err.println(e instanceof IllegalStateException ? e.getMessage() : "Usage: java -cp 'plugin/audit-event-listener/*' " + AuditLogVerifier.class.getName() +
                     " --key FILE [--key FILE]... [--checkpoints FILE]... [--from SEQ] <audit file or directory> (" + e.getMessage() + ")");
-            return 2;
-        }
-        catch (IllegalStateException e) {
-            err.println(e.getMessage());
             return 2;
         }
         try {

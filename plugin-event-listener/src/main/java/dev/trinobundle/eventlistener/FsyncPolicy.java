@@ -8,7 +8,7 @@ public enum FsyncPolicy
 {
     /** Never fsync explicitly; the kernel writes back dirty pages on its own schedule. */
     NONE,
-    /** A background thread fsyncs every {@code audit.journal.fsync-interval}: bounded loss on a machine crash. */
+    /** A background thread fsyncs every second: a machine crash loses at most the last second. */
     INTERVAL,
     /** fsync after every record, on Trino's calling thread: no loss on a machine crash, at the cost of latency. */
     EVERY_RECORD,

@@ -3,7 +3,7 @@ package dev.trinobundle.eventlistener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Inject;
-import dev.trinobundle.eventlistener.AuditJournal.Record;
+import dev.trinobundle.eventlistener.AuditFiles.Line;
 import io.airlift.log.Logger;
 import org.postgresql.Driver;
 import org.postgresql.util.PSQLException;
@@ -121,11 +121,11 @@ public final class PostgresqlAuditSink
                 .formatted(table);
     }
 
-    public void deliver(List<Record> records)
+    public void deliver(List<Line> records)
             throws SQLException
     {
         inTransaction(insertSql, statement -> {
-            for (Record record : records) {
+            for (Line record : records) {
                 bind(statement, record);
                 statement.addBatch();
             }
@@ -174,7 +174,7 @@ public final class PostgresqlAuditSink
         }
     }
 
-    private static void bind(PreparedStatement insert, Record record)
+    private static void bind(PreparedStatement insert, Line record)
             throws SQLException
     {
         try {

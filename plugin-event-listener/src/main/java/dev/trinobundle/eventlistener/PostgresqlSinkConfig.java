@@ -3,10 +3,12 @@ package dev.trinobundle.eventlistener;
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
 import io.airlift.configuration.ConfigSecuritySensitive;
+import io.airlift.configuration.DefunctConfig;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
+@DefunctConfig("audit.postgresql.schema")
 public class PostgresqlSinkConfig
 {
     private String url;

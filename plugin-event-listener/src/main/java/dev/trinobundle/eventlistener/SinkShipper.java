@@ -1,7 +1,8 @@
 package dev.trinobundle.eventlistener;
 
+import com.google.common.util.concurrent.RateLimiter;
+import dev.trinobundle.eventlistener.AuditFiles.Line;
 import dev.trinobundle.eventlistener.AuditFiles.LineReader;
-import dev.trinobundle.eventlistener.AuditJournal.Record;
 import io.airlift.log.Logger;
 import org.weakref.jmx.Managed;
 
@@ -31,7 +32,6 @@ public final class SinkShipper
 {
     private static final Logger log = Logger.get(SinkShipper.class);
     private static final long RETRY_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int BATCH_SIZE = 500;
     // a crash redelivers at most this much, which the database skips
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -46,18 +46,19 @@ public final class SinkShipper
 
     private final AtomicLong failedDeliveries = new AtomicLong();
     private final AtomicLong deadLetterRecords = new AtomicLong();
+    // at once, then at most every 30 s: the counters keep the full count
+    private final RateLimiter failureLog = RateLimiter.create(1 / 30.0);
+    private final RateLimiter checkpointFailureLog = RateLimiter.create(1 / 30.0);
     private volatile long committedSequence;
     private volatile String lastError;
     private volatile long stopDeadlineNanos = System.nanoTime() + Long.MAX_VALUE / 2;
     // guarded by this
     private long acknowledgedSequence;
-    private List<Record> batch = List.of();
+    private List<Line> batch = List.of();
     private int recordErrors;
     private long storedCheckpoint;
     private long committedNanos;
     private long failedNanos;
-    private long failureLoggedNanos;
-    private long checkpointFailureLoggedNanos;
 
     SinkShipper(AuditJournal journal, PostgresqlAuditSink sink, Checkpoints checkpoints)
     {
@@ -108,8 +109,9 @@ public final class SinkShipper
                             storedCheckpoint = checkpoint.sequence();
                         }
                         catch (Exception e) {
-                            checkpointFailureLoggedNanos = logError(checkpointFailureLoggedNanos, "Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered",
-                                    checkpoint.sequence(), sink.describe(e));
+                            if (checkpointFailureLog.tryAcquire()) {
+                                log.error("Audit sink postgresql cannot store checkpoint %s: %s; records are still delivered", checkpoint.sequence(), sink.describe(e));
+                            }
                         }
                     }
                     return true;
@@ -138,29 +140,22 @@ public final class SinkShipper
             failedDeliveries.incrementAndGet();
             failedNanos = System.nanoTime();
             recordErrors += sink.isRecordError(e) ? 1 : 0;
-            // the sink describes its own failures (only it knows which messages hold no record content)
-            lastError = e instanceof OffsetWriteException ? e.getMessage() : sink.describe(e);
-            failureLoggedNanos = logError(failureLoggedNanos, "Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
-                    lastError, getPendingRecords(), journal.getDirectory());
+            // the sink describes its own failures (only it knows which messages hold no record content); an
+            // IOException is the journal's or the shipper's own files (a full disk), which hold none
+            lastError = e instanceof IOException ? e.toString() : sink.describe(e);
+            if (failureLog.tryAcquire()) {
+                log.error("Audit sink postgresql failed: %s. %s records are waiting in the journal %s and will be delivered when the database is back",
+                        lastError, getPendingRecords(), journal.getDirectory());
+            }
             return false;
         }
     }
 
-    // at once, then at most every 30 s (the counters keep the full count); returns when it was last logged
-    private static long logError(long loggedNanos, String message, Object... args)
-    {
-        if (loggedNanos != 0 && System.nanoTime() - loggedNanos < FAILURE_LOG_INTERVAL_NANOS) {
-            return loggedNanos;
-        }
-        log.error(message, args);
-        return System.nanoTime();
-    }
-
     // after a batch failed for its data again and again: only what the database refuses alone is a dead letter
-    private void deliverOneByOne(List<Record> batch)
+    private void deliverOneByOne(List<Line> batch)
             throws Exception
     {
-        for (Record record : batch) {
+        for (Line record : batch) {
             if (record.sequence() <= acknowledgedSequence) {
                 continue;
             }
@@ -197,7 +192,8 @@ public final class SinkShipper
                 AuditFiles.replace(offsetFile, Long.toString(acknowledgedSequence).getBytes(US_ASCII));
             }
             catch (IOException e) {
-                throw new OffsetWriteException(offsetFile, e);
+                // said as such: not the database
+                throw new IOException("cannot write the offset file %s (%s)".formatted(offsetFile, e.getMessage()), e);
             }
             committedSequence = acknowledgedSequence;
         }
@@ -269,10 +265,10 @@ public final class SinkShipper
             this.nextSequence = firstSequence;
         }
 
-        List<Record> read(int maxRecords)
+        List<Line> read(int maxRecords)
                 throws IOException
         {
-            List<Record> records = new ArrayList<>();
+            List<Line> records = new ArrayList<>();
             while (records.size() < maxRecords && (lines != null || openSegmentContaining(nextSequence))) {
                 // both looked up before the read: never past the last acknowledged write, and a newer file means this
                 // one was complete before the read began
@@ -288,14 +284,14 @@ public final class SinkShipper
                     close();
                     continue;
                 }
-                AuditFiles.Line record = AuditFiles.parseRecord(line);
+                Line record = AuditFiles.parseRecord(line);
                 if (record == null || !journal.key().signed(record)) {
                     // a line planted by someone who may write the directory, not a record of this listener's key
                     log.error("Audit journal %s: a line after record %s in file %s is not a record MACed with the listener's key; not delivered", journal.getDirectory(), nextSequence - 1, segmentStart);
                 }
                 else if (record.sequence() >= nextSequence) {
                     nextSequence = record.sequence() + 1;
-                    records.add(new Record(record.sequence(), line));
+                    records.add(record);
                 }
             }
             return records;
@@ -331,16 +327,6 @@ public final class SinkShipper
             try (LineReader closing = lines) {
                 lines = null;
             }
-        }
-    }
-
-    // the shipper's own file failed, not the database (a full journal disk): said as such
-    private static final class OffsetWriteException
-            extends IOException
-    {
-        OffsetWriteException(Path offsetFile, IOException cause)
-        {
-            super("cannot write the offset file %s (%s)".formatted(offsetFile, cause.getMessage()), cause);
         }
     }
 }

@@ -111,9 +111,15 @@ final class TestAuditEventListener
     @Test
     void testSequenceNumbersBeyondEighteenDigitsParse()
     {
-        byte[] line = "{\"schemaVersion\":2,\"seq\":1000000000000000000,\"x\":1}".getBytes(UTF_8);
-        assertThat(AuditFiles.versionAndSequence(line)).containsExactly(2, 1_000_000_000_000_000_000L);
-        assertThat(AuditFiles.versionAndSequence("{\"schemaVersion\":2,\"seq\":9999999999999999999}".getBytes(UTF_8))).isNull();
+        String end = ",\"hash\":\"" + "a".repeat(64) + "\"}\n";
+        String record = new String(AuditFiles.header(1_000_000_000_000_000_000L, "0123456789abcdef", AuditFiles.GENESIS_HASH), UTF_8) + "\"x\":1" + end;
+        assertThat(AuditFiles.parseRecord(record.getBytes(UTF_8)).sequence()).isEqualTo(1_000_000_000_000_000_000L);
+        // beyond a long, and a number with a leading zero, are not records of the listener
+        assertThat(AuditFiles.parseRecord(record.replace("1000000000000000000", "9999999999999999999").getBytes(UTF_8))).isNull();
+        String seven = new String(AuditFiles.header(7, "0123456789abcdef", AuditFiles.GENESIS_HASH), UTF_8) + "\"x\":1" + end;
+        assertThat(AuditFiles.parseRecord(seven.getBytes(UTF_8)).sequence()).isEqualTo(7);
+        assertThat(AuditFiles.parseRecord(seven.replace("\"seq\":7", "\"seq\":07").getBytes(UTF_8))).isNull();
+        assertThat(AuditFiles.parseRecord(record.replace(end, end.substring(1)).getBytes(UTF_8))).isNull();
     }
 
     @Test
@@ -123,8 +129,7 @@ final class TestAuditEventListener
         Path keyFile = Files.writeString(directory.resolve("audit.key"), "k".repeat(32));
         EventListener listener = create(Map.of(
                 "audit.mac.key-file", keyFile.toString(),
-                "audit.checkpoint.directory", directory.resolve("checkpoints").toString(),
-                "audit.checkpoint.interval", "100ms"));
+                "audit.checkpoint.directory", directory.resolve("checkpoints").toString()));
         listener.queryCompleted(completed("q1"));
         listener.shutdown();
 
@@ -212,6 +217,16 @@ final class TestAuditEventListener
     {
         assertThatThrownBy(() -> create(Map.of("audit.no-such-property", "x")))
                 .hasMessageContaining("audit.no-such-property");
+    }
+
+    @Test
+    void testRemovedPropertiesFailStartupNamingThem()
+    {
+        // fixed since the journal became the audit log: fsync and checkpoints every second
+        for (String removed : List.of("audit.journal.fsync-interval", "audit.checkpoint.interval", "audit.file.directory")) {
+            assertThatThrownBy(() -> create(Map.of(removed, "1s")))
+                    .hasMessageContaining("Defunct property '%s'", removed);
+        }
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.trinobundle.eventlistener;
 
 import io.airlift.units.DataSize;
-import io.airlift.units.Duration;
 import io.airlift.configuration.ConfigurationFactory;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +10,6 @@ import static io.airlift.configuration.testing.ConfigAssertions.assertFullMappin
 import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDefaults;
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
 import static io.airlift.units.DataSize.Unit.MEGABYTE;
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 final class TestAuditEventListenerConfig
@@ -23,14 +20,12 @@ final class TestAuditEventListenerConfig
         assertRecordedDefaults(recordDefaults(AuditEventListenerConfig.class)
                 .setJournalDirectory(null)
                 .setFsyncPolicy(FsyncPolicy.INTERVAL)
-                .setFsyncInterval(new Duration(1, SECONDS))
                 .setMaxQueryTextLength(65_536)
                 .setMaxFileSize(DataSize.of(100, MEGABYTE))
                 .setMaxFiles(100)
                 .setPostgresqlSinkEnabled(false)
                 .setMacKeyFile(null)
-                .setCheckpointDirectory(null)
-                .setCheckpointInterval(new Duration(10, SECONDS)));
+                .setCheckpointDirectory(null));
     }
 
     @Test
@@ -50,25 +45,21 @@ final class TestAuditEventListenerConfig
         Map<String, String> properties = Map.ofEntries(
                 Map.entry("audit.journal.directory", "/var/trino/audit-journal"),
                 Map.entry("audit.journal.fsync", "EVERY_RECORD"),
-                Map.entry("audit.journal.fsync-interval", "250ms"),
                 Map.entry("audit.query-text.max-length", "100"),
                 Map.entry("audit.journal.max-file-size", "10MB"),
                 Map.entry("audit.journal.max-files", "7"),
                 Map.entry("audit.postgresql.enabled", "true"),
                 Map.entry("audit.mac.key-file", "/etc/trino/audit-key/key"),
-                Map.entry("audit.checkpoint.directory", "/var/trino/audit-checkpoints"),
-                Map.entry("audit.checkpoint.interval", "1m"));
+                Map.entry("audit.checkpoint.directory", "/var/trino/audit-checkpoints"));
 
         assertFullMapping(properties, new AuditEventListenerConfig()
                 .setJournalDirectory("/var/trino/audit-journal")
                 .setFsyncPolicy(FsyncPolicy.EVERY_RECORD)
-                .setFsyncInterval(new Duration(250, MILLISECONDS))
                 .setMaxQueryTextLength(100)
                 .setMaxFileSize(DataSize.of(10, MEGABYTE))
                 .setMaxFiles(7)
                 .setPostgresqlSinkEnabled(true)
                 .setMacKeyFile("/etc/trino/audit-key/key")
-                .setCheckpointDirectory("/var/trino/audit-checkpoints")
-                .setCheckpointInterval(new Duration(1, java.util.concurrent.TimeUnit.MINUTES)));
+                .setCheckpointDirectory("/var/trino/audit-checkpoints"));
     }
 }

@@ -47,12 +47,12 @@ final class TestAuditJournal
             assertThat(journal.getRecordsWritten()).isEqualTo(2);
 
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                List<AuditJournal.Record> records = reader.read(10);
-                assertThat(records).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
+                List<AuditFiles.Line> records = reader.read(10);
+                assertThat(records).extracting(AuditFiles.Line::sequence).containsExactly(1L, 2L);
                 assertThat(new String(records.get(0).line(), UTF_8)).contains("\"value\":\"a\"").endsWith("\"}\n");
                 assertThat(reader.read(10)).isEmpty();
                 TestingAuditEvents.append(journal, body("c"));
-                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(3L);
+                assertThat(reader.read(10)).extracting(AuditFiles.Line::sequence).containsExactly(3L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -75,7 +75,7 @@ final class TestAuditJournal
             assertThat(journal.force().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("c"))).isEqualTo(3);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L, 3L);
+                assertThat(reader.read(10)).extracting(AuditFiles.Line::sequence).containsExactly(1L, 2L, 3L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -111,7 +111,7 @@ final class TestAuditJournal
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
                 LogCapture log = new LogCapture(SinkShipper.class.getName())) {
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
+                assertThat(reader.read(10)).extracting(AuditFiles.Line::sequence).containsExactly(1L, 2L);
             }
             assertThat(log.messages(Level.SEVERE)).singleElement().asString().contains("is not a record MACed with the listener's key");
         }
@@ -130,7 +130,7 @@ final class TestAuditJournal
             assertThat(TestingAuditEvents.append(journal, body("b"))).isEqualTo(2);
             assertThat(journal.getRecordsDropped()).isZero();
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L);
+                assertThat(reader.read(10)).extracting(AuditFiles.Line::sequence).containsExactly(1L, 2L);
             }
         }
         assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
@@ -149,7 +149,7 @@ final class TestAuditJournal
         Files.write(onlySegment(), List.of(lines.get(0), lines.get(3)), UTF_8);
         try (AuditJournal journal = new AuditJournal(directory, 1 << 20, 1000, FsyncPolicy.NONE, TestingAuditEvents.KEY);
                 JournalReader reader = new JournalReader(journal, 1)) {
-            assertThat(reader.read(10)).extracting(AuditJournal.Record::sequence).containsExactly(1L, 4L);
+            assertThat(reader.read(10)).extracting(AuditFiles.Line::sequence).containsExactly(1L, 4L);
         }
         assertThat(TestingAuditEvents.verify(directory).message()).contains("records 2..3 are missing");
     }
@@ -165,7 +165,7 @@ final class TestAuditJournal
             int segments = journal.segments().size();
             assertThat(segments).isGreaterThan(3);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence).hasSize(30).startsWith(1L).endsWith(30L);
+                assertThat(reader.read(100)).extracting(AuditFiles.Line::sequence).hasSize(30).startsWith(1L).endsWith(30L);
             }
             assertThat(TestingAuditEvents.verify(directory).intact()).isTrue();
 
@@ -174,7 +174,7 @@ final class TestAuditJournal
             assertThat(journal.segments().firstKey()).isLessThanOrEqualTo(11L);
             assertThat(journal.segments().size()).isLessThan(segments).isGreaterThan(2);
             try (JournalReader reader = new JournalReader(journal, 11)) {
-                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence).hasSize(20).startsWith(11L);
+                assertThat(reader.read(100)).extracting(AuditFiles.Line::sequence).hasSize(20).startsWith(11L);
             }
 
             // without PostgreSQL (or once it has everything): the newest max-files stay
@@ -268,7 +268,7 @@ final class TestAuditJournal
             assertThat(journal.force().hash()).isEqualTo(headHash);
             assertThat(TestingAuditEvents.append(journal, body("after"))).isEqualTo(61);
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                assertThat(reader.read(100)).extracting(AuditJournal.Record::sequence)
+                assertThat(reader.read(100)).extracting(AuditFiles.Line::sequence)
                         .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 61).boxed().toList());
             }
         }
@@ -294,8 +294,8 @@ final class TestAuditJournal
             TestingAuditEvents.append(journal, body("small again"));
             journal.force();
             try (JournalReader reader = new JournalReader(journal, 1)) {
-                List<AuditJournal.Record> records = reader.read(10);
-                assertThat(records).extracting(AuditJournal.Record::sequence).containsExactly(1L, 2L, 3L);
+                List<AuditFiles.Line> records = reader.read(10);
+                assertThat(records).extracting(AuditFiles.Line::sequence).containsExactly(1L, 2L, 3L);
                 assertThat(new String(records.get(1).line(), UTF_8)).contains("x".repeat(5000));
             }
         }

@@ -123,7 +123,7 @@ final class TestPostgresqlAuditSink
         SinkShipper shipper = shipper(journal, new PostgresqlAuditSink(config("offset_queries")));
         try {
             TestingAuditEvents.append(journal, TestingAuditEvents.serialize(new AuditRecordSerializer(new AuditEventListenerConfig().setMaxQueryTextLength(1000)), completed("offset-q1")));
-            waitFor(shipper, () -> String.valueOf(shipper.getLastError()).startsWith("cannot write the offset file " + offsetFile + " ("));
+            waitFor(shipper, () -> String.valueOf(shipper.getLastError()).contains("IOException: cannot write the offset file " + offsetFile + " ("));
         }
         finally {
             shipper.close(deadline(1_000));
