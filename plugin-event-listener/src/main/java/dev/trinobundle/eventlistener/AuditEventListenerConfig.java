@@ -5,6 +5,7 @@ import io.airlift.configuration.ConfigDescription;
 import io.airlift.configuration.DefunctConfig;
 import io.airlift.units.DataSize;
 import io.airlift.units.MinDataSize;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
@@ -53,6 +54,8 @@ public class AuditEventListenerConfig
     }
 
     @Min(0)
+    // six client-sent fields of this length, escaped, stay within what the journal takes (64 MiB a record)
+    @Max(1_048_576)
     public int getMaxQueryTextLength()
     {
         return maxQueryTextLength;

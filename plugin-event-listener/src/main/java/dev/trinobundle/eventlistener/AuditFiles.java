@@ -57,6 +57,8 @@ final class AuditFiles
     private static final Pattern RECORD_START = Pattern.compile("\\{\"schemaVersion\":" + SCHEMA_VERSION + ",\"seq\":([1-9][0-9]{0,18})(?:,\"keyId\":\"([0-9a-f]{16})\")?,\"prevHash\":\"([0-9a-f]{64})\",\"");
     private static final Pattern RECORD_END = Pattern.compile(",\"hash\":\"([0-9a-f]{64})\"}\n");
     private static final int RECORD_END_LENGTH = 76;
+    // nothing the listener writes is this long (the journal refuses it): a longer run of bytes ends a file's lines
+    static final int MAX_LINE = 64 << 20;
     private static final Pattern CHECKPOINT = Pattern.compile("(\\{\"checkpoint\":1,\"keyId\":\"([0-9a-f]{16})\",\"seq\":([1-9][0-9]{0,18}),\"hash\":\"([0-9a-f]{64})\",\"time\":\"([0-9TZ:.+-]{1,40})\")" +
             ",\"mac\":\"([0-9a-f]{64})\"}\n");
 
@@ -66,9 +68,9 @@ final class AuditFiles
 
     private AuditFiles() {}
 
-    // a parsed line (with its newline): a record's hash is its prevHash and its mac its hash; a checkpoint's hash is
-    // the one of the record it names
-    record Line(long sequence, String keyId, String hash, String time, byte[] canonical, String mac, byte[] line) {}
+    // a parsed line (with its newline), MACed over its first signedLength bytes and '}'; a record's hash is its
+    // prevHash and its mac its hash, a checkpoint's hash is the one of the record it names
+    record Line(long sequence, String keyId, String hash, String time, String mac, byte[] line, int signedLength) {}
 
     // without a key id only in records of versions that allowed no key, which the verifier reports
     static byte[] header(long sequence, String keyId, String previousHash)
@@ -97,9 +99,7 @@ final class AuditFiles
         if (sequence == null || !end.matches() || start.end() > line.length - RECORD_END_LENGTH) {
             return null;
         }
-        byte[] canonical = Arrays.copyOf(line, line.length - RECORD_END_LENGTH + 1);
-        canonical[canonical.length - 1] = '}';
-        return new Line(sequence, start.group(2), start.group(3), null, canonical, end.group(1), line);
+        return new Line(sequence, start.group(2), start.group(3), null, end.group(1), line, line.length - RECORD_END_LENGTH);
     }
 
     // a complete checkpoint line, exactly as the listener writes it, or null
@@ -110,8 +110,7 @@ final class AuditFiles
         if (sequence == null) {
             return null;
         }
-        byte[] canonical = (checkpoint.group(1) + "}").getBytes(US_ASCII);
-        return new Line(sequence, checkpoint.group(2), checkpoint.group(4), checkpoint.group(5), canonical, checkpoint.group(6), line);
+        return new Line(sequence, checkpoint.group(2), checkpoint.group(4), checkpoint.group(5), checkpoint.group(6), line, checkpoint.end(1));
     }
 
     // bytes beyond ASCII become characters no pattern here matches
@@ -272,7 +271,11 @@ final class AuditFiles
         LineReader(Path file)
                 throws IOException
         {
-            this.channel = FileChannel.open(file, READ);
+            // a FIFO would hang the reader, a link lead it elsewhere
+            if (!Files.isRegularFile(file, NOFOLLOW_LINKS)) {
+                throw new IOException("Audit file %s is not a regular file (a link, a FIFO or a directory): move it away".formatted(file));
+            }
+            this.channel = FileChannel.open(file, READ, NOFOLLOW_LINKS);
         }
 
         byte[] next()
@@ -281,12 +284,12 @@ final class AuditFiles
             return next(Long.MAX_VALUE);
         }
 
-        // the next line with its newline before the limit, or null
+        // the next line with its newline before the limit (and within MAX_LINE), or null
         byte[] next(long limit)
                 throws IOException
         {
             // a chunk without a newline is read again twice as large
-            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit; size *= 2) {
+            for (int size = CHUNK_SIZE; lines.isEmpty() && position < limit && size <= MAX_LINE; size *= 2) {
                 ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, limit - position));
                 while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
                     // until the chunk is full or the file ends

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
-import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.util.Objects.requireNonNull;
@@ -41,6 +41,7 @@ public final class AuditJournal
 {
     private static final Logger log = Logger.get(AuditJournal.class);
     private static final Pattern SEGMENT_NAME = Pattern.compile("(?:audit|journal)-(\\d{20})\\.jsonl");
+    private static final Pattern OTHER_VERSION = Pattern.compile("\\{\"schemaVersion\":(?!" + AuditFiles.SCHEMA_VERSION + ",)[0-9]{1,9},");
 
     private final Path directory;
     private final long segmentSize;
@@ -104,6 +105,10 @@ public final class AuditJournal
                 byte[] line = AuditFiles.cutAfterLastRecord(segments.lastEntry().getValue(), this::isRecord);
                 if (line != null) {
                     AuditFiles.Line last = AuditFiles.parseRecord(line);
+                    // a file's numbers start at its name, and the next one must be new: no planted line may have the
+                    // next file's name be one that exists, nor the numbers overflow
+                    checkState(last.sequence() >= segments.lastKey() && last.sequence() < Long.MAX_VALUE, "The last record of audit file %s has sequence number %s, outside that file's " +
+                            "numbers: it was edited or planted. Keep a copy of the file for the audit, delete that line, and start again", segments.lastEntry().getValue(), last.sequence());
                     written = new Written(last.sequence(), last.mac(), 0, 0);
                     log.info("Audit journal %s: %s files, last sequence %s", directory, segments.size(), last.sequence());
                     return;
@@ -118,9 +123,8 @@ public final class AuditJournal
 
     private boolean isRecord(byte[] line)
     {
-        String start = new String(line, 0, Math.min(line.length, 20), US_ASCII);
         // cutting them as not-records would delete them
-        checkState(!start.startsWith("{\"schemaVersion\":") || start.startsWith("{\"schemaVersion\":" + AuditFiles.SCHEMA_VERSION + ","), "Audit journal %s (audit.journal.directory) holds records of " +
+        checkState(!OTHER_VERSION.matcher(new String(line, 0, Math.min(line.length, 30), ISO_8859_1)).lookingAt(), "Audit journal %s (audit.journal.directory) holds records of " +
                 "another schema version, written by another version of the listener. Let that version deliver them (a clean shutdown with the sinks up), or move the directory away", directory);
         return AuditFiles.parseRecord(line) != null;
     }
@@ -129,9 +133,9 @@ public final class AuditJournal
     public synchronized long append(byte[] body)
     {
         checkArgument(body.length >= 3 && body[0] == '{' && body[body.length - 1] == '}', "record body is not a non-empty JSON object");
-        if (closed) {
+        if (closed || body.length > AuditFiles.MAX_LINE - 256) {
             recordsDropped.incrementAndGet();
-            logError("Audit journal %s is closed; record dropped", directory);
+            logError(closed ? "Audit journal %s is closed; record dropped" : "Audit journal %s: a record of %s bytes is beyond what its readers take (64 MiB); record dropped", directory, body.length);
             return -1;
         }
         long sequence = written.sequence() + 1;

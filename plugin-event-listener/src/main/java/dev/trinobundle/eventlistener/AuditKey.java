@@ -79,6 +79,9 @@ public final class AuditKey
     // whether the line carries this key's id and MAC (compared in constant time)
     boolean signed(AuditFiles.Line line)
     {
-        return keyId.equals(line.keyId()) && MessageDigest.isEqual(macHex(line.canonical()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII));
+        Mac mac = newMac();
+        mac.update(line.line(), 0, line.signedLength());
+        mac.update((byte) '}');
+        return keyId.equals(line.keyId()) && MessageDigest.isEqual(HexFormat.of().formatHex(mac.doFinal()).getBytes(US_ASCII), line.mac().getBytes(US_ASCII));
     }
 }
