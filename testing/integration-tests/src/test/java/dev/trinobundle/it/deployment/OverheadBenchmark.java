@@ -1,7 +1,8 @@
 package dev.trinobundle.it.deployment;
 
-import dev.trinobundle.authenticator.testing.TestingVaultServer;
+import com.google.common.primitives.Longs;
 import com.sun.net.httpserver.HttpServer;
+import dev.trinobundle.authenticator.testing.TestingVaultServer;
 import dev.trinobundle.testing.TrinoServer;
 
 import java.io.IOException;
@@ -35,7 +36,8 @@ import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
  * {@code file}, a no-op listener vs none, audit vs no-op, Trino's {@code http} listener vs no-op;</li>
  * <li>{@code noise [queries]}: the built-ins against themselves, the ratio this method reports for no difference.</li>
  * </ul>
- * Each block of queries runs on both servers, in an order that alternates from block to block.
+ * Each block of queries runs on both servers, in an order that alternates from block to block; each comparison runs
+ * in {@link #FORKS} forks with fresh servers, reported one by one and pooled.
  */
 public final class OverheadBenchmark
 {
@@ -44,6 +46,9 @@ public final class OverheadBenchmark
     // small blocks (0.3 s here): the two servers see the same moments of the machine (GC, JIT, the other server's
     // timers), so the p99 ratio measures the servers, not when a stall happened to fall; 100 gave p99 ratios 0.97-1.17
     private static final int BLOCK = 10;
+    // fresh servers per fork, as JMH forks JVMs: a server's JIT and heap layout are a random effect of several per
+    // cent (the same code, one pair of servers per run: median ratios 1.059, then 0.999)
+    private static final int FORKS = 2;
 
     private OverheadBenchmark() {}
 
@@ -79,10 +84,19 @@ public final class OverheadBenchmark
             vault.putSecret("secret", "trino/password", Map.of("admin", "plain:" + PASSWORD));
             String token = vault.createToken(Duration.ofHours(2), true, "secret/data/trino/");
             for (Setup[] pair : pairs) {
-                try (TrinoServer first = server(pair[0], rules, vault, token, ingest);
-                        TrinoServer second = server(pair[1], rules, vault, token, ingest)) {
-                    compare(queries, pair[0].toString(), first, pair[1].toString(), second);
+                long[][] pooled = new long[2][0];
+                for (int fork = 0; fork < FORKS; fork++) {
+                    // which server starts second (a warmer machine, the other heap layout) alternates too
+                    boolean swap = fork % 2 == 1;
+                    try (TrinoServer started = server(pair[swap ? 1 : 0], rules, vault, token, ingest);
+                            TrinoServer next = server(pair[swap ? 0 : 1], rules, vault, token, ingest)) {
+                        long[][] nanos = measure(queries, swap ? next : started, swap ? started : next);
+                        report("fork %d of %d".formatted(fork + 1, FORKS), pair, nanos);
+                        pooled[0] = Longs.concat(pooled[0], nanos[0]);
+                        pooled[1] = Longs.concat(pooled[1], nanos[1]);
+                    }
                 }
+                report("all %d forks".formatted(FORKS), pair, pooled);
             }
         }
     }
@@ -145,7 +159,8 @@ public final class OverheadBenchmark
         return builder.start();
     }
 
-    private static void compare(int queries, String firstName, TrinoServer first, String secondName, TrinoServer second)
+    // the two servers' latencies, alternating in blocks after a warm-up
+    private static long[][] measure(int queries, TrinoServer first, TrinoServer second)
             throws Exception
     {
         // Trino's JIT needs far more than a few hundred queries; a cold server looks slower than it is
@@ -170,14 +185,22 @@ public final class OverheadBenchmark
                     run(firstStatement, firstNanos, offset, count);
                 }
             }
-            Arrays.sort(firstNanos);
-            Arrays.sort(secondNanos);
-            System.out.printf("%d queries per server (%s), %d warm-up, load average %s%n", queries, SQL, warmup, loadAverage());
-            System.out.printf("%-20s median %8.2f ms   p99 %8.2f ms%n", firstName, percentile(firstNanos, 0.5), percentile(firstNanos, 0.99));
-            System.out.printf("%-20s median %8.2f ms   p99 %8.2f ms%n", secondName, percentile(secondNanos, 0.5), percentile(secondNanos, 0.99));
-            System.out.printf("ratio                median %8.3f      p99 %8.3f   (%s / %s)%n",
-                    percentile(firstNanos, 0.5) / percentile(secondNanos, 0.5), percentile(firstNanos, 0.99) / percentile(secondNanos, 0.99), firstName, secondName);
+            System.out.printf("%d queries per server (%s) after %d warm-up, load average %s%n", queries, SQL, warmup, loadAverage());
+            return new long[][] {firstNanos, secondNanos};
         }
+    }
+
+    private static void report(String label, Setup[] pair, long[][] nanos)
+    {
+        long[] first = nanos[0].clone();
+        long[] second = nanos[1].clone();
+        Arrays.sort(first);
+        Arrays.sort(second);
+        System.out.printf("%s: %d queries per server%n", label, first.length);
+        System.out.printf("  %-20s median %8.2f ms   p99 %8.2f ms%n", pair[0], percentile(first, 0.5), percentile(first, 0.99));
+        System.out.printf("  %-20s median %8.2f ms   p99 %8.2f ms%n", pair[1], percentile(second, 0.5), percentile(second, 0.99));
+        System.out.printf("  ratio                median %8.3f      p99 %8.3f   (%s / %s)%n",
+                percentile(first, 0.5) / percentile(second, 0.5), percentile(first, 0.99) / percentile(second, 0.99), pair[0], pair[1]);
     }
 
     private static String loadAverage()
