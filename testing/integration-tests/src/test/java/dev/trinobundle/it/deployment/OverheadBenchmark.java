@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static dev.trinobundle.it.deployment.DeploymentFiles.deploymentDir;
+import static java.util.stream.Collectors.joining;
 
 /**
  * What the bundle costs per query, against Trino's built-ins doing the same jobs. Two real servers serve the same
@@ -90,7 +92,7 @@ public final class OverheadBenchmark
                     boolean swap = fork % 2 == 1;
                     try (TrinoServer started = server(pair[swap ? 1 : 0], rules, vault, token, ingest);
                             TrinoServer next = server(pair[swap ? 0 : 1], rules, vault, token, ingest)) {
-                        long[][] nanos = measure(queries, swap ? next : started, swap ? started : next);
+                        long[][] nanos = measure(queries, pair, swap ? next : started, swap ? started : next);
                         report("fork %d of %d".formatted(fork + 1, FORKS), pair, nanos);
                         pooled[0] = Longs.concat(pooled[0], nanos[0]);
                         pooled[1] = Longs.concat(pooled[1], nanos[1]);
@@ -111,8 +113,10 @@ public final class OverheadBenchmark
                 .withHeapSize("2G")
                 .withConfigProperty("query.min-expire-age", "30s")
                 .withConfigProperty("query.max-history", "100")
-                .withBundledPlugins("tpch")
+                .withBundledPlugins("tpch", "jmx")
                 .withCatalog("tpch", Map.of("connector.name", "tpch"))
+                // Trino's own timing of the event listener calls, read after the measurement
+                .withCatalog("jmx", Map.of("connector.name", "jmx"))
                 .withEtcFile("rules.json", rules);
         switch (setup.accessControl()) {
             case "rules" -> builder.withBundlePlugins("rules-access-control")
@@ -160,11 +164,14 @@ public final class OverheadBenchmark
     }
 
     // the two servers' latencies, alternating in blocks after a warm-up
-    private static long[][] measure(int queries, TrinoServer first, TrinoServer second)
+    private static long[][] measure(int queries, Setup[] pair, TrinoServer first, TrinoServer second)
             throws Exception
     {
-        // Trino's JIT needs far more than a few hundred queries; a cold server looks slower than it is
-        int warmup = Math.max(1000, queries / 3);
+        // Code a plugin runs once per query (a listener's callbacks) is C2-compiled only after about 5,000 calls
+        // (Tier4InvocationThreshold): with 1,000 warm-up queries the audit listener's queryCreated took 160 us in the
+        // server (Trino's EventListenerManager timing) against 12 us compiled (JMH), while Trino's own code, run many
+        // times per query, was long compiled. A coordinator runs far more queries than that; measure it compiled.
+        int warmup = Math.max(5000, queries);
         try (Connection firstConnection = first.connect("admin", PASSWORD);
                 Connection secondConnection = second.connect("admin", PASSWORD);
                 PreparedStatement firstStatement = firstConnection.prepareStatement(SQL);
@@ -186,7 +193,22 @@ public final class OverheadBenchmark
                 }
             }
             System.out.printf("%d queries per server (%s) after %d warm-up, load average %s%n", queries, SQL, warmup, loadAverage());
+            listenerTimes(pair[0], firstConnection);
+            listenerTimes(pair[1], secondConnection);
             return new long[][] {firstNanos, secondNanos};
+        }
+    }
+
+    // Trino's timing of its event listener calls (all listeners; queryCompleted includes building the event)
+    private static void listenerTimes(Setup setup, Connection connection)
+            throws SQLException
+    {
+        String columns = Stream.of("querycreatedtime", "querycompletedtime").flatMap(stat -> Stream.of(".alltime.p50", ".alltime.p99").map(suffix -> "\"" + stat + suffix + "\""))
+                .collect(joining(", "));
+        try (ResultSet stats = connection.createStatement().executeQuery("SELECT %s FROM jmx.current.\"trino.eventlistener:name=eventlistenermanager\"".formatted(columns))) {
+            stats.next();
+            System.out.printf("  %-20s listener calls: queryCreated p50 %.3f ms p99 %.3f ms, queryCompleted (with building the event) p50 %.3f ms p99 %.3f ms%n",
+                    setup, stats.getDouble(1), stats.getDouble(2), stats.getDouble(3), stats.getDouble(4));
         }
     }
 
