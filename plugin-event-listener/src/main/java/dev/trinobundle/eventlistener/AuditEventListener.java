@@ -32,7 +32,7 @@ public final class AuditEventListener
     // the delivery latency to PostgreSQL; no wake-up per record (an unpark is a futex syscall per query)
     private static final long SHIP_INTERVAL_MILLIS = 200;
     // INTERVAL's fsync period (as Redis' everysec), and the checkpoints': a truncated tail shows up to the last second.
-    // A checkpoint line is a tenth of a record: they never outgrow the log.
+    // Only after new records: at most one checkpoint line (about 230 bytes) per record.
     private static final long MAINTENANCE_INTERVAL_MILLIS = 1000;
 
     private final AuditRecordSerializer serializer;
